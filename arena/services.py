@@ -1,0 +1,196 @@
+"""Every write of the arena: starting battles and turns, and recording each side's answer.
+
+Each service runs in one transaction and dispatches Celery work only after it commits, so a
+worker never looks for a row that is not there yet.
+"""
+import random
+
+from celery import group
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from arena.exceptions import (
+    BattleNotFound,
+    ContestNotOpen,
+    InvalidInput,
+    NoEntrantsAvailable,
+    NotBattleOwner,
+    PromptEmpty,
+    PromptTooLong,
+    TurnNotAllowed,
+)
+from arena.models import Battle, Response, Side, Turn
+from arena.sampling import pair_sample
+from contest.models import Category, Contest, Entrant
+from contest.selectors import contest_current, entrants_healthy
+
+
+def prompt_clean(prompt: object) -> str:
+    """Return the prompt stripped of surrounding white space, or raise a domain error."""
+    if not isinstance(prompt, str):
+        raise InvalidInput(_("prompt는 문자열이어야 합니다."))
+    # NUL cannot be stored by PostgreSQL and never belongs in a question.
+    cleaned = prompt.replace("\x00", "").strip()
+    if not cleaned:
+        raise PromptEmpty()
+    limit = settings.ARENA["PROMPT_MAX_CHARS"]
+    if len(cleaned) > limit:
+        raise PromptTooLong(
+            _("질문은 %(limit)d자 이하로 입력해 주세요 (지금 %(length)d자).")
+            % {"limit": limit, "length": len(cleaned)}
+        )
+    return cleaned
+
+
+def battle_lock_for_owner(*, battle_id, session_key: str) -> Battle:
+    """Return the battle locked for update; the caller must be inside a transaction.
+
+    Raises BattleNotFound for an unknown id and NotBattleOwner for another session's battle.
+    """
+    battle = (
+        Battle.objects.select_for_update()
+        .select_related("contest", "entrant_a__team", "entrant_b__team")
+        .filter(pk=battle_id)
+        .first()
+    )
+    if battle is None:
+        raise BattleNotFound()
+    if not session_key or battle.session_key != session_key:
+        raise NotBattleOwner()
+    return battle
+
+
+def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
+    turn = Turn(battle=battle, index=index, prompt=prompt)
+    turn.full_clean(exclude=["battle"])
+    turn.save()
+    Response.objects.bulk_create(
+        [
+            Response(turn=turn, side=Side.A, entrant=battle.entrant_a),
+            Response(turn=turn, side=Side.B, entrant=battle.entrant_b),
+        ]
+    )
+    transaction.on_commit(lambda: turn_dispatch(turn_id=turn.pk))
+    return turn
+
+
+def turn_dispatch(*, turn_id: int) -> None:
+    """Send one generation task per side to the workers, together."""
+    from arena.tasks import response_generate
+
+    response_ids = Response.objects.filter(turn_id=turn_id).values_list("pk", flat=True)
+    group(response_generate.si(response_id) for response_id in response_ids).apply_async()
+
+
+@transaction.atomic
+def battle_start(
+    *,
+    session_key: str,
+    prompt: object,
+    category_slug: object = None,
+    contest: Contest | None = None,
+    rng: random.Random | None = None,
+) -> Battle:
+    """Start a battle between two anonymous healthy entrants of the open contest.
+
+    Sides are randomised. Both sides' generation is enqueued when the transaction commits.
+    Raises PromptEmpty/PromptTooLong/InvalidInput for bad input, ContestNotOpen when the
+    contest is not in its open phase, NoEntrantsAvailable when fewer than two can answer.
+    """
+    cleaned = prompt_clean(prompt)
+    contest = contest or contest_current()
+    if contest is None or contest.phase != Contest.Phase.OPEN:
+        raise ContestNotOpen()
+    category = None
+    if category_slug not in (None, ""):
+        if not isinstance(category_slug, str):
+            raise InvalidInput(_("category는 문자열이어야 합니다."))
+        category = Category.objects.filter(slug=category_slug).first()
+        if category is None:
+            raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": category_slug[:50]})
+    candidates = list(entrants_healthy(contest=contest))
+    if len(candidates) < 2:
+        raise NoEntrantsAvailable()
+    entrant_a, entrant_b = pair_sample(candidates, rng=rng)
+    battle = Battle(
+        contest=contest,
+        category=category,
+        session_key=session_key,
+        entrant_a=entrant_a,
+        entrant_b=entrant_b,
+    )
+    battle.full_clean()
+    battle.save()
+    _turn_create(battle=battle, index=0, prompt=cleaned)
+    return battle
+
+
+@transaction.atomic
+def turn_add(*, battle_id, session_key: str, prompt: object) -> Turn:
+    """Send a follow-up prompt to both sides of the owner's battle, each with its own history.
+
+    Allowed only before the vote, once both sides finished the previous turn without error,
+    and while the contest is open and the turn limit is not reached.
+    """
+    cleaned = prompt_clean(prompt)
+    battle = battle_lock_for_owner(battle_id=battle_id, session_key=session_key)
+    if battle.contest.phase != Contest.Phase.OPEN:
+        raise ContestNotOpen()
+    if hasattr(battle, "vote"):
+        raise TurnNotAllowed(_("투표한 대결에는 더 질문할 수 없습니다. 새 대결을 시작해 주세요."))
+    last = battle.turns.order_by("-index").prefetch_related("responses").first()
+    statuses = {response.status for response in last.responses.all()}
+    if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
+        raise TurnNotAllowed(_("두 답변이 모두 끝난 뒤에 이어서 질문할 수 있습니다."))
+    if Response.Status.ERROR in statuses:
+        raise TurnNotAllowed(_("한쪽 답변이 실패한 대결은 이어갈 수 없습니다. 새 대결을 시작해 주세요."))
+    if last.index + 1 >= settings.ARENA["MAX_TURNS"]:
+        raise TurnNotAllowed(
+            _("한 대결에서는 %(limit)d번까지 질문할 수 있습니다.")
+            % {"limit": settings.ARENA["MAX_TURNS"]}
+        )
+    return _turn_create(battle=battle, index=last.index + 1, prompt=cleaned)
+
+
+def response_begin(*, response_id: int) -> Response | None:
+    """Mark a pending response as streaming; return None if it already finished.
+
+    A task redelivered after a worker crash finds its response 'streaming' and starts it over.
+    """
+    updated = Response.objects.filter(
+        pk=response_id, status__in=[Response.Status.PENDING, Response.Status.STREAMING]
+    ).update(status=Response.Status.STREAMING, started_at=timezone.now(), text="")
+    if not updated:
+        return None
+    return Response.objects.select_related("entrant", "turn__battle").get(pk=response_id)
+
+
+@transaction.atomic
+def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> None:
+    """Save a side's full answer and timings, and mark its entrant healthy again."""
+    response = Response.objects.select_for_update().get(pk=response_id)
+    response.status = Response.Status.DONE
+    response.text = text
+    response.ttft_ms = ttft_ms
+    response.total_ms = total_ms
+    response.finished_at = timezone.now()
+    response.save()
+    Entrant.objects.filter(pk=response.entrant_id).update(consecutive_failures=0)
+
+
+@transaction.atomic
+def response_fail(*, response_id: int, code: str, text: str = "") -> None:
+    """Record that a side failed, keeping what it said, and count the failure on its entrant."""
+    now = timezone.now()
+    response = Response.objects.select_for_update().get(pk=response_id)
+    response.status = Response.Status.ERROR
+    response.error_code = code[:30]
+    response.text = text
+    response.finished_at = now
+    response.save()
+    Entrant.objects.filter(pk=response.entrant_id).update(
+        consecutive_failures=F("consecutive_failures") + 1, last_failure_at=now
+    )

@@ -1,0 +1,23 @@
+"""The citizen's battle page."""
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from contest.models import Category, Contest
+from contest.selectors import contest_current
+
+
+@ensure_csrf_cookie
+def battle_page(request):
+    contest = contest_current()
+    return render(
+        request,
+        "arena/battle.html",
+        {
+            "contest": contest,
+            "contest_open": contest is not None and contest.phase == Contest.Phase.OPEN,
+            "categories": Category.objects.all(),
+            "prompt_max_chars": settings.ARENA["PROMPT_MAX_CHARS"],
+            "max_turns": settings.ARENA["MAX_TURNS"],
+        },
+    )

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from contest.models import Category, Contest, Entrant, Team
+
+
+class EntrantInline(admin.TabularInline):
+    model = Entrant
+    extra = 0
+    fields = ["team", "display_name", "base_url", "model", "api_key_env", "timeout_seconds", "enabled"]
+
+
+@admin.register(Contest)
+class ContestAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "phase", "created_at"]
+    list_filter = ["phase"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [EntrantInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+
+
+@admin.register(Entrant)
+class EntrantAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name", "team", "contest", "model", "enabled", "consecutive_failures",
+        "last_failure_at",
+    ]
+    list_filter = ["contest", "enabled", "team"]
+    readonly_fields = ["consecutive_failures", "last_failure_at"]

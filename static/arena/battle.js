@@ -1,0 +1,260 @@
+// The citizen's battle page: start a battle, watch both anonymous answers stream, vote, reveal.
+// Plain JavaScript, no build step; Markdown is rendered by marked and sanitised by DOMPurify.
+(function () {
+  "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var root = document.getElementById("battle");
+  var form = document.getElementById("prompt-form");
+  var promptBox = document.getElementById("prompt");
+  var sendButton = document.getElementById("send");
+  var counter = document.getElementById("prompt-count");
+  var category = document.getElementById("category");
+  var messageBox = document.getElementById("message");
+  var panes = document.getElementById("panes");
+  var votes = document.getElementById("votes");
+  var voteButtons = votes.querySelectorAll("button[data-choice]");
+  var revealBox = document.getElementById("reveal");
+  var promptMax = parseInt(root.dataset.promptMax, 10);
+  var maxTurns = parseInt(root.dataset.maxTurns, 10);
+  var SIDES = ["a", "b"];
+
+  var battle = null; // {id, turn, voted, socket, sides: {a: {...}, b: {...}}}
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function api(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = (data && data.error) || {};
+          throw new Error(error.message || gettext("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."));
+        }
+        return data;
+      });
+    });
+  }
+
+  function showMessage(text) {
+    messageBox.textContent = text || "";
+    messageBox.hidden = !text;
+  }
+
+  function renderMarkdown(element, text) {
+    element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text, { breaks: true }));
+  }
+
+  function updateCounter() {
+    counter.textContent = promptBox.value.length + " / " + promptMax;
+  }
+
+  function setBusy(busy) {
+    sendButton.disabled = busy;
+    promptBox.disabled = busy;
+  }
+
+  function statusLabel(status) {
+    return {
+      pending: gettext("기다리는 중…"),
+      streaming: gettext("답하는 중…"),
+      done: gettext("완료"),
+      error: gettext("오류")
+    }[status] || "";
+  }
+
+  function setSideStatus(side, status) {
+    var state = battle.sides[side];
+    state.status = status;
+    var label = document.querySelector('[data-status-for="' + side + '"]');
+    label.textContent = statusLabel(status);
+    label.dataset.status = status;
+  }
+
+  function addTurn(prompt) {
+    SIDES.forEach(function (side) {
+      var conversation = panes.querySelector('.conversation[data-side="' + side + '"]');
+      var question = document.createElement("div");
+      question.className = "bubble user";
+      question.textContent = prompt;
+      var answer = document.createElement("div");
+      answer.className = "bubble answer markdown";
+      answer.dataset.side = side;
+      conversation.appendChild(question);
+      conversation.appendChild(answer);
+      battle.sides[side] = { status: "pending", seq: 0, text: "", element: answer, frame: 0 };
+      setSideStatus(side, "pending");
+    });
+  }
+
+  function scheduleRender(side) {
+    var state = battle.sides[side];
+    if (state.frame) return;
+    state.frame = window.requestAnimationFrame(function () {
+      state.frame = 0;
+      renderMarkdown(state.element, state.text);
+    });
+  }
+
+  function bothFinished() {
+    return SIDES.every(function (side) {
+      var status = battle.sides[side].status;
+      return status === "done" || status === "error";
+    });
+  }
+
+  function afterSideFinished() {
+    if (!bothFinished()) return;
+    var failed = SIDES.some(function (side) { return battle.sides[side].status === "error"; });
+    if (failed) {
+      showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
+      revealBox.hidden = false;
+      revealBox.querySelectorAll("[data-reveal]").forEach(function (el) { el.textContent = "—"; });
+      return;
+    }
+    voteButtons.forEach(function (button) { button.disabled = false; });
+    var turnsLeft = battle.turn + 1 < maxTurns;
+    setBusy(!turnsLeft);
+    promptBox.placeholder = turnsLeft ? gettext("이어서 질문하기 (선택)") : gettext("질문 횟수를 모두 썼습니다. 투표해 주세요.");
+  }
+
+  function handleEvent(message) {
+    if (!battle || battle.voted) return;
+    if (typeof message.turn === "number" && message.turn !== battle.turn) return;
+    var state = battle.sides[message.side];
+    if (!state) return;
+    if (message.type === "token") {
+      if (message.snapshot) {
+        state.text = message.text;
+        state.seq = message.seq;
+      } else if (message.seq > state.seq) {
+        state.text += message.text;
+        state.seq = message.seq;
+      } else {
+        return;
+      }
+      if (state.status === "pending") setSideStatus(message.side, "streaming");
+      scheduleRender(message.side);
+    } else if (message.type === "done") {
+      state.text = message.text;
+      renderMarkdown(state.element, state.text);
+      setSideStatus(message.side, "done");
+      afterSideFinished();
+    } else if (message.type === "error") {
+      var note = document.createElement("p");
+      note.className = "side-error";
+      note.textContent = message.message;
+      state.element.appendChild(note);
+      setSideStatus(message.side, "error");
+      afterSideFinished();
+    }
+  }
+
+  function connect(attempt) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var current = battle;
+    var socket = new WebSocket(scheme + window.location.host + "/ws/battles/" + current.id + "/");
+    current.socket = socket;
+    socket.onmessage = function (event) { handleEvent(JSON.parse(event.data)); };
+    socket.onclose = function (event) {
+      // Reconnect while answers are still coming; the server's snapshot fills any gap.
+      if (battle !== current || current.voted || bothFinished() || event.code === 4403) return;
+      var delay = Math.min(8000, 500 * Math.pow(2, attempt));
+      window.setTimeout(function () { if (battle === current) connect(attempt + 1); }, delay);
+    };
+    socket.onopen = function () { attempt = 0; };
+  }
+
+  function startBattle(prompt) {
+    var body = { prompt: prompt };
+    if (category && category.value) body.category = category.value;
+    return api("POST", "/api/battles", body).then(function (data) {
+      battle = { id: data.id, turn: 0, voted: false, sides: {} };
+      root.dataset.battleId = data.id;
+      panes.hidden = false;
+      votes.hidden = false;
+      addTurn(prompt);
+      connect(0);
+    });
+  }
+
+  function continueBattle(prompt) {
+    return api("POST", "/api/battles/" + battle.id + "/turns", { prompt: prompt }).then(function (data) {
+      battle.turn = data.turn;
+      voteButtons.forEach(function (button) { button.disabled = true; });
+      addTurn(prompt);
+      if (!battle.socket || battle.socket.readyState > 1) connect(0);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var prompt = promptBox.value.trim();
+    if (!prompt) {
+      showMessage(gettext("질문을 입력해 주세요."));
+      return;
+    }
+    showMessage("");
+    setBusy(true);
+    var request = battle && !battle.voted ? continueBattle(prompt) : startBattle(prompt);
+    request.then(function () {
+      promptBox.value = "";
+      updateCounter();
+    }).catch(function (error) {
+      showMessage(error.message);
+      setBusy(false);
+    });
+  });
+
+  promptBox.addEventListener("input", updateCounter);
+  promptBox.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+  });
+
+  voteButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      voteButtons.forEach(function (b) { b.disabled = true; });
+      api("POST", "/api/battles/" + battle.id + "/vote", { choice: button.dataset.choice })
+        .then(function (data) {
+          battle.voted = true;
+          button.classList.add("chosen");
+          if (battle.socket) battle.socket.close();
+          SIDES.forEach(function (side) {
+            var who = data.reveal[side];
+            revealBox.querySelector('[data-reveal="' + side + '"]').textContent = who.team + " · " + who.model;
+          });
+          revealBox.hidden = false;
+          setBusy(true);
+          showMessage("");
+        })
+        .catch(function (error) {
+          showMessage(error.message);
+          voteButtons.forEach(function (b) { b.disabled = false; });
+        });
+    });
+  });
+
+  document.getElementById("new-battle").addEventListener("click", function () {
+    if (battle && battle.socket) battle.socket.close();
+    battle = null;
+    delete root.dataset.battleId;
+    panes.querySelectorAll(".conversation").forEach(function (el) { el.innerHTML = ""; });
+    panes.hidden = true;
+    votes.hidden = true;
+    revealBox.hidden = true;
+    voteButtons.forEach(function (b) { b.disabled = true; b.classList.remove("chosen"); });
+    promptBox.placeholder = promptBox.getAttribute("data-placeholder") || promptBox.placeholder;
+    setBusy(false);
+    showMessage("");
+    promptBox.focus();
+  });
+
+  promptBox.setAttribute("data-placeholder", promptBox.placeholder);
+  updateCounter();
+})();

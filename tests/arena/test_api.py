@@ -1,0 +1,194 @@
+"""The battle and vote JSON API, through Django's test client, error by error."""
+import pytest
+from django.test import Client
+
+from arena.models import Battle, Response
+from contest.models import Contest
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, url, body=None, **extra):
+    return client.post(url, body if body is not None else {}, content_type="application/json", **extra)
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+
+
+def battle_finish(battle_id):
+    Response.objects.filter(turn__battle_id=battle_id).update(status=Response.Status.DONE, text="답")
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+@pytest.fixture
+def started(client, entrants):
+    response = post(client, "/api/battles", {"prompt": "안녕하세요"})
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def test_start_battle_returns_id_and_stream(client, entrants):
+    response = post(client, "/api/battles", {"prompt": "한국의 수도는?"})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["stream"] == f"/ws/battles/{body['id']}/"
+    assert Battle.objects.filter(pk=body["id"]).exists()
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"prompt": ""}, "prompt_empty"),
+        ({"prompt": "   "}, "prompt_empty"),
+        ({}, "invalid"),
+        ({"prompt": 123}, "invalid"),
+        ({"prompt": "가" * 4001}, "prompt_too_long"),
+        ({"prompt": "질문", "category": "no-such"}, "invalid"),
+        ({"prompt": "질문", "category": {"x": 1}}, "invalid"),
+    ],
+)
+def test_start_battle_bad_input_is_400_and_stores_nothing(client, entrants, body, code):
+    assert_error(post(client, "/api/battles", body), 400, code)
+    assert Battle.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"prompt"', "\xff\xfe"])
+def test_malformed_json_is_400(client, entrants, raw):
+    response = client.post("/api/battles", raw, content_type="application/json")
+    assert_error(response, 400, "invalid")
+
+
+def test_huge_body_is_413(client, entrants):
+    response = post(client, "/api/battles", {"prompt": "가" * 200_000})
+    assert_error(response, 413, "too_large")
+    assert Battle.objects.count() == 0
+
+
+def test_wrong_method_is_405(client, started):
+    assert_error(client.get("/api/battles"), 405, "method_not_allowed")
+    assert_error(post(client, f"/api/battles/{started}"), 405, "method_not_allowed")
+
+
+def test_unknown_api_path_is_json_404(client, db):
+    assert_error(client.get("/api/nothing-here"), 404, "not_found")
+
+
+def test_closed_contest_is_409(client, entrants, contest):
+    contest.phase = Contest.Phase.CLOSED
+    contest.save()
+    assert_error(post(client, "/api/battles", {"prompt": "질문"}), 409, "contest_closed")
+
+
+def test_no_entrants_is_503(client, contest):
+    assert_error(post(client, "/api/battles", {"prompt": "질문"}), 503, "no_entrants")
+
+
+def test_rate_limit_is_429_after_the_budget(client, entrants, settings):
+    settings.ARENA = {**settings.ARENA, "BATTLE_RATE": "2/m"}
+    settings.CACHES["default"]["KEY_PREFIX"] += "-ratelimit"
+    statuses = [post(client, "/api/battles", {"prompt": "질문"}).status_code for _ in range(3)]
+    assert statuses[:2] == [201, 201]
+    assert statuses[2] == 429
+    assert Battle.objects.count() == 2
+
+
+def test_battle_state_for_owner_hides_identity(client, started, entrants):
+    body = client.get(f"/api/battles/{started}").json()
+
+    assert body["id"] == started
+    assert body["status"] == "streaming"
+    assert body["reveal"] is None
+    assert body["turns"][0]["prompt"] == "안녕하세요"
+    assert set(body["turns"][0]) == {"prompt", "a", "b"}
+    for entrant in entrants:
+        assert entrant.display_name not in str(body) and entrant.team.name not in str(body)
+
+
+def test_unknown_battle_is_404(client, db):
+    url = "/api/battles/00000000-0000-0000-0000-000000000000"
+    assert_error(client.get(url), 404, "not_found")
+    assert_error(post(client, url + "/vote", {"choice": "a"}), 404, "not_found")
+    assert_error(post(client, url + "/turns", {"prompt": "다음"}), 404, "not_found")
+
+
+def test_malformed_battle_id_is_json_404(client, db):
+    assert_error(client.get("/api/battles/not-a-uuid"), 404, "not_found")
+
+
+def test_someone_elses_battle_is_403_everywhere(started):
+    battle_finish(started)
+    stranger = Client()
+    assert_error(stranger.get(f"/api/battles/{started}"), 403, "forbidden")
+    assert_error(post(stranger, f"/api/battles/{started}/vote", {"choice": "a"}), 403, "forbidden")
+    assert_error(post(stranger, f"/api/battles/{started}/turns", {"prompt": "x"}), 403, "forbidden")
+    assert not Vote.objects.exists()
+
+
+def test_vote_before_both_sides_finished_is_409(client, started):
+    Response.objects.filter(turn__battle_id=started, side="a").update(status="done")
+    assert_error(post(client, f"/api/battles/{started}/vote", {"choice": "a"}), 409, "not_votable")
+    assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{"choice": "c"}, {"choice": None}, {}, {"choice": ["a"]}])
+def test_invalid_choice_is_400(client, started, body):
+    battle_finish(started)
+    assert_error(post(client, f"/api/battles/{started}/vote", body), 400, "invalid")
+    assert not Vote.objects.exists()
+
+
+def test_vote_reveals_and_second_vote_is_409(client, started):
+    battle_finish(started)
+    battle = Battle.objects.select_related("entrant_a__team", "entrant_b__team").get(pk=started)
+
+    response = post(client, f"/api/battles/{started}/vote", {"choice": "both_bad"})
+
+    assert response.status_code == 200
+    assert response.json()["reveal"]["a"] == {
+        "team": battle.entrant_a.team.name,
+        "model": battle.entrant_a.display_name,
+    }
+    state = client.get(f"/api/battles/{started}").json()
+    assert state["status"] == "voted" and state["reveal"]["b"]["team"] == battle.entrant_b.team.name
+    assert_error(post(client, f"/api/battles/{started}/vote", {"choice": "a"}), 409, "already_voted")
+    assert Vote.objects.get().choice == "both_bad"
+
+
+def test_vote_in_closed_contest_is_409(client, started, contest):
+    battle_finish(started)
+    contest.phase = Contest.Phase.CLOSED
+    contest.save()
+    assert_error(post(client, f"/api/battles/{started}/vote", {"choice": "a"}), 409, "contest_closed")
+
+
+def test_follow_up_turn_is_201_and_errors_are_409(client, started):
+    assert_error(post(client, f"/api/battles/{started}/turns", {"prompt": "다음"}), 409, "turn_not_allowed")
+    battle_finish(started)
+    response = post(client, f"/api/battles/{started}/turns", {"prompt": "다음"})
+    assert response.status_code == 201 and response.json()["turn"] == 1
+    assert_error(post(client, f"/api/battles/{started}/turns", {"prompt": ""}), 400, "prompt_empty")
+
+
+def test_api_refuses_post_without_csrf_token_from_a_browser(entrants):
+    browser = Client(enforce_csrf_checks=True)
+    assert_error(post(browser, "/api/battles", {"prompt": "질문"}), 403, "csrf_failed")
+    assert Battle.objects.count() == 0
+
+
+def test_battle_page_is_korean_and_names_no_model(client, entrants):
+    page = client.get("/").content.decode()
+    assert '<html lang="ko">' in page
+    assert "A가 더 좋음" in page and "둘 다 별로" in page
+    for entrant in entrants:
+        assert entrant.display_name not in page and entrant.team.name not in page
+    assert "cdn" not in page.lower() and "https://" not in page

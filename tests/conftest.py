@@ -1,0 +1,43 @@
+"""Shared fixtures. Real PostgreSQL and Redis whenever they are configured; on CI they must be."""
+import os
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.factories import ContestFactory, EntrantFactory
+
+ON_CI = os.environ.get("CI", "").lower() == "true"
+# One namespace per test run, so counters and queues never leak between runs or into a demo.
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def pytest_configure(config):
+    if ON_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError("CI=true requires DATABASE_URL to point at PostgreSQL.")
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as error:
+        raise pytest.UsageError(f"Redis at {settings.REDIS_URL} does not answer: {error}")
+    settings.CACHES["default"]["KEY_PREFIX"] = f"kai-test-{RUN_ID}"
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kai-test-{RUN_ID}"
+    from config.celery import app
+
+    app.conf.task_default_queue = f"kai-test-{RUN_ID}"
+
+
+@pytest.fixture(autouse=True)
+def generous_battle_rate(settings):
+    # Every test client is 127.0.0.1; only the rate-limit test itself sets a tight budget.
+    settings.ARENA = {**settings.ARENA, "BATTLE_RATE": "10000/m"}
+
+
+@pytest.fixture
+def contest(db):
+    return ContestFactory()
+
+
+@pytest.fixture
+def entrants(contest):
+    return [EntrantFactory(contest=contest) for _ in range(3)]

@@ -1,0 +1,73 @@
+import pytest
+
+from arena import services as arena_services
+from arena.exceptions import (
+    AlreadyVoted,
+    BattleNotFound,
+    BattleNotVotable,
+    ContestNotOpen,
+    InvalidInput,
+    NotBattleOwner,
+)
+from arena.models import Response
+from contest.models import Contest
+from voting.models import Vote
+from voting.services import vote_cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def battle(entrants):
+    battle = arena_services.battle_start(session_key="owner", prompt="질문")
+    Response.objects.filter(turn__battle=battle).update(status=Response.Status.DONE, text="답")
+    return battle
+
+
+def test_vote_reveals_both_teams_and_is_stored_once(battle):
+    reveal = vote_cast(battle_id=battle.pk, session_key="owner", choice="a")
+
+    assert reveal == {
+        "a": {"team": battle.entrant_a.team.name, "model": battle.entrant_a.display_name},
+        "b": {"team": battle.entrant_b.team.name, "model": battle.entrant_b.display_name},
+    }
+    vote = Vote.objects.get()
+    assert vote.choice == "a"
+    assert vote.voter and "owner" not in vote.voter
+
+
+def test_second_vote_is_refused_and_first_kept(battle):
+    vote_cast(battle_id=battle.pk, session_key="owner", choice="tie")
+    with pytest.raises(AlreadyVoted):
+        vote_cast(battle_id=battle.pk, session_key="owner", choice="b")
+    assert list(Vote.objects.values_list("choice", flat=True)) == ["tie"]
+
+
+@pytest.mark.parametrize("choice", ["A", "left", "", None, 1, ["a"], "both bad"])
+def test_invalid_choice_is_refused(battle, choice):
+    with pytest.raises(InvalidInput):
+        vote_cast(battle_id=battle.pk, session_key="owner", choice=choice)
+    assert not Vote.objects.exists()
+
+
+def test_vote_by_another_session_or_on_unknown_battle_is_refused(battle):
+    with pytest.raises(NotBattleOwner):
+        vote_cast(battle_id=battle.pk, session_key="someone-else", choice="a")
+    with pytest.raises(BattleNotFound):
+        vote_cast(battle_id="00000000-0000-0000-0000-000000000000", session_key="owner", choice="a")
+    assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize("status", [Response.Status.PENDING, Response.Status.STREAMING, Response.Status.ERROR])
+def test_vote_refused_unless_both_sides_completed(battle, status):
+    Response.objects.filter(turn__battle=battle, side="b").update(status=status)
+    with pytest.raises(BattleNotVotable):
+        vote_cast(battle_id=battle.pk, session_key="owner", choice="a")
+    assert not Vote.objects.exists()
+
+
+def test_vote_refused_when_contest_not_open(battle):
+    Contest.objects.filter(pk=battle.contest_id).update(phase=Contest.Phase.CLOSED)
+    with pytest.raises(ContestNotOpen):
+        vote_cast(battle_id=battle.pk, session_key="owner", choice="a")
+    assert not Vote.objects.exists()
