@@ -1,0 +1,148 @@
+"""The real stack for end-to-end tests: the ASGI server, a Celery worker and the mock teams,
+each its own process, sharing the test database and the test run's Redis namespace.
+
+On CI (CI=true) every component must start; elsewhere the same holds, since the suite starts
+them all itself from the virtual environment.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+
+from tests.conftest import RUN_ID
+from tests.factories import ContestFactory, EntrantFactory, TeamFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+PERSONAS = [
+    ("hyperclova", "네이버클라우드", "HyperCLOVA X"),
+    ("exaone", "LG AI연구원", "EXAONE"),
+    ("ax", "SK텔레콤", "A.X"),
+    ("solar", "업스테이지", "Solar"),
+    ("varco", "NC AI", "VARCO"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, *, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def test_database_url() -> str:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = database.get("USER") or "postgres"
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
+
+
+class LiveStack:
+    def __init__(self, web_url: str, mock_url: str):
+        self.web_url = web_url
+        self.mock_url = mock_url
+
+    @property
+    def ws_url(self) -> str:
+        return self.web_url.replace("http://", "ws://")
+
+
+@pytest.fixture(scope="session")
+def live_stack(django_db_setup, tmp_path_factory):
+    """Start the mock teams, a Celery worker and the ASGI server against the test database."""
+    logs = tmp_path_factory.mktemp("live-logs")
+    web_port, mock_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "CONN_MAX_AGE": "0",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": f"kai-test-{RUN_ID}",
+        "CACHE_PREFIX": f"kai-test-{RUN_ID}",
+        "CHANNEL_PREFIX": f"kai-test-{RUN_ID}",
+        "ARENA_BATTLE_RATE": "10000/m",
+        "MOCK_TEAMS_SPEED": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
+    python = sys.executable
+    commands = {
+        "mock": [python, "manage.py", "mock_teams", "--port", str(mock_port)],
+        "worker": [
+            python, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
+            "--concurrency", "8", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",
+        ],
+        "web": [
+            python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(web_port),
+        ],
+    }
+    processes = {}
+    try:
+        for name, command in commands.items():
+            log = open(logs / f"{name}.log", "wb")
+            processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for_http(f"http://127.0.0.1:{mock_port}/health", processes["mock"])
+        wait_for_http(f"http://127.0.0.1:{web_port}/", processes["web"])
+        worker_ready(processes["worker"], logs / "worker.log")
+        yield LiveStack(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{mock_port}")
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in sorted(logs.iterdir()):
+            tail = log.read_text(errors="replace")[-3000:]
+            print(f"----- {log.name} -----\n{tail}")
+
+
+def worker_ready(process: subprocess.Popen, log: Path, *, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited with {process.returncode}")
+        if b"ready." in log.read_bytes():
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the Celery worker did not become ready")
+
+
+@pytest.fixture
+def live_contest(live_stack, transactional_db):
+    """The five demo teams in an open contest, pointing at the live mock team server."""
+    contest = ContestFactory(slug="live", title="실시간 대회")
+    for persona, team_name, model_name in PERSONAS:
+        EntrantFactory(
+            contest=contest,
+            team=TeamFactory(name=team_name),
+            display_name=model_name,
+            base_url=f"{live_stack.mock_url}/{persona}/v1",
+            model=persona,
+            timeout_seconds=20,
+        )
+    return contest
