@@ -17,7 +17,7 @@ demo: install
 	$(BIN)/python manage.py demo
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.stack $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/ratings.py

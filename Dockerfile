@@ -1,0 +1,16 @@
+# One image for every role of the site: web (ASGI), Celery worker and beat, mock teams.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && useradd --create-home arena && mkdir -p /app/var && chown arena /app/var
+USER arena
+
+EXPOSE 8000
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

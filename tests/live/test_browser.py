@@ -1,0 +1,83 @@
+"""A citizen in headless Chromium: type a prompt, watch both panes stream, vote, see the reveal.
+
+Needs Debian's chromium (/usr/bin/chromium, or $CHROMIUM). On CI it is required; elsewhere the
+test is skipped with a clear reason when the browser is not installed.
+"""
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("headless Chromium is required on CI: apt-get install chromium")
+    pytest.skip("Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_citizen_battles_votes_and_sees_the_reveal(live_stack, live_contest, browser, viewport, tmp_path):
+    page = browser.new_page(viewport=viewport, locale="ko-KR")
+    requests_outside = []
+    page.on("request", lambda r: None if r.url.startswith(live_stack.web_url)
+            or r.url.startswith(live_stack.ws_url) or r.url.startswith("data:")
+            else requests_outside.append(r.url))
+    page.goto(live_stack.web_url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    vote_a = page.get_by_role("button", name="A가 더 좋음")
+
+    # When the citizen sends a prompt
+    page.locator("#prompt").fill("한국의 전통 음식 세 가지를 소개해 줘")
+    page.get_by_role("button", name="보내기").click()
+
+    # Then both panes fill with answers and the vote buttons unlock once both finished
+    expect(page.locator('[data-status-for="a"]')).to_have_text("완료", timeout=30_000)
+    expect(page.locator('[data-status-for="b"]')).to_have_text("완료", timeout=30_000)
+    for side in ("a", "b"):
+        assert len(page.locator(f'.answer[data-side="{side}"]').inner_text().strip()) > 10
+    expect(vote_a).to_be_enabled()
+    body_before = page.locator("body").inner_text()
+    for name in live_contest.team_names + live_contest.model_names:
+        assert name not in body_before
+
+    # When they vote, the reveal names both teams
+    vote_a.click()
+    reveal = page.locator("#reveal")
+    expect(reveal).to_be_visible()
+    revealed = reveal.inner_text()
+    assert sum(team in revealed for team in live_contest.team_names) == 2
+    page.screenshot(path=str(tmp_path / f"battle-{viewport['width']}.png"), full_page=True)
+
+    # And a new battle starts clean
+    page.get_by_role("button", name="새 대결").click()
+    expect(page.locator("#panes")).to_be_hidden()
+    expect(page.locator("#prompt")).to_be_enabled()
+    assert requests_outside == []
+
+
+def test_english_is_available(live_stack, browser):
+    page = browser.new_page()
+    page.goto(live_stack.web_url + "/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Send")).to_be_visible()

@@ -1,0 +1,28 @@
+"""Run the test suite, first making sure a Redis answers at REDIS_URL.
+
+`make test` calls this. On a machine without Redis it starts an embedded one (see
+`config.embedded_redis`); on CI (CI=true) a missing Redis is an error, never worked around.
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.embedded_redis import redis_answers, redis_available
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(args: list[str]) -> int:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if os.environ.get("CI", "").lower() == "true" and not redis_answers(url):
+        print(f"CI=true and no Redis answers at {url}", file=sys.stderr)
+        return 2
+    with redis_available(url, data_dir=ROOT / "var" / "redis-test", port=6388) as ready_url:
+        os.environ["REDIS_URL"] = ready_url
+        return pytest.main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
