@@ -36,7 +36,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.KoreanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -161,3 +161,23 @@ ARENA = {
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"
+
+# Leaderboards: the bootstrap is seeded, so anyone recomputing from the export gets the same CIs.
+LEADERBOARD = {
+    "BOOTSTRAP_ROUNDS": env.int("LEADERBOARD_BOOTSTRAP_ROUNDS", default=1000),
+    "SEED": env.int("LEADERBOARD_SEED", default=0),
+    # A model is shown as provisional (잠정) until it has this many counted votes.
+    "PROVISIONAL_VOTES": env.int("LEADERBOARD_PROVISIONAL_VOTES", default=30),
+    # Weights of each track in the combined board; published on the leaderboard page.
+    "TRACK_WEIGHTS": {
+        "citizen": env.float("LEADERBOARD_WEIGHT_CITIZEN", default=0.5),
+        "expert": env.float("LEADERBOARD_WEIGHT_EXPERT", default=0.5),
+    },
+    "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
+}
+CELERY_BEAT_SCHEDULE = {
+    "leaderboards-refresh": {
+        "task": "voting.tasks.leaderboards_refresh",
+        "schedule": LEADERBOARD["REFRESH_SECONDS"],
+    }
+}

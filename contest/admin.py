@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from contest.models import Category, Contest, Entrant, Team
 
@@ -15,6 +16,20 @@ class ContestAdmin(admin.ModelAdmin):
     list_filter = ["phase"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [EntrantInline]
+    actions = ["leaderboards_refresh"]
+
+    @admin.action(description=_("순위 지금 다시 계산"))
+    def leaderboards_refresh(self, request, queryset):
+        from voting.services import leaderboards_refresh
+
+        for contest in queryset:
+            boards = leaderboards_refresh(contest=contest)
+            self.message_user(
+                request,
+                _("%(contest)s: 순위표 %(count)d개를 다시 계산했습니다.")
+                % {"contest": contest, "count": len(boards)},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Team)

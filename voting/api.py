@@ -1,8 +1,14 @@
-"""The vote JSON API (contract in DESIGN.md)."""
+"""The vote and leaderboard JSON API (contract in DESIGN.md)."""
+from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
+from arena.exceptions import InvalidInput
 from config.api import json_api, json_body
-from voting import services
+from contest.models import Category, Entrant
+from contest.selectors import contest_current
+from voting import selectors, services
+from voting.models import Track
 
 
 @json_api("POST")
@@ -14,3 +20,39 @@ def battle_vote(request, battle_id):
         choice=body.get("choice"),
     )
     return JsonResponse({"reveal": reveal})
+
+
+@json_api("GET")
+def leaderboard(request):
+    """Return the latest leaderboard snapshot (computing the first one if none exists yet)."""
+    track = request.GET.get("track", Track.CITIZEN)
+    if track not in Track.values:
+        raise InvalidInput(_("track은 %(tracks)s 중 하나여야 합니다.") % {"tracks": ", ".join(Track.values)})
+    category = None
+    slug = request.GET.get("category")
+    if slug:
+        category = Category.objects.filter(slug=slug).first()
+        if category is None:
+            raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": slug[:50]})
+    contest = contest_current()
+    if contest is None:
+        return JsonResponse({"models": [], "method": "bradley-terry", "votes": 0, "track": track})
+    snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
+    if snapshot is None:
+        snapshot = services.leaderboard_compute(contest=contest, track=track, category=category)
+    teams = dict(
+        Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
+    )
+    return JsonResponse(
+        {
+            **snapshot.payload,
+            "track": track,
+            "category": slug or None,
+            "contest": contest.slug,
+            "computed_at": snapshot.computed_at.isoformat(),
+            "votes_sha256": snapshot.votes_sha256,
+            "teams": teams,
+            "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
+            "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        }
+    )

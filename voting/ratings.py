@@ -162,10 +162,9 @@ def connectivity(counts: PairCounts) -> Connectivity:
     # The MLE exists inside a part iff "beat or tied" edges make the part strongly connected.
     score_first = counts.first_wins + counts.draws
     score_second = counts.second_wins + counts.draws
-    edges = coo_matrix((np.ones(2 * len(counts.first)),
-                        (np.r_[counts.first[score_first > 0], counts.second[score_second > 0]],
-                         np.r_[counts.second[score_first > 0], counts.first[score_second > 0]])),
-                       shape=(m, m))
+    tails = np.r_[counts.first[score_first > 0], counts.second[score_second > 0]]
+    heads = np.r_[counts.second[score_first > 0], counts.first[score_second > 0]]
+    edges = coo_matrix((np.ones(len(tails)), (tails, heads)), shape=(m, m))
     n_strong, strong = connected_components(edges, directed=True, connection="strong")
     components = sorted((tuple(counts.models[i] for i in np.flatnonzero(part == p))
                          for p in range(n_parts)), key=lambda c: (-len(c), c))
@@ -428,6 +427,11 @@ def _fit_rows(code_a, code_b, target, style, weight, start) -> np.ndarray:
     """
     m = len(start) - style.shape[1]
     params = start.copy()
+
+    def loss(x: np.ndarray) -> float:
+        z = x[:m][code_a] - x[:m][code_b] + style @ x[m:]
+        return float((weight * (np.logaddexp(0.0, z) - target * z)).sum() + 0.5 * RIDGE * x @ x)
+
     for _ in range(_MAX_NEWTON_STEPS):
         theta, gamma = params[:m], params[m:]
         p = expit(theta[code_a] - theta[code_b] + style @ gamma)
@@ -445,7 +449,12 @@ def _fit_rows(code_a, code_b, target, style, weight, start) -> np.ndarray:
         hessian[m:, m:] = style.T @ weighted
         hessian += RIDGE * np.eye(len(params))
         step = -np.linalg.solve(hessian, gradient)
-        params += step
+        before, size = loss(params), 1.0
+        # Halve the step until the loss falls, so no start or data set makes Newton overshoot.
+        while (loss(params + size * step) > before + 1e-4 * size * (gradient @ step)
+               + 1e-12 * abs(before) and size > 1e-9):
+            size *= 0.5
+        params += size * step
         if np.abs(step).max() < _STEP_TOLERANCE:
             break
     return params
@@ -467,7 +476,8 @@ def fit_style_controlled(model_a, model_b, winner, features_a, features_b,
     names, code_a, code_b, outcome = _encode(model_a, model_b, winner)
     a, b = _style_matrix(features_a, feature_names), _style_matrix(features_b, feature_names)
     if a.shape != b.shape or len(a) != len(code_a):
-        raise ValueError(f"style features have shapes {a.shape} and {b.shape} for {len(code_a)} votes")
+        raise ValueError(f"style features have shapes {a.shape} and {b.shape} "
+                         f"for {len(code_a)} votes")
     difference = (a - b) / (a + b + 1.0)
     spread = np.sqrt((difference ** 2).mean(axis=0)) if len(difference) else np.ones(a.shape[1])
     style = difference / np.where(spread > 0, spread, 1.0)

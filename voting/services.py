@@ -2,6 +2,8 @@
 import hashlib
 import hmac
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -10,8 +12,10 @@ from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, Inv
 from arena.models import Response
 from arena.selectors import battle_reveal
 from arena.services import battle_lock_for_owner
-from contest.models import Contest
-from voting.models import Vote
+from contest.models import Category, Contest
+from voting import ratings, selectors
+from voting.consumers import LEADERBOARD_GROUP
+from voting.models import LeaderboardSnapshot, Track, Vote
 
 
 def voter_hash(session_key: str) -> str:
@@ -53,3 +57,93 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     except IntegrityError as error:
         raise AlreadyVoted() from error
     return battle_reveal(battle)
+
+
+def _leaderboard_payload(rows: list[dict], *, bootstrap_rounds: int, seed: int) -> dict:
+    """Compute the leaderboard JSON (ratings contract) plus the figures its plots need."""
+    counted = [row for row in rows if not row["excluded"]]
+    columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
+    board = ratings.leaderboard(
+        columns["model_a"],
+        columns["model_b"],
+        columns["winner"],
+        bootstrap_rounds=bootstrap_rounds,
+        seed=seed,
+        min_battles_provisional=settings.LEADERBOARD["PROVISIONAL_VOTES"],
+    )
+    counts = ratings.aggregate(columns["model_a"], columns["model_b"], columns["winner"])
+    models = list(counts.models)
+    fitted = {row["model"]: row["rating"] for row in board["models"]}
+    board["matrices"] = {
+        "models": models,
+        "battle_count": ratings.battle_count_matrix(counts).tolist() if models else [],
+        "win_rate": ratings.win_rate_matrix(counts) if models else [],
+        "predicted_win": (
+            ratings.predicted_win_matrix([fitted[m] for m in models]).round(4).tolist()
+            if models else []
+        ),
+    }
+    board["votes_over_time"] = selectors.votes_over_time(rows)
+    board["online_elo"] = (
+        {
+            model: round(value, 2)
+            for model, value in ratings.online_elo(
+                columns["model_a"], columns["model_b"], columns["winner"]
+            ).items()
+        }
+        if counted else {}
+    )
+    return board
+
+
+@transaction.atomic
+def leaderboard_compute(
+    *, contest: Contest, track: str, category: Category | None = None
+) -> LeaderboardSnapshot:
+    """Compute one leaderboard from the database and store it as a snapshot.
+
+    If the votes are unchanged since the latest snapshot (same SHA-256), that snapshot is
+    returned as it is: the figures would be identical, since the bootstrap is seeded.
+    Watchers of the leaderboard page are told when a new snapshot lands.
+    """
+    if track not in Track.values:
+        raise InvalidInput(_("track은 %(tracks)s 중 하나여야 합니다.") % {"tracks": ", ".join(Track.values)})
+    rows = selectors.vote_rows(contest=contest, track=track, category=category)
+    digest = selectors.rows_sha256(rows)
+    latest = selectors.snapshot_latest(contest=contest, track=track, category=category)
+    if latest is not None and latest.votes_sha256 == digest:
+        return latest
+    payload = _leaderboard_payload(
+        rows,
+        bootstrap_rounds=settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
+        seed=settings.LEADERBOARD["SEED"],
+    )
+    snapshot = LeaderboardSnapshot(
+        contest=contest,
+        track=track,
+        category=category,
+        votes=payload["votes"],
+        votes_sha256=digest,
+        payload=payload,
+    )
+    snapshot.full_clean()
+    snapshot.save()
+    event = {"track": track, "category": category.slug if category else None}
+    transaction.on_commit(lambda: leaderboard_announce(event))
+    return snapshot
+
+
+def leaderboard_announce(event: dict) -> None:
+    """Tell every open leaderboard page that a snapshot landed."""
+    async_to_sync(get_channel_layer().group_send)(
+        LEADERBOARD_GROUP, {"type": "leaderboard.updated", "event": event}
+    )
+
+
+def leaderboards_refresh(*, contest: Contest) -> list[LeaderboardSnapshot]:
+    """Recompute every board of a contest: each track, overall and per category."""
+    boards = []
+    for category in [None, *Category.objects.all()]:
+        for track in Track.values:
+            boards.append(leaderboard_compute(contest=contest, track=track, category=category))
+    return boards

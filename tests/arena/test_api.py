@@ -192,3 +192,13 @@ def test_battle_page_is_korean_and_names_no_model(client, entrants):
     for entrant in entrants:
         assert entrant.display_name not in page and entrant.team.name not in page
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+def test_page_stays_korean_for_an_english_browser_until_english_is_chosen(client, db):
+    english_browser = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+    assert '<html lang="ko">' in client.get("/", **english_browser).content.decode()
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get("/", **english_browser).content.decode()
+    assert '<html lang="en">' in page and "A is better" in page

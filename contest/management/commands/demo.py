@@ -63,6 +63,10 @@ class Command(BaseCommand):
                 python, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
                 "--concurrency", str(worker_concurrency), "--loglevel", "INFO",
             ],
+            "beat": [
+                python, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
+                "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
+            ],
             "web": [
                 python, "-m", "uvicorn", "config.asgi:application", "--host", host,
                 "--port", str(port), "--no-access-log",

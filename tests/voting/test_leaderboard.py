@@ -1,0 +1,200 @@
+"""Leaderboards: snapshots from the database, the API, the export and the ratings CLI agree."""
+import json
+import random
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from arena.models import Battle, Response, Turn
+from config.asgi import application
+from tests.factories import CategoryFactory, EntrantFactory
+from voting import services
+from voting.models import LeaderboardSnapshot, Vote
+
+pytestmark = pytest.mark.django_db
+
+# True strengths for simulated votes: the first entrant is clearly best.
+STRENGTH = [1.0, 0.6, 0.3, 0.0]
+
+
+@pytest.fixture
+def field(contest):
+    return [EntrantFactory(contest=contest, display_name=f"Model-{i}") for i in range(4)]
+
+
+def votes_simulate(contest, entrants, n, *, seed=0, category=None):
+    rng = random.Random(seed)
+    for k in range(n):
+        a, b = rng.sample(entrants, 2)
+        battle = Battle.objects.create(
+            contest=contest, category=category, session_key=f"s{seed}-{k}", entrant_a=a, entrant_b=b
+        )
+        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
+        Response.objects.bulk_create(
+            [Response(turn=turn, side=s, entrant=e, status="done", text="답") for s, e in (("a", a), ("b", b))]
+        )
+        gap = STRENGTH[entrants.index(a)] - STRENGTH[entrants.index(b)]
+        roll = rng.random()
+        choice = "tie" if roll < 0.1 else ("a" if rng.random() < 1 / (1 + 10 ** (-gap)) else "b")
+        Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
+
+
+def test_snapshot_ranks_the_strongest_first_and_records_the_vote_hash(contest, field):
+    votes_simulate(contest, field, 300)
+
+    snapshot = services.leaderboard_compute(contest=contest, track="citizen")
+
+    board = snapshot.payload
+    assert board["votes"] == 300 == snapshot.votes
+    assert board["models"][0]["model"] == "Model-0"
+    assert [m["rank"] for m in board["models"]] == [1, 2, 3, 4]
+    for model in board["models"]:
+        assert model["ci_lower"] <= model["rating"] <= model["ci_upper"]
+    assert len(snapshot.votes_sha256) == 64
+    assert len(board["matrices"]["battle_count"]) == 4
+    assert sum(day["votes"] for day in board["votes_over_time"]) == 300
+
+
+def test_unchanged_votes_reuse_the_snapshot_and_a_new_vote_makes_a_new_one(contest, field):
+    votes_simulate(contest, field, 50)
+    first = services.leaderboard_compute(contest=contest, track="citizen")
+    assert services.leaderboard_compute(contest=contest, track="citizen").pk == first.pk
+
+    votes_simulate(contest, field, 1, seed=9)
+    second = services.leaderboard_compute(contest=contest, track="citizen")
+
+    assert second.pk != first.pk and second.votes == 51
+    assert second.votes_sha256 != first.votes_sha256
+
+
+def test_excluded_votes_do_not_count_but_change_the_hash(contest, field):
+    votes_simulate(contest, field, 40)
+    before = services.leaderboard_compute(contest=contest, track="citizen")
+    Vote.objects.filter(pk=Vote.objects.first().pk).update(excluded="duplicate voter")
+
+    after = services.leaderboard_compute(contest=contest, track="citizen")
+
+    assert after.votes == 39
+    assert after.votes_sha256 != before.votes_sha256
+
+
+def test_few_votes_are_marked_provisional(contest, field, settings):
+    settings.LEADERBOARD = {**settings.LEADERBOARD, "PROVISIONAL_VOTES": 1000}
+    votes_simulate(contest, field, 20)
+    board = services.leaderboard_compute(contest=contest, track="citizen").payload
+    assert sorted(board["diagnostics"]["provisional"]) == [f"Model-{i}" for i in range(4)]
+
+
+def test_no_votes_gives_an_empty_board_not_an_error(contest, field):
+    board = Client().get("/api/leaderboard").json()
+    assert board["models"] == [] and board["votes"] == 0
+
+
+def test_api_serves_tracks_and_categories_and_refuses_bad_ones(contest, field):
+    coding = CategoryFactory(slug="coding")
+    votes_simulate(contest, field, 60, category=coding)
+    votes_simulate(contest, field, 30, seed=4)
+    client = Client()
+
+    overall = client.get("/api/leaderboard").json()
+    by_category = client.get("/api/leaderboard?category=coding").json()
+    expert = client.get("/api/leaderboard?track=expert").json()
+    combined = client.get("/api/leaderboard?track=combined").json()
+
+    assert overall["votes"] == 90 and by_category["votes"] == 60
+    assert expert["models"] == [] and expert["votes"] == 0
+    assert combined["models"] == overall["models"]
+    assert overall["teams"]["Model-0"] == field[0].team.name
+    for bad in ("?track=everyone", "?category=nope"):
+        response = client.get("/api/leaderboard" + bad)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+
+
+def test_cli_reproduces_the_api_from_the_export(contest, field, tmp_path, capsys):
+    # Given votes, one of them excluded, and the published board
+    votes_simulate(contest, field, 200, seed=3)
+    Vote.objects.filter(pk=Vote.objects.order_by("pk").first().pk).update(excluded="flagged")
+    api = Client().get("/api/leaderboard?track=citizen").json()
+
+    # When anyone exports the votes and runs the ratings CLI on the file
+    path = tmp_path / "votes.jsonl"
+    call_command("export_votes", contest=contest.slug, output=str(path))
+    capsys.readouterr()
+    call_command("ratings", input=str(path), bootstrap=1000, seed=0, compact=True)
+    cli = json.loads(capsys.readouterr().out)
+
+    # Then the figures are the same, and the manifest's hash is the snapshot's
+    assert cli["models"] == api["models"]
+    assert cli["votes"] == api["votes"] == 199
+    assert cli["method"] == api["method"] == "bradley-terry"
+    manifest = json.loads((tmp_path / "votes.jsonl.manifest.json").read_text())
+    assert manifest["rows"] == 200 and manifest["sha256"] == api["votes_sha256"]
+    first = json.loads(path.read_text().splitlines()[0])
+    assert set(first) == {
+        "battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
+        "turns", "created_at", "voter", "excluded",
+    }
+
+
+def test_cli_names_the_malformed_line_and_ignores_unknown_fields(tmp_path):
+    good = {"model_a": "x", "model_b": "y", "winner": "model_a", "extra": [1, 2]}
+    path = tmp_path / "votes.jsonl"
+    path.write_text(json.dumps(good) + "\n" + "{broken\n")
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("ratings", input=str(path))
+
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "winner": "draw"}) + "\n")
+    with pytest.raises(CommandError, match="line 2: winner 'draw'"):
+        call_command("ratings", input=str(path))
+
+    path.write_text(json.dumps(good) + "\n" + json.dumps({"model_a": "x"}) + "\n")
+    with pytest.raises(CommandError, match="line 2: missing"):
+        call_command("ratings", input=str(path))
+
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("ratings", input=str(tmp_path / "missing.jsonl"))
+
+
+def test_cli_skips_excluded_rows(tmp_path, capsys):
+    rows = [{"model_a": "x", "model_b": "y", "winner": "model_a"}] * 3 + [
+        {"model_a": "x", "model_b": "y", "winner": "model_b", "excluded": "bot"}
+    ]
+    path = tmp_path / "votes.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + json.dumps(rows[0] | {"winner": "model_b"}) + "\n")
+    call_command("ratings", input=str(path), bootstrap=0, compact=True)
+    board = json.loads(capsys.readouterr().out)
+    assert board["votes"] == 4
+    assert {m["model"]: m["battles"] for m in board["models"]} == {"x": 4, "y": 4}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_leaderboard_page_is_told_when_a_snapshot_lands(contest, field):
+    from asgiref.sync import sync_to_async
+
+    socket = WebsocketCommunicator(
+        application, "/ws/leaderboard/", headers=[(b"origin", b"http://testserver")]
+    )
+    connected, _ = await socket.connect()
+    assert connected
+    await sync_to_async(votes_simulate)(contest, field, 10)
+
+    await sync_to_async(services.leaderboard_compute)(contest=contest, track="citizen")
+
+    message = await socket.receive_json_from(timeout=3)
+    assert message == {"type": "leaderboard", "track": "citizen", "category": None}
+    await socket.disconnect()
+
+
+def test_refresh_computes_every_track_and_category(contest, field):
+    CategoryFactory()
+    votes_simulate(contest, field, 10)
+    call_command("leaderboards_refresh", contest=contest.slug)
+    assert LeaderboardSnapshot.objects.count() == 6
+
+
+def test_leaderboard_page_is_korean_with_its_plots(db):
+    page = Client().get("/leaderboard/").content.decode()
+    assert '<html lang="ko">' in page and "순위 상한" in page and "95% 신뢰구간" in page
+    assert "plot-winrate" in page and "https://" not in page

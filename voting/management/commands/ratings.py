@@ -1,0 +1,70 @@
+"""Recompute a leaderboard from a published vote dataset (the Ratings CLI of DESIGN.md).
+
+    python manage.py ratings --input votes.jsonl [--bootstrap 1000] [--seed 0] [--json]
+
+Prints the same JSON as /api/leaderboard's "models", "method" and "votes". Rows with
+`excluded` set are skipped; unknown fields are ignored; a malformed line is an error that names
+its line number.
+"""
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from voting import ratings
+
+REQUIRED = ("model_a", "model_b", "winner")
+WINNERS = {"model_a", "model_b", "tie", "tie (bothbad)"}
+
+
+def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
+    """Return the counted rows' model_a, model_b and winner columns, or raise CommandError."""
+    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}") from error
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CommandError(f"line {number}: not valid JSON ({error.msg})") from error
+            if not isinstance(row, dict):
+                raise CommandError(f"line {number}: expected a JSON object")
+            if row.get("excluded"):
+                continue
+            for key in REQUIRED:
+                if not isinstance(row.get(key), str) or not row[key]:
+                    raise CommandError(f"line {number}: missing or non-text field {key!r}")
+            if row["winner"] not in WINNERS:
+                raise CommandError(
+                    f"line {number}: winner {row['winner']!r} is not one of {sorted(WINNERS)}"
+                )
+            if row["model_a"] == row["model_b"]:
+                raise CommandError(f"line {number}: a model cannot battle itself")
+            for column, key in zip(columns, REQUIRED):
+                column.append(row[key])
+    return columns
+
+
+class Command(BaseCommand):
+    help = "Compute Bradley–Terry ratings with bootstrap intervals from a vote dataset (JSONL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--input", required=True, help="The vote dataset, one JSON object a line.")
+        parser.add_argument("--bootstrap", type=int, default=1000, help="Bootstrap rounds (default 1000).")
+        parser.add_argument("--seed", type=int, default=0, help="Bootstrap seed (default 0).")
+        parser.add_argument(
+            "--json", action="store_true", dest="compact",
+            help="Print compact JSON on one line (the default is indented JSON).",
+        )
+
+    def handle(self, *args, input, bootstrap, seed, compact, **options):
+        if bootstrap < 0 or bootstrap > 100_000:
+            raise CommandError("--bootstrap must be between 0 and 100000.")
+        model_a, model_b, winner = rows_read(input)
+        board = ratings.leaderboard(model_a, model_b, winner, bootstrap_rounds=bootstrap, seed=seed)
+        output = {"models": board["models"], "method": board["method"], "votes": board["votes"]}
+        self.stdout.write(json.dumps(output, ensure_ascii=False, indent=None if compact else 2))

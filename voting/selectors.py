@@ -1,0 +1,90 @@
+"""Reads of votes: the public vote dataset and what leaderboards are computed from."""
+import hashlib
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+from django.db.models import Count
+from django.utils import timezone
+
+from contest.models import Category, Contest
+from voting.models import LeaderboardSnapshot, Track, Vote
+
+# The public arena datasets' convention for the outcome of a battle.
+WINNER_BY_CHOICE = {
+    Vote.Choice.A: "model_a",
+    Vote.Choice.B: "model_b",
+    Vote.Choice.TIE: "tie",
+    Vote.Choice.BOTH_BAD: "tie (bothbad)",
+}
+
+
+def vote_rows(*, contest: Contest, track: str, category: Category | None = None) -> list[dict]:
+    """Return the vote dataset rows of one track (and category), oldest first.
+
+    The rows are exactly what the export publishes, including excluded votes (with their
+    reason), so that a published file and a leaderboard snapshot can be checked against
+    each other. The expert track has no rows until expert judgments exist; the combined track
+    is the union of both tracks' rows.
+    """
+    if track == Track.EXPERT:
+        return []
+    votes = (
+        Vote.objects.filter(battle__contest=contest)
+        .select_related("battle__category", "battle__entrant_a", "battle__entrant_b")
+        .annotate(turn_count=Count("battle__turns"))
+        .order_by("created_at", "pk")
+    )
+    if category is not None:
+        votes = votes.filter(battle__category=category)
+    return [
+        {
+            "battle_id": str(vote.battle_id),
+            "contest": contest.slug,
+            "track": Track.CITIZEN.value,
+            "category": vote.battle.category.slug if vote.battle.category else None,
+            "model_a": vote.battle.entrant_a.display_name,
+            "model_b": vote.battle.entrant_b.display_name,
+            "winner": WINNER_BY_CHOICE[vote.choice],
+            "turns": vote.turn_count,
+            "created_at": vote.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "voter": vote.voter,
+            "excluded": vote.excluded or None,
+        }
+        for vote in votes
+    ]
+
+
+def vote_line(row: dict) -> str:
+    """Return one row as a line of the JSONL export; canonical, so its hash is reproducible."""
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def rows_sha256(rows: list[dict]) -> str:
+    """Return the SHA-256 of the rows' export file: what a snapshot records and a manifest states."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(vote_line(row).encode())
+    return digest.hexdigest()
+
+
+def votes_over_time(rows: list[dict]) -> list[dict]:
+    """Return the counted votes per day (Korea time), for the leaderboard's activity plot."""
+    seoul = timezone.get_default_timezone()
+    days = Counter()
+    for row in rows:
+        if row["excluded"]:
+            continue
+        moment = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        days[moment.astimezone(seoul).date().isoformat()] += 1
+    return [{"date": day, "votes": count} for day, count in sorted(days.items())]
+
+
+def snapshot_latest(
+    *, contest: Contest, track: str, category: Category | None = None
+) -> LeaderboardSnapshot | None:
+    return (
+        LeaderboardSnapshot.objects.filter(contest=contest, track=track, category=category)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
