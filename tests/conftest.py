@@ -20,6 +20,9 @@ def pytest_configure(config):
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
     except (redis.RedisError, OSError) as error:
         raise pytest.UsageError(f"Redis at {settings.REDIS_URL} does not answer: {error}")
+    # Worker threads of async tests must not keep connections open past the run, or the test
+    # database cannot be dropped at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     settings.CACHES["default"]["KEY_PREFIX"] = f"kai-test-{RUN_ID}"
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kai-test-{RUN_ID}"
     from config.celery import app
