@@ -17,5 +17,6 @@ def leaderboard_page(request):
             "categories": Category.objects.all(),
             "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+            "bootstrap_rounds": settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
         },
     )

@@ -124,6 +124,15 @@
     promptBox.placeholder = turnsLeft ? gettext("이어서 질문하기 (선택)") : gettext("질문 횟수를 모두 썼습니다. 투표해 주세요.");
   }
 
+  // The worker writes error messages in Korean; the page shows them in the visitor's language.
+  function sideErrorText(message) {
+    return {
+      timeout: gettext("모델이 제한 시간 안에 답하지 못했습니다."),
+      cut_off: gettext("모델의 답변이 중간에 끊겼습니다."),
+      empty: gettext("모델이 빈 답변을 보냈습니다.")
+    }[message.code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
+  }
+
   function handleEvent(message) {
     if (!battle || battle.voted) return;
     if (typeof message.turn === "number" && message.turn !== battle.turn) return;
@@ -149,7 +158,7 @@
     } else if (message.type === "error") {
       var note = document.createElement("p");
       note.className = "side-error";
-      note.textContent = message.message;
+      note.textContent = sideErrorText(message);
       state.element.appendChild(note);
       setSideStatus(message.side, "error");
       afterSideFinished();

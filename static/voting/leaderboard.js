@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
   var root = document.getElementById("leaderboard");
   var tabs = root.querySelectorAll("[data-track]");
   var categorySelect = document.getElementById("board-category");
@@ -57,7 +58,7 @@
       tbody.appendChild(row);
     });
     empty.hidden = board.models.length > 0;
-    meta.textContent = board.votes + " " + gettext("표") + " · " + gettext("계산 시각") + " " +
+    meta.textContent = board.votes + " " + ngettext("표", "표", board.votes) + " · " + gettext("계산 시각") + " " +
       new Date(board.computed_at).toLocaleString() + " · SHA-256 " + board.votes_sha256;
   }
 
