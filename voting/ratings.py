@@ -165,7 +165,7 @@ def connectivity(counts: PairCounts) -> Connectivity:
     tails = np.r_[counts.first[score_first > 0], counts.second[score_second > 0]]
     heads = np.r_[counts.second[score_first > 0], counts.first[score_second > 0]]
     edges = coo_matrix((np.ones(len(tails)), (tails, heads)), shape=(m, m))
-    n_strong, strong = connected_components(edges, directed=True, connection="strong")
+    _, strong = connected_components(edges, directed=True, connection="strong")
     components = sorted((tuple(counts.models[i] for i in np.flatnonzero(part == p))
                          for p in range(n_parts)), key=lambda c: (-len(c), c))
     split = {p for p in range(n_parts) if len(set(strong[part == p])) > 1}
