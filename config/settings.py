@@ -166,6 +166,8 @@ CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 LEADERBOARD = {
     "BOOTSTRAP_ROUNDS": env.int("LEADERBOARD_BOOTSTRAP_ROUNDS", default=1000),
     "SEED": env.int("LEADERBOARD_SEED", default=0),
+    # The style-controlled view refits one row per vote, so it takes fewer rounds.
+    "STYLE_BOOTSTRAP_ROUNDS": env.int("LEADERBOARD_STYLE_BOOTSTRAP_ROUNDS", default=100),
     # A model is shown as provisional (잠정) until it has this many counted votes.
     "PROVISIONAL_VOTES": env.int("LEADERBOARD_PROVISIONAL_VOTES", default=30),
     # Weights of each track in the combined board; published on the leaderboard page.

@@ -68,7 +68,8 @@ class PairCounts:
 
     @property
     def votes(self) -> int:
-        return int(self.first_wins.sum() + self.second_wins.sum() + self.draws.sum())
+        """Return the number of votes (rounded, when the counts are weighted)."""
+        return int(round(float(self.first_wins.sum() + self.second_wins.sum() + self.draws.sum())))
 
     @property
     def draws(self) -> np.ndarray:
@@ -133,20 +134,30 @@ def _encode(model_a, model_b, winner, models: Sequence[str] | None = None):
     return names, code_a, code_b, outcome
 
 
-def aggregate(model_a, model_b, winner, *, models: Sequence[str] | None = None) -> PairCounts:
+def aggregate(model_a, model_b, winner, *, models: Sequence[str] | None = None,
+              weights: Sequence[float] | None = None) -> PairCounts:
     """Count votes per unordered pair and outcome.
 
     Accept sequences or numpy arrays (str or object) of equal length; ``models`` adds names that
-    may have no votes (they get a rating of their own, see ``fit_bradley_terry``). Raise
-    ValueError for an unknown winner label, a model battling itself or unequal lengths.
+    may have no votes (they get a rating of their own, see ``fit_bradley_terry``). ``weights``
+    (one non-negative number a row) makes the counts weighted sums, as the combined track does
+    with its published per-track weights; a weight of 2 is the same as the row counted twice.
+    Raise ValueError for an unknown winner label, a model battling itself, unequal lengths or a
+    negative or non-finite weight.
     """
     names, code_a, code_b, outcome = _encode(model_a, model_b, winner, models)
     m = len(names)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != code_a.shape:
+            raise ValueError(f"weights has {weights.size} entries for {code_a.size} rows")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError("weights must be finite and non-negative")
     swap = code_a > code_b
     low, high = np.minimum(code_a, code_b), np.maximum(code_a, code_b)
     # Relative to the lower index, "A won" becomes "B won" when A sat on the higher index.
     relative = outcome ^ (swap & (outcome < 2))
-    cells = np.bincount((low * m + high) * 4 + relative, minlength=m * m * 4).reshape(-1, 4)
+    cells = np.bincount((low * m + high) * 4 + relative, weights, minlength=m * m * 4).reshape(-1, 4)
     met = np.flatnonzero(cells.sum(axis=1))
     table = cells[met]
     return PairCounts(names, met // m, met % m, table[:, 0], table[:, 1], table[:, 2], table[:, 3])
@@ -266,7 +277,7 @@ def _bootstrap_theta(counts: PairCounts, theta: np.ndarray, rounds: int, seed: i
         return np.tile(theta, (rounds, 1))
     # Ties and both-bad are merged: the fit only sees their sum, whose law is the same.
     cells = np.concatenate([counts.first_wins, counts.second_wins, counts.draws])
-    drawn = np.random.default_rng(seed).multinomial(total, cells / total, size=rounds)
+    drawn = np.random.default_rng(seed).multinomial(total, cells / cells.sum(), size=rounds)
     half = 0.5 * drawn[:, 2 * pairs:]
     return _newton(counts, drawn[:, :pairs] + half, drawn[:, pairs:2 * pairs] + half,
                    np.tile(theta, (rounds, 1)))
@@ -305,7 +316,8 @@ def online_elo(model_a, model_b, winner, *, k: float = 4, scale: float = 400, ba
 
 def leaderboard(model_a, model_b, winner, *, bootstrap_rounds: int = 1000, seed: int = 0,
                 anchor: tuple[str, float] | None = None, min_battles_provisional: int = 0,
-                models: Sequence[str] | None = None) -> dict:
+                models: Sequence[str] | None = None,
+                weights: Sequence[float] | None = None) -> dict:
     """Return the leaderboard JSON of DESIGN.md, sorted by rating (then name).
 
     Ratings and CI bounds are rounded to 2 decimals and ``win_rate`` to 4; ``rank`` and ``rank_ub``
@@ -314,8 +326,10 @@ def leaderboard(model_a, model_b, winner, *, bootstrap_rounds: int = 1000, seed:
     Extra facts live under ``"diagnostics"``: ``disconnected``, ``components``, ``unbounded`` and,
     when ``min_battles_provisional > 0``, ``provisional`` (models with fewer battles).
     Zero votes give an empty ``models`` list (or the given models, unrated), not an error.
+    With ``weights`` (see ``aggregate``) every count, ``battles`` and ``votes`` included, is the
+    weighted sum, rounded for display; the bootstrap draws that many votes.
     """
-    counts = aggregate(model_a, model_b, winner, models=models)
+    counts = aggregate(model_a, model_b, winner, models=models, weights=weights)
     theta = _fit_theta(counts)
     settings = dict(scale=400, base=10, init_rating=1000, anchor=anchor)
     ratings = _to_ratings(theta, counts, **settings)
@@ -333,7 +347,7 @@ def leaderboard(model_a, model_b, winner, *, bootstrap_rounds: int = 1000, seed:
              "ci_upper": float(upper[i]),
              "rank": 1 + int((rating > rating[i]).sum()),
              "rank_ub": 1 + int((lower > upper[i]).sum()),
-             "battles": int(battles[i]),
+             "battles": int(round(battles[i])),
              "win_rate": round(float(scores[i] / battles[i]), 4) if battles[i] else None}
             for i, name in enumerate(counts.models)]
     rows.sort(key=lambda row: (-row["rating"], row["model"]))

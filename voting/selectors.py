@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from django.db.models import Count
 from django.utils import timezone
 
+from arena.models import Response
 from contest.models import Category, Contest
 from voting.models import LeaderboardSnapshot, Track, Vote
 
@@ -78,6 +79,20 @@ def votes_over_time(rows: list[dict]) -> list[dict]:
         moment = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
         days[moment.astimezone(seoul).date().isoformat()] += 1
     return [{"date": day, "votes": count} for day, count in sorted(days.items())]
+
+
+def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
+    """Return each side's answers of the given battles, all turns joined, keyed (battle, side)."""
+    texts: dict[tuple[str, str], str] = {}
+    responses = (
+        Response.objects.filter(turn__battle_id__in=battle_ids)
+        .order_by("turn__index")
+        .values_list("turn__battle_id", "side", "text")
+    )
+    for battle_id, side, text in responses:
+        key = (str(battle_id), side)
+        texts[key] = texts.get(key, "") + text
+    return texts
 
 
 def snapshot_latest(

@@ -59,40 +59,87 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     return battle_reveal(battle)
 
 
-def _leaderboard_payload(rows: list[dict], *, bootstrap_rounds: int, seed: int) -> dict:
+def _track_weights(rows: list[dict], track: str) -> list[float] | None:
+    """Return per-row weights for the combined board, normalised to a mean of one.
+
+    Each vote counts with its track's published weight; normalising keeps the number of votes
+    (and so the width of the intervals) that of the rows themselves. Other boards are unweighted.
+    """
+    if track != Track.COMBINED or not rows:
+        return None
+    published = settings.LEADERBOARD["TRACK_WEIGHTS"]
+    raw = [published[row["track"]] for row in rows]
+    mean = sum(raw) / len(raw)
+    return [weight / mean for weight in raw] if mean > 0 else None
+
+
+def _style_controlled(rows: list[dict]) -> dict:
+    """Return ratings with answer style held equal, beside the plain ranking (as public arenas do).
+
+    Style is measured on each side's answers over all turns: length, headers, list items, bold.
+    """
+    if not rows:
+        return {"models": [], "coefficients": {}}
+    texts = selectors.answer_texts([row["battle_id"] for row in rows])
+    features = {
+        side: [ratings.style_features(texts.get((row["battle_id"], side), "")) for row in rows]
+        for side in ("a", "b")
+    }
+    fit = ratings.fit_style_controlled(
+        [row["model_a"] for row in rows],
+        [row["model_b"] for row in rows],
+        [row["winner"] for row in rows],
+        features["a"],
+        features["b"],
+        ratings.STYLE_FEATURES,
+        bootstrap_rounds=settings.LEADERBOARD["STYLE_BOOTSTRAP_ROUNDS"],
+        seed=settings.LEADERBOARD["SEED"],
+    )
+    models = [
+        {
+            "model": model,
+            "rating": round(float(fit.ratings[i]), 2),
+            "ci_lower": round(float(fit.ci_lower[i]), 2),
+            "ci_upper": round(float(fit.ci_upper[i]), 2),
+        }
+        for i, model in enumerate(fit.models)
+    ]
+    models.sort(key=lambda row: (-row["rating"], row["model"]))
+    coefficients = {name: round(value, 4) for name, value in fit.style_coefficients.items()}
+    return {"models": models, "coefficients": coefficients}
+
+
+def _leaderboard_payload(rows: list[dict], *, track: str) -> dict:
     """Compute the leaderboard JSON (ratings contract) plus the figures its plots need."""
     counted = [row for row in rows if not row["excluded"]]
     columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
+    weights = _track_weights(counted, track)
     board = ratings.leaderboard(
         columns["model_a"],
         columns["model_b"],
         columns["winner"],
-        bootstrap_rounds=bootstrap_rounds,
-        seed=seed,
+        bootstrap_rounds=settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
+        seed=settings.LEADERBOARD["SEED"],
         min_battles_provisional=settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        weights=weights,
     )
-    counts = ratings.aggregate(columns["model_a"], columns["model_b"], columns["winner"])
+    counts = ratings.aggregate(
+        columns["model_a"], columns["model_b"], columns["winner"], weights=weights
+    )
     models = list(counts.models)
     fitted = {row["model"]: row["rating"] for row in board["models"]}
     board["matrices"] = {
         "models": models,
-        "battle_count": ratings.battle_count_matrix(counts).tolist() if models else [],
-        "win_rate": ratings.win_rate_matrix(counts) if models else [],
+        "battle_count": ratings.battle_count_matrix(counts).round().astype(int).tolist(),
+        "win_rate": ratings.win_rate_matrix(counts),
         "predicted_win": (
             ratings.predicted_win_matrix([fitted[m] for m in models]).round(4).tolist()
-            if models else []
         ),
     }
     board["votes_over_time"] = selectors.votes_over_time(rows)
-    board["online_elo"] = (
-        {
-            model: round(value, 2)
-            for model, value in ratings.online_elo(
-                columns["model_a"], columns["model_b"], columns["winner"]
-            ).items()
-        }
-        if counted else {}
-    )
+    elo = ratings.online_elo(columns["model_a"], columns["model_b"], columns["winner"])
+    board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
+    board["style_control"] = _style_controlled(counted)
     return board
 
 
@@ -113,11 +160,7 @@ def leaderboard_compute(
     latest = selectors.snapshot_latest(contest=contest, track=track, category=category)
     if latest is not None and latest.votes_sha256 == digest:
         return latest
-    payload = _leaderboard_payload(
-        rows,
-        bootstrap_rounds=settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
-        seed=settings.LEADERBOARD["SEED"],
-    )
+    payload = _leaderboard_payload(rows, track=track)
     snapshot = LeaderboardSnapshot(
         contest=contest,
         track=track,

@@ -39,6 +39,9 @@
   function renderTable(board) {
     tbody.innerHTML = "";
     var provisional = (board.diagnostics && board.diagnostics.provisional) || [];
+    var styled = {};
+    ((board.style_control && board.style_control.models) || []).forEach(function (m) { styled[m.model] = m; });
+    var elo = board.online_elo || {};
     board.models.forEach(function (model) {
       var row = document.createElement("tr");
       row.dataset.model = model.model;
@@ -55,6 +58,8 @@
       cell(row, fmt(model.ci_lower, 1) + " ~ " + fmt(model.ci_upper, 1));
       cell(row, model.battles);
       cell(row, model.win_rate === null ? "—" : (model.win_rate * 100).toFixed(1) + "%");
+      cell(row, styled[model.model] ? fmt(styled[model.model].rating, 1) : "—");
+      cell(row, fmt(elo[model.model], 1));
       tbody.appendChild(row);
     });
     empty.hidden = board.models.length > 0;

@@ -81,3 +81,34 @@ def test_english_is_available(live_stack, browser):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("button", name="Send")).to_be_visible()
+
+
+def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_contest, browser):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.factories import votes_simulate
+    from voting.services import leaderboard_compute
+
+    # Given an open leaderboard page with no votes yet
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(live_stack.web_url + "/leaderboard/")
+    expect(page.locator("#board-empty")).to_be_visible()
+    page.wait_for_function("document.getElementById('leaderboard').dataset.loadedAt !== undefined")
+    page.wait_for_timeout(500)  # let the page's websocket finish connecting
+
+    # When votes arrive and a new snapshot is computed (off the event loop Playwright runs)
+    def land_snapshot():
+        entrants = list(live_contest.entrants.order_by("pk"))
+        votes_simulate(live_contest, entrants, 150, seed=2)
+        return leaderboard_compute(contest=live_contest, track="citizen").payload
+
+    with ThreadPoolExecutor(1) as pool:
+        board = pool.submit(land_snapshot).result()
+
+    # Then, without a reload, the table shows every model in the snapshot's order
+    rows = page.locator("#board-table tbody tr")
+    expect(rows).to_have_count(5, timeout=10_000)
+    shown = [rows.nth(i).get_attribute("data-model") for i in range(5)]
+    assert shown == [m["model"] for m in board["models"]]
+    expect(page.locator("#board-empty")).to_be_hidden()
+    expect(page.locator("#plot-winrate svg rect").first).to_be_visible()

@@ -1,44 +1,22 @@
 """Leaderboards: snapshots from the database, the API, the export and the ratings CLI agree."""
 import json
-import random
 
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from arena.models import Battle, Response, Turn
+from arena.models import Response
 from config.asgi import application
-from tests.factories import CategoryFactory, EntrantFactory
+from tests.factories import CategoryFactory, EntrantFactory, votes_simulate
 from voting import services
 from voting.models import LeaderboardSnapshot, Vote
 
 pytestmark = pytest.mark.django_db
 
-# True strengths for simulated votes: the first entrant is clearly best.
-STRENGTH = [1.0, 0.6, 0.3, 0.0]
-
-
 @pytest.fixture
 def field(contest):
     return [EntrantFactory(contest=contest, display_name=f"Model-{i}") for i in range(4)]
-
-
-def votes_simulate(contest, entrants, n, *, seed=0, category=None):
-    rng = random.Random(seed)
-    for k in range(n):
-        a, b = rng.sample(entrants, 2)
-        battle = Battle.objects.create(
-            contest=contest, category=category, session_key=f"s{seed}-{k}", entrant_a=a, entrant_b=b
-        )
-        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
-        Response.objects.bulk_create(
-            [Response(turn=turn, side=s, entrant=e, status="done", text="답") for s, e in (("a", a), ("b", b))]
-        )
-        gap = STRENGTH[entrants.index(a)] - STRENGTH[entrants.index(b)]
-        roll = rng.random()
-        choice = "tie" if roll < 0.1 else ("a" if rng.random() < 1 / (1 + 10 ** (-gap)) else "b")
-        Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
 
 
 def test_snapshot_ranks_the_strongest_first_and_records_the_vote_hash(contest, field):
@@ -198,3 +176,22 @@ def test_leaderboard_page_is_korean_with_its_plots(db):
     page = Client().get("/leaderboard/").content.decode()
     assert '<html lang="ko">' in page and "순위 상한" in page and "95% 신뢰구간" in page
     assert "plot-winrate" in page and "https://" not in page
+
+
+def test_style_control_sees_that_longer_answers_won(contest, field):
+    # Given votes in which the side with the longer answer always won
+    votes_simulate(contest, field, 120, seed=5)
+    for vote in Vote.objects.select_related("battle"):
+        long_side = "a" if vote.choice in ("a", "tie") else "b"
+        Response.objects.filter(turn__battle=vote.battle, side=long_side).update(text="긴 답변 " * 80)
+        Response.objects.filter(turn__battle=vote.battle).exclude(side=long_side).update(text="짧음")
+
+    board = services.leaderboard_compute(contest=contest, track="citizen").payload
+
+    # Then the style-controlled view lists every model and credits length, not the models
+    style = board["style_control"]
+    assert sorted(m["model"] for m in style["models"]) == [f"Model-{i}" for i in range(4)]
+    assert style["coefficients"]["length"] > 0.5
+    plain_spread = board["models"][0]["rating"] - board["models"][-1]["rating"]
+    style_spread = style["models"][0]["rating"] - style["models"][-1]["rating"]
+    assert style_spread < plain_spread

@@ -379,3 +379,24 @@ def test_matrices_on_a_tiny_contest():
     np.testing.assert_allclose(predicted + predicted.T, 1.0)
     assert predicted[1, 2] == 0.5
     assert connectivity(counts).unbounded == ("A", "B", "C")
+
+
+def test_a_weight_of_two_is_the_same_as_counting_the_row_twice():
+    # Given a few votes, and the same votes with the first half listed twice
+    a = ["x", "y", "z", "x", "y", "z", "x", "z"]
+    b = ["y", "z", "x", "z", "x", "y", "y", "x"]
+    w = ["model_a", "model_b", "tie", "model_a", "tie (bothbad)", "model_a", "model_b", "model_a"]
+    doubled = (a + a[:4], b + b[:4], w + w[:4])
+    weights = [2.0] * 4 + [1.0] * 4
+    # When one board is fitted on weights and the other on duplicated rows
+    weighted = leaderboard(a, b, w, bootstrap_rounds=200, seed=1, weights=weights)
+    duplicated = leaderboard(*doubled, bootstrap_rounds=200, seed=1)
+    # Then both publish the same figures
+    assert weighted["models"] == duplicated["models"]
+    assert weighted["votes"] == duplicated["votes"] == 12
+
+
+@pytest.mark.parametrize("weights", [[1.0, -1.0], [1.0, float("nan")], [1.0]])
+def test_bad_weights_are_refused(weights):
+    with pytest.raises(ValueError, match="weights"):
+        aggregate(["x", "y"], ["y", "x"], ["model_a", "tie"], weights=weights)
