@@ -98,9 +98,14 @@ def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_co
 
     # When votes arrive and a new snapshot is computed (off the event loop Playwright runs)
     def land_snapshot():
-        entrants = list(live_contest.entrants.order_by("pk"))
-        votes_simulate(live_contest, entrants, 150, seed=2)
-        return leaderboard_compute(contest=live_contest, track="citizen").payload
+        from django.db import connection
+
+        try:
+            entrants = list(live_contest.entrants.order_by("pk"))
+            votes_simulate(live_contest, entrants, 150, seed=2)
+            return leaderboard_compute(contest=live_contest, track="citizen").payload
+        finally:
+            connection.close()  # this thread's own connection; the test database is dropped later
 
     with ThreadPoolExecutor(1) as pool:
         board = pool.submit(land_snapshot).result()
