@@ -22,5 +22,8 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/ratings.py
 
+lint: install
+	$(BIN)/ruff check --select F,E9 arena contest voting config tests benchmarks
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

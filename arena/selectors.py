@@ -3,13 +3,15 @@ from arena.exceptions import BattleNotFound, NotBattleOwner
 from arena.models import Battle, Response, Side, Turn
 
 
-def battle_get_for_owner(*, battle_id, session_key: str) -> Battle:
-    """Return the battle with its entrants, or raise BattleNotFound / NotBattleOwner."""
-    battle = (
-        Battle.objects.select_related("contest", "entrant_a__team", "entrant_b__team")
-        .filter(pk=battle_id)
-        .first()
-    )
+def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
+    """Return the battle with its entrants, or raise BattleNotFound / NotBattleOwner.
+
+    With `lock`, the row is locked for update; the caller must then be inside a transaction.
+    """
+    battles = Battle.objects.select_related("contest", "entrant_a__team", "entrant_b__team")
+    if lock:
+        battles = battles.select_for_update()
+    battle = battles.filter(pk=battle_id).first()
     if battle is None:
         raise BattleNotFound()
     if not session_key or battle.session_key != session_key:

@@ -13,17 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arena.exceptions import (
-    BattleNotFound,
     ContestNotOpen,
     InvalidInput,
     NoEntrantsAvailable,
-    NotBattleOwner,
     PromptEmpty,
     PromptTooLong,
     TurnNotAllowed,
 )
 from arena.models import Battle, Response, Side, Turn
 from arena.sampling import pair_sample
+from arena.selectors import battle_get_for_owner
 from contest.models import Category, Contest, Entrant
 from contest.selectors import contest_current, entrants_healthy
 
@@ -43,24 +42,6 @@ def prompt_clean(prompt: object) -> str:
             % {"limit": limit, "length": len(cleaned)}
         )
     return cleaned
-
-
-def battle_lock_for_owner(*, battle_id, session_key: str) -> Battle:
-    """Return the battle locked for update; the caller must be inside a transaction.
-
-    Raises BattleNotFound for an unknown id and NotBattleOwner for another session's battle.
-    """
-    battle = (
-        Battle.objects.select_for_update()
-        .select_related("contest", "entrant_a__team", "entrant_b__team")
-        .filter(pk=battle_id)
-        .first()
-    )
-    if battle is None:
-        raise BattleNotFound()
-    if not session_key or battle.session_key != session_key:
-        raise NotBattleOwner()
-    return battle
 
 
 def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
@@ -136,7 +117,7 @@ def turn_add(*, battle_id, session_key: str, prompt: object) -> Turn:
     and while the contest is open and the turn limit is not reached.
     """
     cleaned = prompt_clean(prompt)
-    battle = battle_lock_for_owner(battle_id=battle_id, session_key=session_key)
+    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if battle.contest.phase != Contest.Phase.OPEN:
         raise ContestNotOpen()
     if hasattr(battle, "vote"):

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
 from arena.models import Response
-from arena.selectors import battle_reveal
-from arena.services import battle_lock_for_owner
+from arena.selectors import battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
 from voting import ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
@@ -37,7 +36,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         raise InvalidInput(
             _("choice는 %(choices)s 중 하나여야 합니다.") % {"choices": ", ".join(Vote.Choice.values)}
         )
-    battle = battle_lock_for_owner(battle_id=battle_id, session_key=session_key)
+    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if Vote.objects.filter(battle=battle).exists():
         raise AlreadyVoted()
     if battle.contest.phase != Contest.Phase.OPEN:
