@@ -195,3 +195,18 @@ def test_style_control_sees_that_longer_answers_won(contest, field):
     plain_spread = board["models"][0]["rating"] - board["models"][-1]["rating"]
     style_spread = style["models"][0]["rating"] - style["models"][-1]["rating"]
     assert style_spread < plain_spread
+
+
+def test_organizer_recomputes_boards_from_the_admin(contest, field, admin_client):
+    # Given votes and no snapshot yet
+    votes_simulate(contest, field, 30)
+    # When an organizer runs the admin action on the contest
+    response = admin_client.post(
+        "/admin/contest/contest/",
+        {"action": "leaderboards_refresh", "_selected_action": [contest.pk]},
+        follow=True,
+    )
+    # Then every track's board exists and the organizer is told so
+    assert response.status_code == 200
+    assert LeaderboardSnapshot.objects.filter(contest=contest, category=None).count() == 3
+    assert "다시 계산했습니다" in response.content.decode()
