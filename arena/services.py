@@ -23,8 +23,8 @@ from arena.exceptions import (
 from arena.models import Battle, Response, Side, Turn
 from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
-from contest.models import Category, Contest, Entrant
-from contest.selectors import contest_current, entrants_healthy
+from contest.models import Contest, Entrant
+from contest.selectors import category_by_slug, contest_current, entrants_healthy
 
 
 def prompt_clean(prompt: object) -> str:
@@ -85,13 +85,7 @@ def battle_start(
     contest = contest or contest_current()
     if contest is None or contest.phase != Contest.Phase.OPEN:
         raise ContestNotOpen()
-    category = None
-    if category_slug not in (None, ""):
-        if not isinstance(category_slug, str):
-            raise InvalidInput(_("category는 문자열이어야 합니다."))
-        category = Category.objects.filter(slug=category_slug).first()
-        if category is None:
-            raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": category_slug[:50]})
+    category = category_by_slug(category_slug)
     candidates = list(entrants_healthy(contest=contest))
     if len(candidates) < 2:
         raise NoEntrantsAvailable()

@@ -69,6 +69,12 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The default SQLite file (and the test one) live in var/, which a fresh clone does not
+    # have: the settings that choose these paths create their folders, whether or not an
+    # embedded Redis also needs var/.
+    VAR_DIR.mkdir(exist_ok=True)
+    if DATABASES["default"]["NAME"] != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

@@ -3,8 +3,10 @@ from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from contest.models import Contest, Entrant
+from arena.exceptions import InvalidInput
+from contest.models import Category, Contest, Entrant
 
 # An entrant that failed this many times in a row is left out of new battles until
 # HEALTH_RETRY_AFTER has passed since its last failure; then one battle tries it again.
@@ -28,3 +30,15 @@ def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
         )
         .order_by("pk")
     )
+
+
+def category_by_slug(slug: object) -> Category | None:
+    """Return the category a request names, None when it names none, or raise InvalidInput."""
+    if slug in (None, ""):
+        return None
+    if not isinstance(slug, str):
+        raise InvalidInput(_("category는 문자열이어야 합니다."))
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": slug[:50]})
+    return category

@@ -1,12 +1,10 @@
 """The vote and leaderboard JSON API (contract in DESIGN.md)."""
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils.translation import gettext as _
 
-from arena.exceptions import InvalidInput
 from config.api import json_api, json_body
-from contest.models import Category, Entrant
-from contest.selectors import contest_current
+from contest.models import Entrant
+from contest.selectors import category_by_slug, contest_current
 from voting import selectors, services
 from voting.models import Track
 
@@ -26,14 +24,9 @@ def battle_vote(request, battle_id):
 def leaderboard(request):
     """Return the latest leaderboard snapshot (computing the first one if none exists yet)."""
     track = request.GET.get("track", Track.CITIZEN)
-    if track not in Track.values:
-        raise InvalidInput(_("track은 %(tracks)s 중 하나여야 합니다.") % {"tracks": ", ".join(Track.values)})
-    category = None
+    services.track_check(track)
     slug = request.GET.get("category")
-    if slug:
-        category = Category.objects.filter(slug=slug).first()
-        if category is None:
-            raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": slug[:50]})
+    category = category_by_slug(slug)
     contest = contest_current()
     if contest is None:
         return JsonResponse({"models": [], "method": "bradley-terry", "votes": 0, "track": track})

@@ -330,6 +330,15 @@ def leaderboard(model_a, model_b, winner, *, bootstrap_rounds: int = 1000, seed:
     weighted sum, rounded for display; the bootstrap draws that many votes.
     """
     counts = aggregate(model_a, model_b, winner, models=models, weights=weights)
+    return leaderboard_from_counts(counts, bootstrap_rounds=bootstrap_rounds, seed=seed,
+                                   anchor=anchor, min_battles_provisional=min_battles_provisional)
+
+
+def leaderboard_from_counts(counts: PairCounts, *, bootstrap_rounds: int = 1000, seed: int = 0,
+                            anchor: tuple[str, float] | None = None,
+                            min_battles_provisional: int = 0) -> dict:
+    """Return ``leaderboard``'s JSON from counts already aggregated (so a caller that also
+    draws the matrices from the same counts aggregates the votes once)."""
     theta = _fit_theta(counts)
     settings = dict(scale=400, base=10, init_rating=1000, anchor=anchor)
     ratings = _to_ratings(theta, counts, **settings)

@@ -58,6 +58,14 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     return battle_reveal(battle)
 
 
+def track_check(track: object) -> None:
+    """Raise InvalidInput unless `track` is one of the leaderboard's tracks."""
+    if track not in Track.values:
+        raise InvalidInput(
+            _("track은 %(tracks)s 중 하나여야 합니다.") % {"tracks": ", ".join(Track.values)}
+        )
+
+
 def _track_weights(rows: list[dict], track: str) -> list[float] | None:
     """Return per-row weights for the combined board, normalised to a mean of one.
 
@@ -112,18 +120,17 @@ def _leaderboard_payload(rows: list[dict], *, track: str) -> dict:
     """Compute the leaderboard JSON (ratings contract) plus the figures its plots need."""
     counted = [row for row in rows if not row["excluded"]]
     columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
-    weights = _track_weights(counted, track)
-    board = ratings.leaderboard(
+    counts = ratings.aggregate(
         columns["model_a"],
         columns["model_b"],
         columns["winner"],
+        weights=_track_weights(counted, track),
+    )
+    board = ratings.leaderboard_from_counts(
+        counts,
         bootstrap_rounds=settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
         seed=settings.LEADERBOARD["SEED"],
         min_battles_provisional=settings.LEADERBOARD["PROVISIONAL_VOTES"],
-        weights=weights,
-    )
-    counts = ratings.aggregate(
-        columns["model_a"], columns["model_b"], columns["winner"], weights=weights
     )
     models = list(counts.models)
     fitted = {row["model"]: row["rating"] for row in board["models"]}
@@ -152,8 +159,7 @@ def leaderboard_compute(
     returned as it is: the figures would be identical, since the bootstrap is seeded.
     Watchers of the leaderboard page are told when a new snapshot lands.
     """
-    if track not in Track.values:
-        raise InvalidInput(_("track은 %(tracks)s 중 하나여야 합니다.") % {"tracks": ", ".join(Track.values)})
+    track_check(track)
     rows = selectors.vote_rows(contest=contest, track=track, category=category)
     digest = selectors.rows_sha256(rows)
     latest = selectors.snapshot_latest(contest=contest, track=track, category=category)
