@@ -112,6 +112,11 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Organizers and experts sign in (see config/roles.py); citizens stay anonymous.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
