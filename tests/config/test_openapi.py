@@ -88,3 +88,11 @@ def test_unknown_api_path_is_error_json(client):
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_committed_reference_is_the_one_the_code_serves(client):
+    """docs/openapi.json is for readers of the repository; `make openapi` rewrites it."""
+    from pathlib import Path
+
+    committed = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
+    assert committed == client.get("/api/openapi.json").json(), "run `make openapi`"
