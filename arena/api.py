@@ -1,13 +1,11 @@
 """The battle JSON API (contract in docs/api.md; schemas here are its single source)."""
 from uuid import UUID
 
-from django.conf import settings
-from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
 
 from arena import selectors, services
-from arena.exceptions import RateLimited
 from config.api import Error, Text, session_key_ensure
+from config.limits import limits_check
 
 router = Router(tags=["battles"])
 
@@ -63,22 +61,6 @@ class BattleState(Schema):
     reveal: Reveal | None
 
 
-def _session_key(group, request) -> str:
-    return request.session.session_key or ""
-
-
-def _battle_rate_check(request) -> None:
-    """Raise RateLimited past the battle budget of this session or of this client address.
-
-    Both are counted (in Redis, through django-ratelimit), so a fresh cookie does not reset
-    the budget and one busy address does not block the sessions behind it any sooner.
-    """
-    rate = settings.ARENA["BATTLE_RATE"]
-    for key in ("ip", _session_key):
-        if is_ratelimited(request, group="battle_start", key=key, rate=rate, increment=True):
-            raise RateLimited()
-
-
 def _stream(battle_id) -> str:
     return f"/ws/battles/{battle_id}/"
 
@@ -88,7 +70,7 @@ def _stream(battle_id) -> str:
 def battle_start(request, body: BattleStart):
     """Start a battle: two anonymous models answer `prompt`; follow them on `stream`."""
     session_key = session_key_ensure(request)
-    _battle_rate_check(request)
+    limits_check(request, action="battle")
     battle = services.battle_start(
         session_key=session_key, prompt=body.prompt, category_slug=body.category
     )

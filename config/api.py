@@ -79,7 +79,10 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def _domain_error(request, error: DomainError):
-    return error_response(error.code, error.message, error.status)
+    response = error_response(error.code, error.message, error.status)
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(int(error.retry_after))
+    return response
 
 
 # Pydantic's error types, said in the visitor's language.

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.KoreanFirstLocaleMiddleware",
@@ -168,11 +169,49 @@ ARENA = {
     # this many characters, so that a fast model does not flood the channel layer.
     "STREAM_BATCH_SECONDS": env.float("ARENA_STREAM_BATCH_SECONDS", default=0.05),
     "STREAM_BATCH_CHARS": env.int("ARENA_STREAM_BATCH_CHARS", default=200),
-    # Battles started per session (and per client address) in a window, enforced in Redis.
-    "BATTLE_RATE": env("ARENA_BATTLE_RATE", default="30/h"),
+    # Battles started and votes cast per voter (session) and per client network (IPv4 /24,
+    # IPv6 /64), each a list of windows ("30/h,200/d"), counted in Redis (see config/limits.py).
+    # A network holds many citizens (a campus, a mobile carrier's NAT), so its caps are higher.
+    "LIMITS": {
+        "battle": {
+            "voter": env.list("ARENA_BATTLE_LIMITS_VOTER", default=["30/h", "200/d"]),
+            "network": env.list("ARENA_BATTLE_LIMITS_NETWORK", default=["300/h", "3000/d"]),
+        },
+        "vote": {
+            "voter": env.list("ARENA_VOTE_LIMITS_VOTER", default=["30/h", "200/d"]),
+            "network": env.list("ARENA_VOTE_LIMITS_NETWORK", default=["300/h", "3000/d"]),
+        },
+    },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"
+
+# The client address for rate limits: REMOTE_ADDR, or the rightmost entry of this header when
+# the site's own reverse proxy sets it (e.g. HTTP_X_FORWARDED_FOR). See config/limits.py.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "config.limits.client_ip"
+RATELIMIT_IPV4_MASK = 24
+RATELIMIT_IPV6_MASK = 64
+
+# Content-Security-Policy (django-csp): every script, style, image and connection comes from
+# this site, with no inline script or style allowed, so injected markup cannot run or restyle
+# the page even if it got past the Markdown sanitiser. 'self' covers the same host's
+# websockets in current browsers.
+SELF, NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Leaderboards: the bootstrap is seeded, so anyone recomputing from the export gets the same CIs.
 LEADERBOARD = {

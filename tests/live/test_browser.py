@@ -26,12 +26,46 @@ def chromium_path() -> str:
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
 
+# Recorded in every page before its own scripts run; the site's Content-Security-Policy must
+# never have to block anything the site itself serves.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+class WatchedBrowser:
+    """Chromium whose pages report any Content-Security-Policy violation at the test's end."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.pages = []
+
+    def new_page(self, **kwargs):
+        page = self.browser.new_page(**kwargs)
+        page.add_init_script(CSP_WATCH)
+        self.pages.append(page)
+        return page
+
+    def csp_violations(self) -> list[str]:
+        found = []
+        for page in self.pages:
+            if not page.is_closed():
+                found += page.evaluate("window.__cspViolations || []")
+        return found
+
+
 @pytest.fixture
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        watched = WatchedBrowser(chromium)
+        yield watched
+        violations = watched.csp_violations()
+        chromium.close()
+        assert violations == [], f"the page broke its own Content-Security-Policy: {violations}"
 
 
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
