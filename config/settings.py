@@ -13,7 +13,11 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-demo-key-set-SECRET_KEY-in-production")
+# ARENA_ENV=production turns on every defence a public contest needs (secure cookies, HSTS,
+# proof of work, two-factor sign-in for organizers and experts) and refuses demo secrets.
+PRODUCTION = env("ARENA_ENV", default="demo") == "production"
+DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -183,6 +187,15 @@ ARENA = {
         },
     },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
+    # A proof-of-work challenge (ALTCHA) solved in the browser before each battle: on in
+    # production, off in the demo and tests unless ARENA_POW=1. Work grows with MAX_NUMBER
+    # (maxnumber / 2 SHA-256 hashes on average; 100,000 is about a second on a phone).
+    "POW": {
+        "ENABLED": env.bool("ARENA_POW", default=PRODUCTION),
+        "MAX_NUMBER": env.int("ARENA_POW_MAX_NUMBER", default=100_000),
+        "EXPIRES_SECONDS": env.int("ARENA_POW_EXPIRES_SECONDS", default=600),
+        "HMAC_KEY": env("ARENA_POW_HMAC_KEY", default="") or f"pow:{SECRET_KEY}",
+    },
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 

@@ -151,3 +151,28 @@ def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_co
     assert shown == [m["model"] for m in board["models"]]
     expect(page.locator("#board-empty")).to_be_hidden()
     expect(page.locator("#plot-winrate svg rect").first).to_be_visible()
+
+
+def test_the_browser_solves_the_proof_of_work_before_a_battle(live_stack, live_contest, browser,
+                                                            settings):
+    """The page solves the site's challenge itself, and its solution is one the server accepts."""
+    from arena import proof_of_work
+
+    # Given a page told to solve (the live server itself runs without proof of work, so that
+    # the other end-to-end tests need not solve)
+    page = browser.new_page()
+    page.goto(live_stack.web_url + "/")
+    page.evaluate("document.getElementById('battle').dataset.pow = 'on'")
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/battles") else None)
+
+    # When the citizen sends a prompt, the battle starts as usual
+    page.locator("#prompt").fill("안녕하세요")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator('[data-status-for="a"]')).to_have_text("완료", timeout=30_000)
+
+    # And what the page sent is a correct, unused solution of the server's challenge
+    settings.ARENA = {**settings.ARENA, "POW": {**settings.ARENA["POW"], "ENABLED": True}}
+    proof_of_work.solution_check(sent[0]["pow"])
+    with pytest.raises(proof_of_work.ProofOfWorkReplayed):
+        proof_of_work.solution_check(sent[0]["pow"])
