@@ -42,3 +42,28 @@ def category_by_slug(slug: object) -> Category | None:
     if category is None:
         raise InvalidInput(_("알 수 없는 분야입니다: %(slug)s") % {"slug": slug[:50]})
     return category
+
+
+def contest_accepts_judgments(contest: Contest | None) -> bool:
+    """Return whether the contest takes votes and expert judgments now (only in its open phase).
+
+    Every service that records a vote or a judgment asks this, under the lock of the row it
+    writes, so nothing is accepted once a contest is paused, closed or published.
+    """
+    return contest is not None and contest.phase == Contest.Phase.OPEN
+
+
+def contest_transitions(*, contest: Contest, limit: int = 50):
+    """Return the contest's lifecycle log, newest first."""
+    return contest.transitions.select_related("actor").order_by("-created_at", "-pk")[:limit]
+
+
+def snapshots_frozen(*, contest: Contest):
+    """Return the boards frozen when the contest closed (track, then overall before categories)."""
+    from voting.models import LeaderboardSnapshot
+
+    return (
+        LeaderboardSnapshot.objects.filter(contest=contest, frozen=True)
+        .select_related("category")
+        .order_by("track", "category__name")
+    )

@@ -12,6 +12,7 @@ from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, Inv
 from arena.models import Response
 from arena.selectors import battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
+from contest.selectors import contest_accepts_judgments
 from voting import ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import LeaderboardSnapshot, Track, Vote
@@ -39,7 +40,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if Vote.objects.filter(battle=battle).exists():
         raise AlreadyVoted()
-    if battle.contest.phase != Contest.Phase.OPEN:
+    if not contest_accepts_judgments(battle.contest):
         raise ContestNotOpen(_("대회가 열려 있을 때만 투표할 수 있습니다."))
     statuses = set(
         Response.objects.filter(turn__battle=battle).values_list("status", flat=True)

@@ -7,8 +7,9 @@ from voting import services
 
 @shared_task(ignore_result=True)
 def leaderboards_refresh() -> int:
-    """Recompute the boards of every contest that is taking or has taken votes (beat: every minute)."""
+    """Recompute the boards of every contest that is taking votes (or paused) (beat: every minute)."""
     boards = 0
-    for contest in Contest.objects.exclude(phase=Contest.Phase.DRAFT):
+    # Closed and published contests keep the boards frozen at closing; nothing changes them.
+    for contest in Contest.objects.filter(phase__in=[Contest.Phase.OPEN, Contest.Phase.PAUSED]):
         boards += len(services.leaderboards_refresh(contest=contest))
     return boards
