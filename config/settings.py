@@ -247,3 +247,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": LEADERBOARD["REFRESH_SECONDS"],
     }
 }
+
+# Organizer exports (console and management commands) are written under this folder, one
+# sub-folder per export job; only organizers can download them.
+EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))

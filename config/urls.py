@@ -15,6 +15,7 @@ api.add_router("", voting_api.router)
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
+    path("console/", include("contest.urls_console")),
     path("api/", api_urls()),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^api/", api_not_found),

@@ -98,16 +98,31 @@ def table_rows(table: pa.Table, *, batch_rows: int = 100_000) -> Iterator[dict]:
         yield from batch.to_pylist()
 
 
-def _table_read(path: str | Path) -> pa.Table:
+RATING_COLUMNS = ("model_a", "model_b", "winner", "excluded")
+
+
+def _table_read(path: str | Path, *, columns: tuple[str, ...] | None = None) -> pa.Table:
+    """Read a dataset file; with `columns`, only those (as text), ignoring every other field."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise DatasetError(f"{path}: expected a .jsonl or .parquet file")
     try:
         if suffix == ".parquet":
-            return pq.read_table(path)
+            if columns is None:
+                return pq.read_table(path)
+            present = set(pq.read_schema(path).names)
+            return pq.read_table(path, columns=[name for name in columns if name in present])
         if Path(path).stat().st_size == 0:
             return SCHEMA.empty_table()
-        return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=1 << 24))
+        parse = None
+        if columns is not None:
+            # Only the needed fields are converted; the others are skipped while parsing.
+            parse = pa_json.ParseOptions(
+                explicit_schema=pa.schema([(name, pa.string()) for name in columns]),
+                unexpected_field_behavior="ignore",
+            )
+        return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=1 << 24),
+                                 parse_options=parse)
     except FileNotFoundError as error:
         raise DatasetError(f"Cannot read {path}: no such file") from error
     except (pa.ArrowInvalid, OSError) as error:
@@ -123,7 +138,6 @@ class VoteColumns:
     code_b: np.ndarray
     outcome: np.ndarray
     rows: int          # every row of the file, excluded ones too
-    table: pa.Table    # the whole file, for hashing on demand
 
 
 def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
@@ -149,7 +163,7 @@ def votes_read(path: str | Path) -> VoteColumns:
     file that cannot be parsed, a missing or non-text model or winner, an unknown winner label
     or a model battling itself, naming the (1-based) row.
     """
-    table = _table_read(path)
+    table = _table_read(path, columns=RATING_COLUMNS)
     total = table.num_rows
     if "excluded" in table.column_names and total:
         excluded = table.column("excluded")
@@ -163,7 +177,7 @@ def votes_read(path: str | Path) -> VoteColumns:
         counted = table
     if counted.num_rows == 0:
         return VoteColumns((), np.empty(0, np.int64), np.empty(0, np.int64),
-                           np.empty(0, np.int64), total, table)
+                           np.empty(0, np.int64), total)
     model_a, model_b, winner = (_text_column(counted, key) for key in ("model_a", "model_b", "winner"))
     for key, column in (("model_a", model_a), ("model_b", model_b), ("winner", winner)):
         empty = pc.fill_null(pc.equal(column, ""), True)
@@ -184,10 +198,10 @@ def votes_read(path: str | Path) -> VoteColumns:
     code_a = pc.index_in(model_a, value_set=value_set).to_numpy().astype(np.int64)
     code_b = pc.index_in(model_b, value_set=value_set).to_numpy().astype(np.int64)
     outcome = pc.index_in(winner, value_set=pa.array(WINNER_LABELS)).to_numpy().astype(np.int64)
-    return VoteColumns(tuple(names), code_a, code_b, outcome, total, table)
+    return VoteColumns(tuple(names), code_a, code_b, outcome, total)
 
 
-def votes_sha256(path: str | Path, columns: VoteColumns | None = None) -> str:
+def votes_sha256(path: str | Path) -> str:
     """Return the dataset's ``votes_sha256``: the hash of its rows as canonical JSONL.
 
     For a JSONL file that is the hash of the file itself (a published file is canonical); for
@@ -195,5 +209,4 @@ def votes_sha256(path: str | Path, columns: VoteColumns | None = None) -> str:
     """
     if Path(path).suffix.lower() == ".jsonl":
         return file_sha256(path)
-    table = columns.table if columns is not None else _table_read(path)
-    return rows_sha256(table_rows(table))
+    return rows_sha256(table_rows(_table_read(path)))

@@ -344,3 +344,83 @@ def team_report_export(*, contest: Contest, team: Team, directory: Path,
     progress(5, 5, _("완료"))
     return {"file": name, "sha256": dataset.file_sha256(directory / name),
             "redactions": dict(counts)}
+
+
+# --- export jobs run from the console -----------------------------------------------------
+
+JOB_KINDS = ("dataset", "leaderboards", "teams")
+JOB_TTL_SECONDS = 24 * 3600
+
+
+def _job_key(job_id: str) -> str:
+    return f"console-export:{job_id}"
+
+
+def export_job_start(*, contest: Contest, kind: object) -> str:
+    """Record a new export job and enqueue it (on commit); return its id.
+
+    Raises InvalidInput for an unknown kind. The job's progress lives in the cache (Redis),
+    where the worker updates it and the console page polls it.
+    """
+    import uuid
+
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from arena.exceptions import InvalidInput
+    from voting.tasks import contest_export
+
+    if kind not in JOB_KINDS:
+        raise InvalidInput(_("내보내기 종류는 %(kinds)s 중 하나여야 합니다.")
+                           % {"kinds": ", ".join(JOB_KINDS)})
+    job_id = uuid.uuid4().hex
+    cache.set(_job_key(job_id), {"id": job_id, "contest": contest.slug, "kind": kind,
+                                 "status": "queued", "done": 0, "total": 1,
+                                 "label": _("대기 중"), "files": []}, JOB_TTL_SECONDS)
+    transaction.on_commit(lambda: contest_export.delay(job_id, contest.pk, kind))
+    return job_id
+
+
+def export_job_get(job_id: str) -> dict | None:
+    from django.core.cache import cache
+
+    if not isinstance(job_id, str) or not job_id.isalnum():
+        return None
+    return cache.get(_job_key(job_id))
+
+
+def export_job_folder(job_id: str) -> Path:
+    from django.conf import settings
+
+    return Path(settings.EXPORTS_DIR) / job_id
+
+
+def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
+    """Run one export job (the Celery task's body), recording progress and the files made."""
+    from django.core.cache import cache
+
+    state = export_job_get(job_id) or {"id": job_id, "kind": kind, "files": []}
+    contest = Contest.objects.get(pk=contest_id)
+
+    def progress(done: int, total: int, label: str) -> None:
+        state.update(status="running", done=done, total=total, label=str(label))
+        cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
+
+    folder = export_job_folder(job_id)
+    try:
+        if kind == "dataset":
+            dataset_export(contest=contest, directory=folder, progress=progress)
+        elif kind == "leaderboards":
+            leaderboards_export(contest=contest, directory=folder, progress=progress)
+        else:
+            for team in Team.objects.filter(entrants__contest=contest).distinct():
+                team_report_export(contest=contest, team=team, directory=folder, progress=progress)
+    except Exception:
+        state.update(status="failed", label=str(_("내보내기에 실패했습니다.")))
+        cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
+        raise
+    state.update(status="done", done=state.get("total", 1),
+                 files=sorted(path.name for path in folder.iterdir()),
+                 label=str(_("완료")))
+    cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
+    return state

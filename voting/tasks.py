@@ -13,3 +13,11 @@ def leaderboards_refresh() -> int:
     for contest in Contest.objects.filter(phase__in=[Contest.Phase.OPEN, Contest.Phase.PAUSED]):
         boards += len(services.leaderboards_refresh(contest=contest))
     return boards
+
+
+@shared_task(ignore_result=True)
+def contest_export(job_id: str, contest_id: int, kind: str) -> None:
+    """Write one console export job's files (see voting.exports.export_job_run)."""
+    from voting.exports import export_job_run
+
+    export_job_run(job_id=job_id, contest_id=contest_id, kind=kind)

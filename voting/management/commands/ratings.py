@@ -80,6 +80,6 @@ class Command(BaseCommand):
             "models": board["models"],
             "method": board["method"],
             "votes": board["votes"],
-            "votes_sha256": dataset.votes_sha256(input, columns),
+            "votes_sha256": dataset.votes_sha256(input),
         }
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=None if compact else 2))
