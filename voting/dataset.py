@@ -209,4 +209,53 @@ def votes_sha256(path: str | Path) -> str:
     """
     if Path(path).suffix.lower() == ".jsonl":
         return file_sha256(path)
-    return rows_sha256(table_rows(_table_read(path)))
+    table = _table_read(path)
+    lines = _canonical_lines(table)
+    if lines is None:
+        return rows_sha256(table_rows(table))
+    digest = hashlib.sha256()
+    for chunk in lines.chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        digest.update(memoryview(chunk.buffers()[2])[start:end])
+    return digest.hexdigest()
+
+
+_NEEDS_PYTHON = r"[\x00-\x1f]"
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _json_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Return each value as its JSON text (json.dumps' output), or None to fall back to Python."""
+    if pa.types.is_null(column.type):
+        return pa.chunked_array([pa.array(["null"] * len(column), pa.large_string())])
+    if pa.types.is_integer(column.type):
+        text = pc.cast(column, pa.large_string())
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.large_string())
+        if pc.any(pc.match_substring_regex(column, _NEEDS_PYTHON)).as_py():
+            return None
+        escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+        text = pc.binary_join_element_wise(_large('"'), escaped, _large('"'), _large(""))
+    else:
+        return None
+    return pc.fill_null(text, _large("null"))
+
+
+def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
+    """Build every row's canonical JSONL line column-wise (keys sorted), or None when a value
+    needs json.dumps itself (control characters, floats, nested values)."""
+    if table.num_rows == 0:
+        return pa.chunked_array([], pa.large_string())
+    parts = []
+    for index, name in enumerate(sorted(table.column_names)):
+        text = _json_text(table.column(name))
+        if text is None:
+            return None
+        key = json.dumps(name, ensure_ascii=False)
+        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), text])
+    parts.append(_large("}\n"))
+    return pc.binary_join_element_wise(*parts, _large(""))
