@@ -37,7 +37,8 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
     """Move `contest` to phase `to`, log who did it and why, and return the updated contest.
 
     Locks the contest row, so two organizers pressing buttons at once serialise and the second
-    sees the first's result. Closing freezes every board (one snapshot per track and category);
+    sees the first's result. Publishing writes the public files (dataset, manifest, boards) in a
+    Celery task after commit. Closing freezes every board (one snapshot per track and category);
     reopening unfreezes them, so a later close freezes the boards afresh. Raises InvalidInput for
     an unknown phase or a reason that is not text or too long, and PhaseTransitionRefused for a
     move the lifecycle does not allow (including reopening without a reason). Nothing changes
@@ -78,6 +79,11 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
     )
     log.full_clean()
     log.save()
+    if to == Phase.PUBLISHED:
+        from voting.tasks import contest_publish_files
+
+        contest_id = contest.pk
+        transaction.on_commit(lambda: contest_publish_files.delay(contest_id))
     if to == Phase.CLOSED:
         leaderboards_freeze(contest=contest)
     elif current == Phase.CLOSED and to == Phase.OPEN:

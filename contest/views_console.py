@@ -160,3 +160,37 @@ def console_results(request):
     return render(request, "console/results.html", {
         "contest": contest, "boards": boards, "tracks": dict(Track.choices),
     })
+
+
+# --- public results, once published ------------------------------------------------------
+
+def _published_contest(slug: str | None) -> Contest:
+    contest = selectors.contest_for_console(slug)
+    if contest is None or contest.phase != Contest.Phase.PUBLISHED:
+        raise Http404(_("아직 결과가 발표되지 않았습니다."))
+    return contest
+
+
+@require_GET
+def results_public(request):
+    """The published results for everyone: the printable boards and the files to verify them."""
+    contest = _published_contest(request.GET.get("contest"))
+    boards = [
+        board for board in exports.boards_of_record(contest=contest) if board["category"] is None
+    ]
+    for board in boards:
+        board["plot"] = _interval_plot(board["models"])
+    return render(request, "console/results.html", {
+        "contest": contest, "boards": boards, "files": exports.published_files(contest),
+    })
+
+
+@require_GET
+def results_public_file(request, slug: str, name: str):
+    contest = _published_contest(slug)
+    if name not in exports.published_files(contest):
+        raise Http404(_("파일이 없습니다."))
+    path = exports.published_folder(contest) / name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type=content_type)

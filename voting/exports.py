@@ -424,3 +424,38 @@ def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
                  label=str(_("완료")))
     cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
     return state
+
+
+# --- the public files of a published contest ----------------------------------------------
+
+PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, "leaderboards.csv", "leaderboards.json",
+                "leaderboards.xlsx")
+
+
+def published_folder(contest: Contest) -> Path:
+    from django.conf import settings
+
+    return Path(settings.EXPORTS_DIR) / "published" / contest.slug
+
+
+def published_files_write(*, contest_id: int) -> list[str]:
+    """Write the dataset, its manifest and the boards anyone may download once published.
+
+    Does nothing unless the contest is published (a reopen cannot happen after publication, but a
+    late task must not publish a draft). Returns the names written.
+    """
+    contest = Contest.objects.get(pk=contest_id)
+    if contest.phase != Contest.Phase.PUBLISHED:
+        return []
+    folder = published_folder(contest)
+    dataset_export(contest=contest, directory=folder)
+    leaderboards_export(contest=contest, directory=folder)
+    return sorted(path.name for path in folder.iterdir())
+
+
+def published_files(contest: Contest) -> list[str]:
+    """Return the public files that exist for a published contest (none before publication)."""
+    if contest.phase != Contest.Phase.PUBLISHED:
+        return []
+    folder = published_folder(contest)
+    return [name for name in PUBLIC_FILES if (folder / name).is_file()]

@@ -21,3 +21,11 @@ def contest_export(job_id: str, contest_id: int, kind: str) -> None:
     from voting.exports import export_job_run
 
     export_job_run(job_id=job_id, contest_id=contest_id, kind=kind)
+
+
+@shared_task(ignore_result=True)
+def contest_publish_files(contest_id: int) -> None:
+    """Write the public files of a published contest (see voting.exports.published_files_write)."""
+    from voting.exports import published_files_write
+
+    published_files_write(contest_id=contest_id)

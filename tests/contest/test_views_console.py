@@ -140,3 +140,26 @@ def test_results_page_has_one_printable_section_per_track_with_an_svg_plot(
     page = organizer_client.get(reverse("console-results")).content.decode()
     assert page.count('class="results-page"') == 3
     assert "<svg" in page and "break-after" not in page  # print rules live in results.css
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_makes_the_results_and_the_dataset_public(client, demo, eager_celery):
+    # Before publication nobody sees the public results
+    assert client.get(reverse("results")).status_code == 404
+    from contest.services import contest_transition
+
+    contest_transition(contest=demo, to="closed")
+    assert client.get(reverse("results")).status_code == 404
+    # When the organizers publish
+    contest_transition(contest=demo, to="published")
+    # Then anyone gets the boards, and the dataset with its manifest
+    page = client.get(reverse("results"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "votes.parquet" in text and "manifest.json" in text
+    manifest = json.loads(b"".join(
+        client.get(reverse("results-file", args=["demo", "manifest.json"])).streaming_content
+    ))
+    assert manifest["phase"] == "published" and manifest["rows"] == 12
+    assert client.get(reverse("results-file", args=["demo", "secret.txt"])).status_code == 404
+    assert "결과와 공개 데이터" in client.get("/").content.decode()
