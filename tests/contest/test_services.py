@@ -179,3 +179,19 @@ def test_public_pages_show_the_phase(client, url):
     page = client.get(url).content.decode()
     assert 'data-phase="closed"' in page
     assert "종료" in page
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_a_fresh_organizer_login_that_reaches_the_console(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    password = out.getvalue().split("password '")[1].split("'")[0]
+    assert client.login(username="organizer", password=password)
+    assert client.get("/console/").status_code == 200
+
+    call_command("seed_demo", stdout=StringIO())
+    assert not client.login(username="organizer", password=password)
