@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
 from arena.models import Response
-from arena.selectors import battle_get_for_owner, battle_reveal
+from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
 from voting import ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
@@ -48,7 +48,12 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         raise BattleNotVotable(_("두 답변이 모두 끝난 뒤에 투표할 수 있습니다."))
     if Response.Status.ERROR in statuses:
         raise BattleNotVotable(_("한쪽 답변이 실패한 대결에는 투표할 수 없습니다."))
-    vote = Vote(battle=battle, choice=choice, voter=voter_hash(session_key))
+    vote = Vote(
+        battle=battle,
+        choice=choice,
+        voter=voter_hash(session_key),
+        excluded=battle_exclusion(battle) or "",
+    )
     vote.full_clean(exclude=["battle"])
     try:
         with transaction.atomic():
