@@ -14,6 +14,11 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-demo-key-set-SECRET_KEY-in-production")
+# Key of the voter pseudonyms (an HMAC of the browser session). Its own setting, so that
+# rotating SECRET_KEY never splits a voter in two: keep it secret and never change it during a
+# contest (docs/integrity.md). `manage.py check --deploy` refuses the demo default.
+VOTER_HASH_KEY_DEMO = "insecure-demo-voter-key-set-VOTER_HASH_KEY-in-production"
+VOTER_HASH_KEY = env("VOTER_HASH_KEY", default=VOTER_HASH_KEY_DEMO)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
