@@ -44,6 +44,7 @@ def leaderboard(request):
             "contest": contest.slug,
             "computed_at": snapshot.computed_at.isoformat(),
             "votes_sha256": snapshot.votes_sha256,
+            "chain_head": selectors.chain_head_get(selectors.VOTE_CHAIN),
             "teams": teams,
             "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],

@@ -19,11 +19,36 @@ class Vote(models.Model):
     voter = models.CharField(max_length=64, db_index=True)
     excluded = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The audit chain (voting.chain): position, the previous vote's hash, and this vote's hash
+    # over its content and that previous hash. Written once, when the vote is cast.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_prev = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("투표")
         verbose_name_plural = _("투표")
         ordering = ["-created_at"]
+
+
+class ChainHead(models.Model):
+    """The latest link of one audit chain ("votes", later "judgments").
+
+    Appending locks this row (SELECT ... FOR UPDATE), so concurrent writers chain one after
+    another; on SQLite, BEGIN IMMEDIATE serialises them anyway.
+    """
+
+    name = models.CharField(max_length=30, unique=True)
+    length = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("감사 체인 헤드")
+        verbose_name_plural = _("감사 체인 헤드")
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.length} {self.hash[:12]}"
 
 
 class Track(models.TextChoices):

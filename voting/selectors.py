@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from arena.models import Response
 from contest.models import Category, Contest
-from voting.models import LeaderboardSnapshot, Track, Vote
+from voting import chain
+from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote
+
+VOTE_CHAIN = "votes"
 
 # The public arena datasets' convention for the outcome of a battle.
 WINNER_BY_CHOICE = {
@@ -103,3 +106,38 @@ def snapshot_latest(
         .order_by("-computed_at", "-pk")
         .first()
     )
+
+
+def vote_chain_row(vote: Vote) -> dict:
+    """Return the content of a vote that its chain hash covers (everything it was cast with)."""
+    return {
+        "battle": str(vote.battle_id),
+        "choice": vote.choice,
+        "voter": vote.voter,
+        "excluded": vote.excluded,
+        "created_at": vote.created_at.astimezone(UTC).isoformat(),
+    }
+
+
+def vote_chain_entries():
+    """Yield every vote as a chain entry, as stored (for `verify_votes`)."""
+    votes = Vote.objects.order_by("chain_seq", "pk").only(
+        "battle_id", "choice", "voter", "excluded", "created_at", "chain_seq", "chain_prev",
+        "chain_hash",
+    )
+    for vote in votes.iterator(chunk_size=2000):
+        yield chain.Entry(
+            key=str(vote.battle_id),
+            seq=vote.chain_seq,
+            prev=vote.chain_prev,
+            hash=vote.chain_hash,
+            row=vote_chain_row(vote),
+        )
+
+
+def chain_head_get(name: str) -> dict:
+    """Return a chain's published head: its length and the hash of its last row."""
+    head = ChainHead.objects.filter(name=name).first()
+    if head is None:
+        return {"name": name, "length": 0, "hash": chain.GENESIS}
+    return {"name": name, "length": head.length, "hash": head.hash}

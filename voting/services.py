@@ -12,9 +12,9 @@ from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, Inv
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
-from voting import ratings, selectors
+from voting import chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
-from voting.models import LeaderboardSnapshot, Track, Vote
+from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote
 
 
 def voter_hash(session_key: str) -> str:
@@ -64,7 +64,33 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
             vote.save()
     except IntegrityError as error:
         raise AlreadyVoted() from error
+    vote_chain_link(vote=vote)
     return battle_reveal(battle)
+
+
+def chain_append(*, name: str, row: dict) -> chain.Link:
+    """Append a row's content to the audit chain `name` and return its link.
+
+    The caller must be inside the transaction that saves the row, and store the link on it:
+    the chain head stays locked (SELECT ... FOR UPDATE) until that transaction ends, so
+    concurrent writers chain one after another and a rolled-back row leaves no link behind.
+    Any chained table (votes, expert judgments) uses this with its own `name`.
+    """
+    ChainHead.objects.get_or_create(name=name)
+    head = ChainHead.objects.select_for_update().get(name=name)
+    link = chain.link_next(length=head.length, head=head.hash, row=row)
+    head.length, head.hash = link.seq, link.hash
+    head.save(update_fields=["length", "hash", "updated_at"])
+    return link
+
+
+def vote_chain_link(*, vote: Vote) -> None:
+    """Chain a vote that was just saved, in the caller's transaction (see chain_append)."""
+    link = chain_append(name=selectors.VOTE_CHAIN, row=selectors.vote_chain_row(vote))
+    vote.chain_seq, vote.chain_prev, vote.chain_hash = link.seq, link.prev, link.hash
+    Vote.objects.filter(pk=vote.pk).update(
+        chain_seq=link.seq, chain_prev=link.prev, chain_hash=link.hash
+    )
 
 
 def track_check(track: object) -> None:
