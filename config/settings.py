@@ -188,9 +188,20 @@ LEADERBOARD = {
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
 }
+# The anomalous-voter test (voting.anomaly; docs/integrity.md): a voter whose combined
+# p-value is below ALPHA, over at least MIN_VOTES counted votes, is flagged for organizers.
+ANOMALY = {
+    "ALPHA": env.float("ANOMALY_ALPHA", default=0.001),
+    "MIN_VOTES": env.int("ANOMALY_MIN_VOTES", default=10),
+    "SCREEN_SECONDS": env.int("ANOMALY_SCREEN_SECONDS", default=15 * 60),
+}
 CELERY_BEAT_SCHEDULE = {
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",
         "schedule": LEADERBOARD["REFRESH_SECONDS"],
-    }
+    },
+    "voters-screen": {
+        "task": "voting.tasks.voters_screen",
+        "schedule": ANOMALY["SCREEN_SECONDS"],
+    },
 }
