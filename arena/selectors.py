@@ -72,7 +72,7 @@ def battle_state(battle: Battle) -> dict:
     """Return the API's view of a battle. Identities appear only once a vote exists.
 
     Per-side timings (time to first token, total time) can fingerprint a team, so they are
-    shown only after the vote. `excluded` says, before the vote, whether the vote will count.
+    null until the vote. `excluded` says, before the vote, whether the vote will count.
     """
     turns = list(battle.turns.prefetch_related("responses").order_by("index"))
     voted = hasattr(battle, "vote")
@@ -86,11 +86,8 @@ def battle_state(battle: Battle) -> dict:
                     side: {
                         "text": by_side[side].text,
                         "status": by_side[side].status,
-                        **(
-                            {"ttft_ms": by_side[side].ttft_ms, "total_ms": by_side[side].total_ms}
-                            if voted
-                            else {}
-                        ),
+                        "ttft_ms": by_side[side].ttft_ms if voted else None,
+                        "total_ms": by_side[side].total_ms if voted else None,
                     }
                     for side in (Side.A, Side.B)
                 },

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # serves its Swagger UI files itself, so /api/docs needs no CDN
     "contest",
     "arena",
     "voting",
@@ -116,6 +117,11 @@ CHANNEL_LAYERS = {
         },
     }
 }
+
+# Organizers and experts sign in (see config/roles.py); citizens stay anonymous.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True

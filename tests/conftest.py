@@ -6,7 +6,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.factories import ContestFactory, EntrantFactory
+from tests.factories import ContestFactory, EntrantFactory, ExpertUserFactory, OrganizerFactory
 
 ON_CI = os.environ.get("CI", "").lower() == "true"
 # One namespace per test run, so counters and queues never leak between runs or into a demo.
@@ -44,3 +44,17 @@ def contest(db):
 @pytest.fixture
 def entrants(contest):
     return [EntrantFactory(contest=contest) for _ in range(3)]
+
+
+@pytest.fixture
+def organizer_client(client, db):
+    """A test client signed in as an organizer."""
+    client.force_login(OrganizerFactory())
+    return client
+
+
+@pytest.fixture
+def expert_client(client, db):
+    """A test client signed in as an expert."""
+    client.force_login(ExpertUserFactory())
+    return client

@@ -71,3 +71,38 @@ def votes_simulate(contest, entrants, n, *, seed=0, category=None):
         choice = "tie" if roll < 0.1 else ("a" if rng.random() < 1 / (1 + 10 ** (-gap)) else "b")
         vote = Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
         vote_chain_link(vote=vote)
+
+
+def _groups_add(user, names, create) -> None:
+    from django.contrib.auth.models import Group
+
+    if create:
+        user.save()
+        user.groups.add(*Group.objects.filter(name__in=names))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An account with no role; its password is "pass". `UserFactory(roles=[...])` adds groups."""
+
+    class Meta:
+        model = "auth.User"
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _groups_add(self, extracted or (), create)
+
+
+class OrganizerFactory(UserFactory):
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _groups_add(self, extracted or ("organizers",), create)
+
+
+class ExpertUserFactory(UserFactory):
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _groups_add(self, extracted or ("experts",), create)

@@ -1,0 +1,91 @@
+"""Who may do what: the contest's roles are Django groups.
+
+`organizers` run the contest (console, lifecycle, exports); `experts` judge blind pairs.
+Superusers count as organizers, so the account `createsuperuser` makes can run a contest.
+Citizens are anonymous sessions and need no role. Pages use the decorators; the JSON API
+calls the checks, which raise domain errors that `config.api` turns into error JSON.
+"""
+import functools
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from arena.exceptions import DomainError
+
+ORGANIZERS = "organizers"
+EXPERTS = "experts"
+
+
+class LoginRequired(DomainError):
+    code = "login_required"
+    status = 401
+    default_message = _("로그인이 필요합니다.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    default_message = _("이 기능을 쓸 권한이 없습니다.")
+
+
+def _in_group(user, group: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    # The group names are cached on the user object for the request, so a page that asks
+    # several times queries once.
+    names = getattr(user, "_kai_group_names", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._kai_group_names = names
+    return group in names
+
+
+def is_organizer(user) -> bool:
+    """Return whether `user` may run the contest (an organizer, or a superuser)."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser) or _in_group(
+        user, ORGANIZERS
+    )
+
+
+def is_expert(user) -> bool:
+    """Return whether `user` judges pairs in the expert track."""
+    return _in_group(user, EXPERTS)
+
+
+def _check(request, allowed) -> None:
+    if not request.user.is_authenticated:
+        raise LoginRequired()
+    if not allowed(request.user):
+        raise Forbidden()
+
+
+def organizer_check(request) -> None:
+    """Raise LoginRequired (401) or Forbidden (403) unless the request is an organizer's."""
+    _check(request, is_organizer)
+
+
+def expert_check(request) -> None:
+    """Raise LoginRequired (401) or Forbidden (403) unless the request is an expert's."""
+    _check(request, is_expert)
+
+
+def _page_guard(allowed):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# Pages: an anonymous visitor is sent to log in; a signed-in user without the role gets 403.
+organizer_required = _page_guard(is_organizer)
+expert_required = _page_guard(is_expert)
