@@ -16,7 +16,7 @@ DEMO_TEAMS = [
 ]
 
 # Names that give each team away in an answer (docs/integrity.md explains the syntax; "~"
-# marks a name that is also an ordinary word). Migration contest 0002_team_identity_terms
+# marks a name that is also an ordinary word). Migration contest 0003_team_identity_terms
 # holds the same list for existing databases.
 IDENTITY_TERMS = {
     "naver-cloud": "하이퍼클로바, HyperCLOVA, 네이버, NAVER",

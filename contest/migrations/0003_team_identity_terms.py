@@ -22,7 +22,7 @@ def identity_terms_seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0001_initial'),
+        ('contest', '0002_roles'),
     ]
 
     operations = [
