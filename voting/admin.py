@@ -57,12 +57,14 @@ class VoterReviewAdmin(admin.ModelAdmin):
     Each decision is logged with who made it, and the contest's boards are recomputed.
     """
 
-    list_display = ["voter", "contest", "status", "votes", "p_value", "flagged_at", "tested_at"]
+    list_display = [
+        "voter", "contest", "status", "votes", "p_value", "favoured", "z_favour", "flagged_at",
+    ]
     list_filter = ["status", "contest"]
     search_fields = ["voter"]
     readonly_fields = [
-        "contest", "voter", "status", "votes", "statistic", "p_value", "flagged_at", "tested_at",
-        "impact",
+        "contest", "voter", "status", "votes", "p_value", "statistic", "p_fisher", "p_favour",
+        "favoured", "z_favour", "flagged_at", "tested_at", "impact",
     ]
     inlines = [VoterReviewLogInline]
     actions = ["voters_exclude", "voters_clear"]

@@ -101,7 +101,11 @@ class VoterReview(models.Model):
     )
     votes = models.PositiveIntegerField(_("검정한 투표 수"))
     statistic = models.FloatField(_("피셔 통계량"))
-    p_value = models.FloatField(_("p-값"))
+    p_fisher = models.FloatField(_("p-값 (챗봇 아레나 검정)"))
+    p_favour = models.FloatField(_("p-값 (편애 검정)"))
+    favoured = models.CharField(_("가장 치우친 모델"), max_length=100, blank=True)
+    z_favour = models.FloatField(_("편애 z (+ 밀어줌, − 깎아내림)"))
+    p_value = models.FloatField(_("p-값 (종합)"))
     flagged_at = models.DateTimeField(_("처음 표시된 때"), auto_now_add=True)
     tested_at = models.DateTimeField(_("마지막 검정"), auto_now=True)
 

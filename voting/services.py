@@ -265,13 +265,21 @@ def voters_screen(*, contest: Contest) -> list[VoterReview]:
     )
     flagged = []
     for test in failing:
+        figures = {
+            "votes": test.votes,
+            "statistic": test.statistic,
+            "p_fisher": test.p_fisher,
+            "p_favour": test.p_favour,
+            "favoured": test.favoured,
+            "z_favour": test.z_favour,
+            "p_value": test.p_value,
+        }
         review, created = VoterReview.objects.select_for_update().get_or_create(
-            contest=contest,
-            voter=test.voter,
-            defaults={"votes": test.votes, "statistic": test.statistic, "p_value": test.p_value},
+            contest=contest, voter=test.voter, defaults=figures
         )
         if not created:
-            review.votes, review.statistic, review.p_value = test.votes, test.statistic, test.p_value
+            for field, value in figures.items():
+                setattr(review, field, value)
             review.full_clean()
             review.save()
             continue

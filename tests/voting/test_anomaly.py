@@ -43,7 +43,29 @@ def test_honest_voters_are_not_flagged_and_a_booster_of_the_weakest_model_is():
     flagged = anomaly.voters_flag(a, b, w, v, alpha=0.001, min_votes=10)
 
     assert [test.voter for test in flagged] == ["booster"]
-    assert flagged[0].votes == 30 and flagged[0].p_value < 1e-4
+    assert flagged[0].votes == 30 and flagged[0].p_fisher < 1e-4
+    assert flagged[0].favoured == "M4" and flagged[0].z_favour > 0
+
+
+def test_a_consistent_booster_of_a_middle_model_is_caught_by_the_favouritism_test():
+    a, b, w, v = simulated()
+    # Given a voter who votes for M2 (second of five) whenever it is in the pair: every single
+    # vote is an ordinary outcome, so the Chatbot Arena test alone does not see it
+    rng = np.random.default_rng(3)
+    for k in range(60):
+        other = ["M0", "M2", "M3", "M4"][k % 4]
+        if rng.random() < 0.5:
+            a.append("M1"), b.append(other), w.append("model_a")
+        else:
+            a.append(other), b.append("M1"), w.append("model_b")
+        v.append("booster")
+
+    tests = {test.voter: test for test in anomaly.voters_test(a, b, w, v, min_votes=10)}
+
+    booster = tests["booster"]
+    assert booster.p_fisher > 0.001
+    assert booster.favoured == "M1" and booster.z_favour > 0 and booster.p_value < 0.001
+    assert [t.voter for t in tests.values() if t.p_value < 0.001] == ["booster"]
 
 
 def test_p_values_are_valid_and_leave_the_voter_out():
