@@ -57,10 +57,23 @@ class VoterTest:
     p_value: float  # both tests together: min(1, 2 * min(p_fisher, p_favour))
 
 
+def _in_reference(voter: Sequence[str], left_out: frozenset[str]) -> np.ndarray:
+    """Return 1.0 for the votes that form the history, 0.0 for those of left-out voters."""
+    return np.fromiter((name not in left_out for name in voter), float, len(voter))
+
+
 def vote_pvalues(
-    model_a: Sequence[str], model_b: Sequence[str], winner: Sequence[str], voter: Sequence[str]
+    model_a: Sequence[str],
+    model_b: Sequence[str],
+    winner: Sequence[str],
+    voter: Sequence[str],
+    *,
+    left_out: frozenset[str] = frozenset(),
 ) -> np.ndarray:
-    """Return each vote's p-value against the pair's outcomes among the other voters."""
+    """Return each vote's p-value against the pair's outcomes among the other voters.
+
+    Votes of `left_out` voters are tested but form no one's history.
+    """
     n = len(voter)
     if not (len(model_a) == len(model_b) == len(winner) == n):
         raise ValueError("model_a, model_b, winner and voter differ in length")
@@ -70,12 +83,13 @@ def vote_pvalues(
     pair_keys = [f"{x}\x00{y}" for x, y in zip(first, second, strict=True)]
     pair_names, pair = np.unique(np.asarray(pair_keys, dtype=object), return_inverse=True)
     voter_names, who = np.unique(np.asarray(voter, dtype=object), return_inverse=True)
+    weight = _in_reference(voter, left_out)
     total = np.zeros((len(pair_names), OUTCOMES))
-    np.add.at(total, (pair, outcome), 1)
+    np.add.at(total, (pair, outcome), weight)
     own_key = who * len(pair_names) + pair
     own_names, own = np.unique(own_key, return_inverse=True)
     mine = np.zeros((len(own_names), OUTCOMES))
-    np.add.at(mine, (own, outcome), 1)
+    np.add.at(mine, (own, outcome), weight)
     others = total[pair] - mine[own]  # n x 4: the history of each vote
     observed = others[np.arange(n), outcome][:, None]
     at_most_as_common = (others * (others <= observed)).sum(axis=1)
@@ -96,7 +110,12 @@ def _oriented(model_a, model_b, winner):
 
 
 def favour_z(
-    model_a: Sequence[str], model_b: Sequence[str], winner: Sequence[str], voter: Sequence[str]
+    model_a: Sequence[str],
+    model_b: Sequence[str],
+    winner: Sequence[str],
+    voter: Sequence[str],
+    *,
+    left_out: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return, per (voter, model), the z-score of how much the voter favoured the model.
 
@@ -114,9 +133,11 @@ def favour_z(
     pair_names, pair = np.unique(pair_keys, return_inverse=True)
     voter_names, who = np.unique(np.asarray(voter, dtype=object), return_inverse=True)
     pairs = len(pair_names)
-    total = np.stack([np.bincount(pair, w, pairs) for w in (np.ones(n), x_first, x_first**2)])
+    ref = _in_reference(voter, left_out)
+    sums = (ref, ref * x_first, ref * x_first**2)
+    total = np.stack([np.bincount(pair, w, pairs) for w in sums])
     own_names, own = np.unique(who * pairs + pair, return_inverse=True)
-    mine = np.stack([np.bincount(own, w, len(own_names)) for w in (np.ones(n), x_first, x_first**2)])
+    mine = np.stack([np.bincount(own, w, len(own_names)) for w in sums])
     count, s1, s2 = total[:, pair] - mine[:, own]
     expected = (s1 + 1) / (count + 2)
     variance = np.maximum((s2 + 1) / (count + 2) - expected**2, 1e-6)
@@ -147,12 +168,14 @@ def voters_test(
     voter: Sequence[str],
     *,
     min_votes: int = 1,
+    left_out: frozenset[str] = frozenset(),
 ) -> list[VoterTest]:
-    """Return Fisher's combined test of every voter with at least `min_votes` votes.
+    """Return both tests of every voter with at least `min_votes` votes.
 
-    Sorted by p-value, most anomalous first.
+    Votes of `left_out` voters form no one's history (see `voters_flag`). Sorted by p-value,
+    most anomalous first.
     """
-    p = vote_pvalues(model_a, model_b, winner, voter)
+    p = vote_pvalues(model_a, model_b, winner, voter, left_out=left_out)
     if len(p) == 0:
         return []
     voter_names, who = np.unique(np.asarray(voter, dtype=object), return_inverse=True)
@@ -162,7 +185,9 @@ def voters_test(
     # The favouritism test: the voter's most extreme model, Bonferroni over their models.
     favour: dict[str, tuple[str, float]] = {}
     models_tested: Counter[str] = Counter()
-    for name, model, z, _ in zip(*favour_z(model_a, model_b, winner, voter), strict=True):
+    for name, model, z, _ in zip(
+        *favour_z(model_a, model_b, winner, voter, left_out=left_out), strict=True
+    ):
         models_tested[name] += 1
         if name not in favour or abs(z) > abs(favour[name][1]):
             favour[name] = (str(model), float(z))
@@ -189,11 +214,20 @@ def voters_test(
 
 
 def voters_flag(
-    model_a, model_b, winner, voter, *, alpha: float, min_votes: int
+    model_a, model_b, winner, voter, *, alpha: float, min_votes: int, rounds: int = 5
 ) -> list[VoterTest]:
-    """Return the voters whose combined p-value is below `alpha` (most anomalous first)."""
-    return [
-        test
-        for test in voters_test(model_a, model_b, winner, voter, min_votes=min_votes)
-        if test.p_value < alpha
-    ]
+    """Return the voters whose p-value is below `alpha` (most anomalous first).
+
+    A massive attacker poisons the history every other voter is compared with, and makes
+    honest voters look anomalous. So the test is repeated with the flagged voters' votes left
+    out of the history, until the flagged set no longer changes (at most `rounds` times).
+    """
+    left_out: frozenset[str] = frozenset()
+    tests: list[VoterTest] = []
+    for _ in range(rounds):
+        tests = voters_test(model_a, model_b, winner, voter, min_votes=min_votes, left_out=left_out)
+        flagged = frozenset(test.voter for test in tests if test.p_value < alpha)
+        if flagged == left_out:
+            break
+        left_out = flagged
+    return [test for test in tests if test.p_value < alpha]

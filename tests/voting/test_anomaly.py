@@ -181,3 +181,16 @@ def test_screen_runs_on_the_beat_schedule():
     schedule = django_settings.CELERY_BEAT_SCHEDULE["voters-screen"]
     assert schedule["task"] == "voting.tasks.voters_screen"
     assert schedule["schedule"] == django_settings.ANOMALY["SCREEN_SECONDS"]
+
+
+def test_a_massive_attacker_does_not_get_honest_voters_flagged():
+    a, b, w, v = simulated(n=3000, voters=300)
+    # Given one voter who casts as many votes as everyone else together, all for M4
+    for k in range(3000):
+        other = f"M{k % 4}"
+        a.append("M4"), b.append(other), w.append("model_a"), v.append("flood")
+
+    flagged = anomaly.voters_flag(a, b, w, v, alpha=0.001, min_votes=10)
+
+    # Then only the flood is flagged: honest voters are judged against a history without it
+    assert [test.voter for test in flagged] == ["flood"]
