@@ -27,7 +27,7 @@ class VoteAdmin(ReadOnlyAdmin):
     """
 
     list_display = ["battle", "choice", "excluded", "created_at", "chain_seq"]
-    list_filter = ["choice", "excluded"]
+    list_filter = ["choice", "excluded"]  # the exclusion reason (identity_leak, ...)
     readonly_fields = [
         "battle", "choice", "voter", "excluded", "created_at", "chain_seq", "chain_prev",
         "chain_hash",
