@@ -10,7 +10,7 @@ import threading
 from django.db import connection
 
 from arena import services as arena_services
-from arena.models import Battle, Response
+from arena.models import Battle, Response, Turn
 from voting import chain
 from voting.models import ChainHead, Vote
 from voting.selectors import vote_chain_row
@@ -135,11 +135,17 @@ def test_chain_verify_is_pure_and_finds_nothing_in_an_intact_chain():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_votes_chain_one_after_another(entrants):
-    # Given several finished battles of different citizens
+    # Given several finished battles of different citizens (made directly: a transaction test
+    # must not send generation work to a worker that another test may have left running)
     battles = []
     for n in range(6):
-        battle = arena_services.battle_start(session_key=f"c{n}", prompt="질문")
-        Response.objects.filter(turn__battle=battle).update(status="done", text="답")
+        a, b = entrants[n % 2], entrants[2]
+        battle = Battle.objects.create(
+            contest=a.contest, session_key=f"c{n}", entrant_a=a, entrant_b=b
+        )
+        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
+        for side, entrant in (("a", a), ("b", b)):
+            Response.objects.create(turn=turn, side=side, entrant=entrant, status="done", text="답")
         battles.append(battle)
     barrier = threading.Barrier(len(battles))
     errors = []
