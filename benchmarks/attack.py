@@ -1,6 +1,7 @@
 """How many votes does it take to move a model one rank, with each defence off and on?
 
-Run: ``.venv/bin/python benchmarks/attack.py`` (about a minute on 2 cores), or ``--quick``.
+Run: ``.venv/bin/python benchmarks/attack.py`` (about 20 minutes on 2 shared cores), or
+``--quick`` (a few minutes). Figures and how to read them: docs/integrity.md.
 
 Simulated contests with the real ratings code (voting.ratings, Bradley–Terry as the board
 computes it) and the real anomaly test (voting.anomaly). Five models with true ratings 60 Elo
