@@ -48,7 +48,7 @@
   }
 
   function renderMarkdown(element, text) {
-    element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text, { breaks: true }));
+    window.KaiMarkdown.render(element, text);  // static/arena/markdown.js
   }
 
   function updateCounter() {
