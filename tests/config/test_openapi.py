@@ -63,8 +63,8 @@ def test_browsable_reference_is_served_without_a_cdn(client):
     assert sources and all(not s.startswith(("http://", "https://", "//")) for s in sources), sources
 
 
-@pytest.mark.parametrize("value", ["\ud800", "앞\udfff뒤"])
-def test_lone_surrogate_in_prompt_or_category_is_a_clear_400(client, entrants, value):
+@pytest.mark.parametrize("value", ["\ud800", "앞\udfff뒤", "널\x00문자"])
+def test_unstorable_text_in_prompt_or_category_is_a_clear_400(client, entrants, value):
     from arena.models import Battle
 
     for body in ({"prompt": value}, {"prompt": "질문", "category": value}):
