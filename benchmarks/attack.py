@@ -143,7 +143,11 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=10_000, help="honest votes in the contest")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="3 seeds, 5000 honest votes")
+    parser.add_argument("--cap", type=int, default=CAP_PER_VOTER,
+                        help="counted votes per pseudonym when caps are on")
     args = parser.parse_args()
+    global CAP_PER_VOTER
+    CAP_PER_VOTER = args.cap
     if args.quick:
         args.seeds, args.honest = 3, 5_000
 
