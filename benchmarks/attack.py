@@ -146,8 +146,7 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=CAP_PER_VOTER,
                         help="counted votes per pseudonym when caps are on")
     args = parser.parse_args()
-    global CAP_PER_VOTER
-    CAP_PER_VOTER = args.cap
+    globals()["CAP_PER_VOTER"] = args.cap
     if args.quick:
         args.seeds, args.honest = 3, 5_000
 
