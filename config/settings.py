@@ -6,6 +6,7 @@ once, here. Defaults give the embedded demo: a SQLite file and the Redis at 127.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,18 @@ env = environ.Env()
 PRODUCTION = env("ARENA_ENV", default="demo") == "production"
 DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
 SECRET_KEY = env("SECRET_KEY", default=DEMO_SECRET_KEY)
+# Key of the voter pseudonyms (an HMAC of the browser session). Its own setting, so that
+# rotating SECRET_KEY never splits a voter in two: keep it secret and never change it during a
+# contest (docs/integrity.md). Production (and `manage.py check --deploy`) refuses the demo default.
+VOTER_HASH_KEY_DEMO = "insecure-demo-voter-key-set-VOTER_HASH_KEY-in-production"
+VOTER_HASH_KEY = env("VOTER_HASH_KEY", default=VOTER_HASH_KEY_DEMO)
 DEBUG = env.bool("DEBUG", default=False)
+for _name, _value, _demo in (("SECRET_KEY", SECRET_KEY, DEMO_SECRET_KEY),
+                              ("VOTER_HASH_KEY", VOTER_HASH_KEY, VOTER_HASH_KEY_DEMO)):
+    if PRODUCTION and (_value == _demo or len(_value) < 32):
+        raise ImproperlyConfigured(
+            f"ARENA_ENV=production needs {_name}: a random string of 32+ characters."
+        )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -31,6 +43,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # serves its Swagger UI files itself, so /api/docs needs no CDN
     "contest",
     "arena",
@@ -46,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -122,6 +138,24 @@ CHANNEL_LAYERS = {
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Organizers and experts prove a second factor (TOTP, django-otp) at sign-in: required in
+# production. A first organizer bootstraps with `manage.py addstatictoken <user>` (a one-time
+# code), then adds an authenticator app in the admin (TOTP devices).
+TWO_FACTOR_REQUIRED = env.bool("ARENA_2FA", default=PRODUCTION)
+# Sign-in attempts per username and per client network (django-ratelimit, in Redis).
+LOGIN_LIMITS = {
+    "username": env("LOGIN_LIMIT_USERNAME", default="5/15m"),
+    "network": env("LOGIN_LIMIT_NETWORK", default="50/h"),
+}
+
+# Production: cookies only over HTTPS, HSTS, and the TLS proxy's word on the scheme.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+if env.bool("BEHIND_TLS_PROXY", default=PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
@@ -241,11 +275,22 @@ LEADERBOARD = {
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
 }
+# The anomalous-voter test (voting.anomaly; docs/integrity.md): a voter whose combined
+# p-value is below ALPHA, over at least MIN_VOTES counted votes, is flagged for organizers.
+ANOMALY = {
+    "ALPHA": env.float("ANOMALY_ALPHA", default=0.001),
+    "MIN_VOTES": env.int("ANOMALY_MIN_VOTES", default=10),
+    "SCREEN_SECONDS": env.int("ANOMALY_SCREEN_SECONDS", default=15 * 60),
+}
 CELERY_BEAT_SCHEDULE = {
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",
         "schedule": LEADERBOARD["REFRESH_SECONDS"],
-    }
+    },
+    "voters-screen": {
+        "task": "voting.tasks.voters_screen",
+        "schedule": ANOMALY["SCREEN_SECONDS"],
+    },
 }
 
 # Organizer exports (console and management commands) are written under this folder, one

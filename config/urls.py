@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
@@ -5,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
+from config.auth import login_view
 from contest import views_console as contest_views_console
 from voting import api as voting_api
 from voting import views as voting_views
@@ -12,6 +14,12 @@ from voting import views as voting_views
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
+
+if settings.TWO_FACTOR_REQUIRED:
+    # The admin asks for the second factor too (django-otp's admin site).
+    from django_otp.admin import OTPAdminSite
+
+    admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
@@ -23,6 +31,7 @@ urlpatterns = [
     path("api/", api_urls()),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^api/", api_not_found),
+    path("accounts/login/", login_view, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

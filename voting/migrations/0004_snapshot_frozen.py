@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0002_leaderboard_snapshot'),
+        ('voting', '0003_integrity'),
     ]
 
     operations = [
