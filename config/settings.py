@@ -292,3 +292,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ANOMALY["SCREEN_SECONDS"],
     },
 }
+
+# Organizer exports (console and management commands) are written under this folder, one
+# sub-folder per export job; only organizers can download them.
+EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
