@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import Category, Contest, ContestTransition, Entrant, Team
@@ -72,3 +75,20 @@ class ContestTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+    """django-otp's authenticator-app admin, answering 404 (not 500) for a device that does
+    not exist."""
+
+    def config_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)
