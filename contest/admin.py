@@ -4,7 +4,9 @@ from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
 
-from contest.models import Category, Contest, ContestTransition, Entrant, Team
+from contest.models import (
+    Category, Contest, ContestTransition, Entrant, Panel, PanelInvite, PanelMember, Team,
+)
 
 
 class EntrantInline(admin.TabularInline):
@@ -92,3 +94,48 @@ class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, TOTPDeviceAdmin)
+
+
+class PanelInviteInline(admin.TabularInline):
+    model = PanelInvite
+    extra = 0
+    fields = ["code", "created_at", "used_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Panel)
+class PanelAdmin(admin.ModelAdmin):
+    list_display = ["name", "contest", "members_count", "invites_unused"]
+    inlines = [PanelInviteInline]
+    actions = ["invites_create"]
+
+    @admin.display(description=_("평가단원"))
+    def members_count(self, panel):
+        return panel.members.count()
+
+    @admin.display(description=_("남은 초대 코드"))
+    def invites_unused(self, panel):
+        return panel.invites.filter(used_at__isnull=True).count()
+
+    @admin.action(description=_("초대 코드 20개 만들기 (한 번만 보여 줍니다)"))
+    def invites_create(self, request, queryset):
+        from contest.services import panel_invites_create
+
+        for panel in queryset:
+            codes = panel_invites_create(panel=panel, count=20)
+            self.message_user(request, _("%(panel)s 초대 코드: %(codes)s") % {
+                "panel": panel, "codes": " ".join(codes)}, messages.SUCCESS)
+
+
+@admin.register(PanelMember)
+class PanelMemberAdmin(admin.ModelAdmin):
+    list_display = ["panel", "age_band", "region", "gender", "ai_use", "joined_at"]
+    list_filter = ["panel", "age_band", "region", "gender", "ai_use"]
+    exclude = ["session_key"]
+
+    def has_add_permission(self, request):
+        return False

@@ -10,3 +10,8 @@ class PhaseTransitionRefused(DomainError):
     code = "phase_transition_refused"
     status = 409
     default_message = _("대회 단계를 그렇게 바꿀 수 없습니다.")
+
+
+class PanelInviteInvalid(DomainError):
+    code = "invite_invalid"
+    default_message = _("초대 코드가 맞지 않거나 이미 사용되었습니다.")

@@ -139,3 +139,120 @@ class Entrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.team})"
+
+
+class Panel(models.Model):
+    """국민평가단: citizens who joined a contest with an invite code and declared a profile.
+
+    `quotas` holds the population's target share of each category, per dimension (e.g.
+    {"gender": {"여성": 0.5, "남성": 0.5}}); the panel's board is raked to them
+    (voting/raking.py). Only the dimensions of `PanelMember.PROFILE` are accepted.
+    """
+
+    contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="panel")
+    name = models.CharField(_("이름"), max_length=100, default="국민평가단")
+    quotas = models.JSONField(_("목표 비율"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("국민평가단")
+        verbose_name_plural = _("국민평가단")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.contest})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        quotas = self.quotas or {}
+        if not isinstance(quotas, dict):
+            raise ValidationError({"quotas": _("목표 비율은 차원별 사전이어야 합니다.")})
+        for dimension, shares in quotas.items():
+            choices = PanelMember.PROFILE.get(dimension)
+            if choices is None:
+                raise ValidationError({"quotas": _("알 수 없는 차원입니다: %(d)s") % {"d": dimension}})
+            if not isinstance(shares, dict) or not shares:
+                raise ValidationError({"quotas": _("%(d)s의 비율이 비어 있습니다.") % {"d": dimension}})
+            unknown = set(shares) - set(choices.values)
+            if unknown:
+                raise ValidationError({"quotas": _("%(d)s에 없는 값: %(v)s") % {
+                    "d": dimension, "v": ", ".join(sorted(unknown))}})
+            values = list(shares.values())
+            if any(not isinstance(v, (int, float)) or v < 0 for v in values) or abs(sum(values) - 1) > 0.01:
+                raise ValidationError({"quotas": _("%(d)s의 비율은 0 이상이고 합이 1이어야 합니다.") % {
+                    "d": dimension}})
+
+
+class PanelMember(models.Model):
+    class AgeBand(models.TextChoices):
+        TEENS = "10대", _("10대")
+        TWENTIES = "20대", _("20대")
+        THIRTIES = "30대", _("30대")
+        FORTIES = "40대", _("40대")
+        FIFTIES = "50대", _("50대")
+        SIXTIES_PLUS = "60대 이상", _("60대 이상")
+
+    class Region(models.TextChoices):
+        SEOUL = "서울", _("서울")
+        BUSAN = "부산", _("부산")
+        DAEGU = "대구", _("대구")
+        INCHEON = "인천", _("인천")
+        GWANGJU = "광주", _("광주")
+        DAEJEON = "대전", _("대전")
+        ULSAN = "울산", _("울산")
+        SEJONG = "세종", _("세종")
+        GYEONGGI = "경기", _("경기")
+        GANGWON = "강원", _("강원")
+        CHUNGBUK = "충북", _("충북")
+        CHUNGNAM = "충남", _("충남")
+        JEONBUK = "전북", _("전북")
+        JEONNAM = "전남", _("전남")
+        GYEONGBUK = "경북", _("경북")
+        GYEONGNAM = "경남", _("경남")
+        JEJU = "제주", _("제주")
+
+    class Gender(models.TextChoices):
+        FEMALE = "여성", _("여성")
+        MALE = "남성", _("남성")
+        OTHER = "기타·응답 안 함", _("기타·응답 안 함")
+
+    class AiUse(models.TextChoices):
+        DAILY = "매일", _("매일")
+        WEEKLY = "주 1회 이상", _("주 1회 이상")
+        SOMETIMES = "가끔", _("가끔")
+        NEVER = "안 씀", _("안 씀")
+
+    # The profile's dimensions, as panels' quotas name them.
+    PROFILE = {"age_band": AgeBand, "region": Region, "gender": Gender, "ai_use": AiUse}
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
+    session_key = models.CharField(max_length=64)
+    age_band = models.CharField(_("나이대"), max_length=10, choices=AgeBand.choices)
+    region = models.CharField(_("지역"), max_length=10, choices=Region.choices)
+    gender = models.CharField(_("성별"), max_length=10, choices=Gender.choices)
+    ai_use = models.CharField(_("AI 사용 빈도"), max_length=10, choices=AiUse.choices)
+    joined_at = models.DateTimeField(_("가입한 때"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("평가단원")
+        verbose_name_plural = _("평가단원")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "session_key"], name="panel_member_once")
+        ]
+
+    def profile(self) -> dict[str, str]:
+        return {dimension: getattr(self, dimension) for dimension in self.PROFILE}
+
+
+class PanelInvite(models.Model):
+    """A one-time code that lets one citizen join a panel."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="invites")
+    code = models.CharField(_("초대 코드"), max_length=20, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(_("사용한 때"), null=True, blank=True)
+    member = models.OneToOneField(PanelMember, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="invite")
+
+    class Meta:
+        verbose_name = _("초대 코드")
+        verbose_name_plural = _("초대 코드")

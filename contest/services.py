@@ -115,3 +115,55 @@ def leaderboards_unfreeze(*, contest: Contest) -> None:
     from voting.models import LeaderboardSnapshot
 
     LeaderboardSnapshot.objects.filter(contest=contest, frozen=True).update(frozen=False)
+
+
+# Invite codes: no 0/O or 1/I/L, so a code read aloud or typed from paper is not mistaken.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def panel_invites_create(*, panel, count: int) -> list[str]:
+    """Create `count` one-time invite codes for `panel` and return them (shown once)."""
+    import secrets
+
+    from contest.models import PanelInvite
+
+    if not isinstance(count, int) or not 1 <= count <= 10_000:
+        raise InvalidInput(_("초대 코드는 한 번에 1개에서 10,000개까지 만들 수 있습니다."))
+    codes = ["".join(secrets.choice(INVITE_ALPHABET) for _ in range(10)) for _ in range(count)]
+    with transaction.atomic():
+        PanelInvite.objects.bulk_create([PanelInvite(panel=panel, code=code) for code in codes])
+    return codes
+
+
+def panel_join(*, contest: Contest, code: object, session_key: str, profile: dict):
+    """Make this browser session a member of the contest's panel with a declared profile.
+
+    The code works once; a wrong, used or foreign code raises PanelInviteInvalid, a bad profile
+    InvalidInput, and nothing changes. A session that already joined gets its membership back.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from contest.exceptions import PanelInviteInvalid
+    from contest.models import PanelInvite, PanelMember
+
+    normalized = "".join(str(code or "").split()).upper().replace("-", "")
+    with transaction.atomic():
+        invite = (PanelInvite.objects.select_for_update().select_related("panel")
+                  .filter(code=normalized, panel__contest=contest, used_at__isnull=True).first())
+        if invite is None:
+            raise PanelInviteInvalid()
+        existing = PanelMember.objects.filter(panel=invite.panel, session_key=session_key).first()
+        if existing is not None:
+            return existing
+        member = PanelMember(panel=invite.panel, session_key=session_key,
+                             **{key: profile.get(key, "") for key in PanelMember.PROFILE})
+        try:
+            member.full_clean()
+        except ValidationError as error:
+            raise InvalidInput(" ".join(error.messages)) from None
+        member.save()
+        invite.used_at = timezone.now()
+        invite.member = member
+        invite.save(update_fields=["used_at", "member"])
+    return member

@@ -1,0 +1,42 @@
+"""국민평가단: a citizen joins the contest's panel with an invite code and a declared profile."""
+from django import forms
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from arena.exceptions import DomainError
+from config.api import session_key_ensure
+from contest import services
+from contest.models import PanelMember
+from contest.selectors import contest_current
+
+
+class PanelJoinForm(forms.Form):
+    code = forms.CharField(label=_("초대 코드"), max_length=30)
+    age_band = forms.ChoiceField(label=_("나이대"), choices=PanelMember.AgeBand.choices)
+    region = forms.ChoiceField(label=_("지역"), choices=PanelMember.Region.choices)
+    gender = forms.ChoiceField(label=_("성별"), choices=PanelMember.Gender.choices)
+    ai_use = forms.ChoiceField(label=_("AI 사용 빈도"), choices=PanelMember.AiUse.choices)
+
+
+def panel_join_page(request):
+    contest = contest_current()
+    member = None
+    error = None
+    form = PanelJoinForm(request.POST or None)
+    if request.method == "POST" and contest is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.panel_join(
+                contest=contest, code=data["code"], session_key=session_key_ensure(request),
+                profile={key: data[key] for key in PanelMember.PROFILE},
+            )
+        except DomainError as failure:
+            error = failure.message
+    elif contest is not None and request.session.session_key:
+        member = PanelMember.objects.filter(
+            panel__contest=contest, session_key=request.session.session_key
+        ).first()
+    status = 400 if (request.method == "POST" and member is None) else 200
+    return render(request, "contest/panel_join.html",
+                  {"form": form, "member": member, "error": error, "contest": contest},
+                  status=status)
