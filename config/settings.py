@@ -194,3 +194,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": LEADERBOARD["REFRESH_SECONDS"],
     }
 }
+
+# The expert track (see docs/expert-track.md).
+EXPERT = {
+    "RATIONALE_MIN_CHARS": env.int("EXPERT_RATIONALE_MIN_CHARS", default=20),
+    "RATIONALE_MAX_CHARS": env.int("EXPERT_RATIONALE_MAX_CHARS", default=5000),
+    "SKIP_REASON_MIN_CHARS": env.int("EXPERT_SKIP_REASON_MIN_CHARS", default=5),
+    "JUDGES_PER_PAIR": env.int("EXPERT_JUDGES_PER_PAIR", default=3),
+    "GOLD_PER_EXPERT": env.int("EXPERT_GOLD_PER_EXPERT", default=2),
+    "IMPORT_MAX_ROWS": env.int("EXPERT_IMPORT_MAX_ROWS", default=5000),
+    "PROMPT_MAX_CHARS": env.int("EXPERT_PROMPT_MAX_CHARS", default=8000),
+}

@@ -97,3 +97,6 @@ class Entrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.team})"
+
+
+from contest.models_expert import Domain, ExpertProfile, Prompt, PromptSet  # noqa: E402, F401

@@ -54,3 +54,12 @@ class LeaderboardSnapshot(models.Model):
         verbose_name_plural = _("순위 스냅숏")
         ordering = ["-computed_at"]
         indexes = [models.Index(fields=["contest", "track", "category", "-computed_at"])]
+
+
+from voting.models_expert import (  # noqa: E402, F401
+    Adjudication,
+    Answer,
+    Assignment,
+    ExpertJudgment,
+    Pair,
+)

@@ -25,11 +25,11 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
 
     The rows are exactly what the export publishes, including excluded votes (with their
     reason), so that a published file and a leaderboard snapshot can be checked against
-    each other. The expert track has no rows until expert judgments exist; the combined track
-    is the union of both tracks' rows.
+    each other. The expert track's rows are its judgments (see `selectors_expert`); the
+    combined track is the union of both tracks' rows.
     """
     if track == Track.EXPERT:
-        return []
+        return _expert_rows(contest, category)
     votes = (
         Vote.objects.filter(battle__contest=contest)
         .select_related("battle__category", "battle__entrant_a", "battle__entrant_b")
@@ -38,7 +38,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     )
     if category is not None:
         votes = votes.filter(battle__category=category)
-    return [
+    citizen = [
         {
             "battle_id": str(vote.battle_id),
             "contest": contest.slug,
@@ -54,6 +54,18 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
         }
         for vote in votes
     ]
+    if track == Track.COMBINED:
+        return citizen + _expert_rows(contest, category)
+    return citizen
+
+
+def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
+    """Expert prompts belong to domains, not categories: they count on the overall boards only."""
+    if category is not None:
+        return []
+    from voting.selectors_expert import expert_vote_rows
+
+    return expert_vote_rows(contest=contest)
 
 
 def vote_line(row: dict) -> str:

@@ -12,3 +12,11 @@ def leaderboards_refresh() -> int:
     for contest in Contest.objects.exclude(phase=Contest.Phase.DRAFT):
         boards += len(services.leaderboards_refresh(contest=contest))
     return boards
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def answer_generate(answer_id: int) -> None:
+    """Pre-generate one entrant's answer to one expert prompt."""
+    from voting.pregeneration import answer_run
+
+    answer_run(answer_id=answer_id)

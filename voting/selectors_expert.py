@@ -1,0 +1,175 @@
+"""Reads of the expert track: an expert's queue and items, the judgments dataset, progress."""
+from collections import Counter
+from datetime import UTC
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from contest.models import Contest, PromptSet
+from contest.models_expert import DEFAULT_CRITERIA
+from voting.models import Answer, Assignment, ExpertJudgment, Pair
+from voting.selectors import WINNER_BY_CHOICE
+
+DEFAULT_LABELS = {criterion["key"]: criterion["label"] for criterion in DEFAULT_CRITERIA}
+CRITERION_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie"}
+
+
+def criteria_shown(prompt_set: PromptSet) -> list[dict]:
+    """Return the rubric as the page shows it: the default criteria in the visitor's language."""
+    return [
+        {"key": c["key"], "label": _(DEFAULT_LABELS[c["key"]]) if DEFAULT_LABELS.get(c["key"]) == c["label"] else c["label"]}
+        for c in prompt_set.criteria
+    ]
+
+
+def expert_progress(user) -> dict:
+    """Return {"done", "total"}: items judged or skipped, out of all assigned to the expert."""
+    counts = Assignment.objects.filter(expert=user).aggregate(
+        total=Count("pk"), done=Count("pk", filter=~Q(status=Assignment.Status.ASSIGNED))
+    )
+    return {"done": counts["done"], "total": counts["total"]}
+
+
+def expert_queue(user) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(expert=user)
+        .select_related("pair__prompt")
+        .order_by("position", "pk")
+    )
+
+
+def assignment_next(user) -> Assignment | None:
+    """Return the expert's first item still to judge, in queue order."""
+    return (
+        Assignment.objects.filter(expert=user, status=Assignment.Status.ASSIGNED)
+        .order_by("position", "pk")
+        .first()
+    )
+
+
+def item_state(assignment: Assignment) -> dict:
+    """Return what the expert sees of an item (the API's item JSON). No team or model name."""
+    assignment = (
+        Assignment.objects.select_related(
+            "pair__prompt__prompt_set", "pair__answer_1", "pair__answer_2"
+        ).get(pk=assignment.pk)
+    )
+    prompt = assignment.pair.prompt
+    return {
+        "id": assignment.pk,
+        "prompt": prompt.text,
+        "domain": prompt.get_domain_display(),
+        "a": {"text": assignment.left.text},
+        "b": {"text": assignment.right.text},
+        "criteria": criteria_shown(prompt.prompt_set),
+        "progress": expert_progress(assignment.expert),
+        "status": assignment.status,
+        "draft": assignment.draft or {},
+    }
+
+
+def _timestamp(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def judgment_rows(*, contest: Contest) -> list[dict]:
+    """Return the judgments dataset (DESIGN.md), oldest first; experts appear by pseudonym.
+
+    `model_a`/`model_b` are the entrants as the expert saw them (left/right); `winner` and the
+    criteria use the vote dataset's labels. Gold rows carry `gold: true`, `excluded: "gold"` and
+    `gold_winner` (the known better side, same labels) so gold accuracy can be recomputed.
+    """
+    judgments = (
+        ExpertJudgment.objects.filter(assignment__pair__prompt__prompt_set__contest=contest)
+        .select_related(
+            "assignment__pair__prompt",
+            "assignment__pair__answer_1__entrant",
+            "assignment__pair__answer_2__entrant",
+            "assignment__expert__expert_profile",
+        )
+        .order_by("created_at", "pk")
+    )
+    rows = []
+    for judgment in judgments:
+        assignment = judgment.assignment
+        pair = assignment.pair
+        left, right = assignment.left, assignment.right
+        gold_winner = None
+        if pair.gold:
+            gold_winner = "model_a" if pair.gold_answer_id == left.pk else "model_b"
+        profile = getattr(assignment.expert, "expert_profile", None)
+        rows.append(
+            {
+                "item_id": pair.pk,
+                "contest": contest.slug,
+                "domain": pair.prompt.domain,
+                "prompt_id": pair.prompt_id,
+                "model_a": left.entrant.display_name,
+                "model_b": right.entrant.display_name,
+                "winner": WINNER_BY_CHOICE[judgment.overall],
+                "criteria": {k: CRITERION_WINNER[v] for k, v in judgment.criteria.items()},
+                "expert": profile.pseudonym if profile else f"E-user{assignment.expert_id}",
+                "rationale": judgment.rationale,
+                "seconds": judgment.seconds,
+                "gold": pair.gold,
+                "gold_winner": gold_winner,
+                "created_at": _timestamp(judgment.created_at),
+                "excluded": judgment.excluded or None,
+            }
+        )
+    return rows
+
+
+def pregeneration_progress(prompt_set: PromptSet) -> dict:
+    """Return {"done", "total", "failed", "pending"} of the set's answers ("312 / 400, 3 failed")."""
+    counts = Counter(
+        Answer.objects.filter(prompt__prompt_set=prompt_set).values_list("status", flat=True)
+    )
+    return {
+        "done": counts[Answer.Status.DONE],
+        "failed": counts[Answer.Status.ERROR],
+        "pending": counts[Answer.Status.PENDING] + counts[Answer.Status.GENERATING],
+        "total": sum(counts.values()),
+    }
+
+
+def pairs_disputed(*, contest: Contest) -> list[Pair]:
+    """Return the ordinary pairs whose judges did not all choose the same outcome, unadjudicated first."""
+    from voting.agreement import canonical
+
+    rows = [row for row in judgment_rows(contest=contest) if not row["gold"]]
+    outcomes: dict[int, set] = {}
+    for row in rows:
+        outcomes.setdefault(row["item_id"], set()).add(canonical(row, row["winner"]))
+    disputed = [item for item, seen in outcomes.items() if len(seen) > 1]
+    pairs = (
+        Pair.objects.filter(pk__in=disputed)
+        .select_related("prompt", "answer_1__entrant__team", "answer_2__entrant__team")
+        .prefetch_related("adjudications", "assignments__judgment", "assignments__expert__expert_profile")
+        .annotate(rulings=Count("adjudications"))
+        .order_by("rulings", "pk")
+    )
+    return list(pairs)
+
+
+def expert_vote_rows(*, contest: Contest) -> list[dict]:
+    """Return the expert judgments as rows of the vote dataset, for the expert and combined boards.
+
+    Each judgment is one row (a pair counts once per expert); gold rows stay excluded.
+    """
+    return [
+        {
+            "battle_id": f"{row['item_id']}:{row['expert']}",
+            "contest": row["contest"],
+            "track": "expert",
+            "category": None,
+            "model_a": row["model_a"],
+            "model_b": row["model_b"],
+            "winner": row["winner"],
+            "turns": 1,
+            "created_at": row["created_at"],
+            "voter": row["expert"],
+            "excluded": row["excluded"],
+        }
+        for row in judgment_rows(contest=contest)
+    ]
