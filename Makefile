@@ -14,7 +14,7 @@ $(BIN)/.installed: requirements.txt
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo $(DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m tests.stack $(PYTEST_ARGS)

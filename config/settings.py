@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # serves its Swagger UI files itself, so /api/docs needs no CDN
     "contest",
     "arena",
     "voting",

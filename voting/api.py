@@ -1,51 +1,100 @@
-"""The vote and leaderboard JSON API (contract in DESIGN.md)."""
-from django.conf import settings
-from django.http import JsonResponse
+"""The vote and leaderboard JSON API (contract in docs/api.md; schemas here are its source)."""
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
 
-from config.api import json_api, json_body
+from django.conf import settings
+from ninja import Query, Router, Schema
+
+from arena.api import Reveal
+from config.api import Error, Text
 from contest.models import Entrant
 from contest.selectors import category_by_slug, contest_current
 from voting import selectors, services
 from voting.models import Track
 
+router = Router(tags=["votes and leaderboards"])
 
-@json_api("POST")
-def battle_vote(request, battle_id):
-    body = json_body(request)
+
+class VoteCast(Schema):
+    choice: Literal["a", "b", "tie", "both_bad"]
+
+
+class VoteCast200(Schema):
+    reveal: Reveal
+
+
+@router.post("/battles/{uuid:battle_id}/vote",
+             response={200: VoteCast200, 400: Error, 403: Error, 404: Error, 409: Error, 413: Error})
+def battle_vote(request, battle_id: UUID, body: VoteCast):
+    """Cast the owner's one vote on a battle whose both sides finished; reveals both teams."""
     reveal = services.vote_cast(
-        battle_id=battle_id,
-        session_key=request.session.session_key or "",
-        choice=body.get("choice"),
+        battle_id=battle_id, session_key=request.session.session_key or "", choice=body.choice
     )
-    return JsonResponse({"reveal": reveal})
+    return {"reveal": reveal}
 
 
-@json_api("GET")
-def leaderboard(request):
+class LeaderboardQuery(Schema):
+    track: Literal["citizen", "expert", "combined"] = Track.CITIZEN.value
+    category: Text | None = None
+
+
+class BoardRow(Schema):
+    model: str
+    rating: float
+    ci_lower: float
+    ci_upper: float
+    rank: int
+    rank_ub: int
+    battles: int
+    win_rate: float | None
+
+
+class Leaderboard(Schema):
+    """The ratings contract (`models`, `method`, `votes`), as `manage.py ratings` prints it,
+    plus where it came from and the figures the leaderboard page plots."""
+
+    models: list[BoardRow]
+    method: Literal["bradley-terry"]
+    votes: int
+    track: str
+    category: str | None = None
+    contest: str | None = None
+    computed_at: datetime | None = None
+    votes_sha256: str | None = None
+    teams: dict[str, str] = {}
+    weights: dict[str, float] = {}
+    provisional_votes: int | None = None
+    diagnostics: dict | None = None
+    matrices: dict | None = None
+    votes_over_time: list | dict | None = None
+    online_elo: dict[str, float] | None = None
+    style_control: dict | None = None
+
+
+@router.get("/leaderboard", response={200: Leaderboard, 400: Error},
+            exclude_none=False)
+def leaderboard(request, query: Query[LeaderboardQuery]):
     """Return the latest leaderboard snapshot (computing the first one if none exists yet)."""
-    track = request.GET.get("track", Track.CITIZEN)
-    services.track_check(track)
-    slug = request.GET.get("category")
-    category = category_by_slug(slug)
+    track = query.track
+    category = category_by_slug(query.category)
     contest = contest_current()
     if contest is None:
-        return JsonResponse({"models": [], "method": "bradley-terry", "votes": 0, "track": track})
+        return {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
     snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
     if snapshot is None:
         snapshot = services.leaderboard_compute(contest=contest, track=track, category=category)
     teams = dict(
         Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
     )
-    return JsonResponse(
-        {
-            **snapshot.payload,
-            "track": track,
-            "category": slug or None,
-            "contest": contest.slug,
-            "computed_at": snapshot.computed_at.isoformat(),
-            "votes_sha256": snapshot.votes_sha256,
-            "teams": teams,
-            "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
-            "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
-        }
-    )
+    return {
+        **snapshot.payload,
+        "track": track,
+        "category": query.category or None,
+        "contest": contest.slug,
+        "computed_at": snapshot.computed_at,
+        "votes_sha256": snapshot.votes_sha256,
+        "teams": teams,
+        "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
+        "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+    }
