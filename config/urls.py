@@ -6,11 +6,13 @@ from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
 from voting import api as voting_api
+from voting import api_expert as voting_api_expert
 from voting import views as voting_views
 
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
+api.add_router("", voting_api_expert.router)
 
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
