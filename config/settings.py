@@ -196,6 +196,11 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 
+# Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,
+# e.g. smtp+tls://user:password@mail.example.org:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="K-AI Arena <noreply@localhost>")
+
 # The expert track (see docs/expert-track.md).
 EXPERT = {
     "RATIONALE_MIN_CHARS": env.int("EXPERT_RATIONALE_MIN_CHARS", default=20),

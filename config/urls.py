@@ -25,3 +25,17 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
+
+# The expert track: the expert's pages and the invitation link.
+from voting import views_expert  # noqa: E402
+
+urlpatterns += [
+    path("expert/", views_expert.queue_page, name="expert-queue"),
+    path("expert/next/", views_expert.next_page, name="expert-next"),
+    path("expert/items/<int:item_id>/", views_expert.item_page, name="expert-item"),
+    path(
+        "expert/welcome/<uidb64>/<token>/",
+        views_expert.WelcomeView.as_view(),
+        name="expert-welcome",
+    ),
+]
