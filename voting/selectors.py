@@ -95,7 +95,10 @@ def votes_over_time(rows: list[dict]) -> list[dict]:
 
 def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
     """Return each side's answers of the given battles, all turns joined, keyed (battle, side)."""
-    texts: dict[tuple[str, str], str] = {}
+    from voting.selectors_expert import EXPERT_ROW_PREFIX, expert_answer_texts
+
+    texts: dict[tuple[str, str], str] = expert_answer_texts(battle_ids)
+    battle_ids = [b for b in battle_ids if not b.startswith(EXPERT_ROW_PREFIX)]
     responses = (
         Response.objects.filter(turn__battle_id__in=battle_ids)
         .order_by("turn__index")

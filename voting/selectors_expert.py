@@ -79,6 +79,10 @@ def judgment_rows(*, contest: Contest) -> list[dict]:
     criteria use the vote dataset's labels. Gold rows carry `gold: true`, `excluded: "gold"` and
     `gold_winner` (the known better side, same labels) so gold accuracy can be recomputed.
     """
+    return [row for _, row in _judgment_records(contest)]
+
+
+def _judgment_records(contest: Contest) -> list[tuple[Assignment, dict]]:
     judgments = (
         ExpertJudgment.objects.filter(assignment__pair__prompt__prompt_set__contest=contest)
         .select_related(
@@ -98,25 +102,24 @@ def judgment_rows(*, contest: Contest) -> list[dict]:
         if pair.gold:
             gold_winner = "model_a" if pair.gold_answer_id == left.pk else "model_b"
         profile = getattr(assignment.expert, "expert_profile", None)
-        rows.append(
-            {
-                "item_id": pair.pk,
-                "contest": contest.slug,
-                "domain": pair.prompt.domain,
-                "prompt_id": pair.prompt_id,
-                "model_a": left.entrant.display_name,
-                "model_b": right.entrant.display_name,
-                "winner": WINNER_BY_CHOICE[judgment.overall],
-                "criteria": {k: CRITERION_WINNER[v] for k, v in judgment.criteria.items()},
-                "expert": profile.pseudonym if profile else f"E-user{assignment.expert_id}",
-                "rationale": judgment.rationale,
-                "seconds": judgment.seconds,
-                "gold": pair.gold,
-                "gold_winner": gold_winner,
-                "created_at": _timestamp(judgment.created_at),
-                "excluded": judgment.excluded or None,
-            }
-        )
+        row = {
+            "item_id": pair.pk,
+            "contest": contest.slug,
+            "domain": pair.prompt.domain,
+            "prompt_id": pair.prompt_id,
+            "model_a": left.entrant.display_name,
+            "model_b": right.entrant.display_name,
+            "winner": WINNER_BY_CHOICE[judgment.overall],
+            "criteria": {k: CRITERION_WINNER[v] for k, v in judgment.criteria.items()},
+            "expert": profile.pseudonym if profile else f"E-user{assignment.expert_id}",
+            "rationale": judgment.rationale,
+            "seconds": judgment.seconds,
+            "gold": pair.gold,
+            "gold_winner": gold_winner,
+            "created_at": _timestamp(judgment.created_at),
+            "excluded": judgment.excluded or None,
+        }
+        rows.append((assignment, row))
     return rows
 
 
@@ -159,7 +162,7 @@ def expert_vote_rows(*, contest: Contest) -> list[dict]:
     """
     return [
         {
-            "battle_id": f"{row['item_id']}:{row['expert']}",
+            "battle_id": f"{EXPERT_ROW_PREFIX}{assignment.pk}",
             "contest": row["contest"],
             "track": "expert",
             "category": None,
@@ -171,5 +174,19 @@ def expert_vote_rows(*, contest: Contest) -> list[dict]:
             "voter": row["expert"],
             "excluded": row["excluded"],
         }
-        for row in judgment_rows(contest=contest)
+        for assignment, row in _judgment_records(contest)
     ]
+
+
+EXPERT_ROW_PREFIX = "expert-"
+
+
+def expert_answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
+    """Return each side's answer of the expert rows among `battle_ids`, keyed (row id, side)."""
+    ids = [int(b[len(EXPERT_ROW_PREFIX):]) for b in battle_ids if b.startswith(EXPERT_ROW_PREFIX)]
+    texts = {}
+    for assignment in Assignment.objects.filter(pk__in=ids).select_related("pair__answer_1", "pair__answer_2"):
+        key = f"{EXPERT_ROW_PREFIX}{assignment.pk}"
+        texts[(key, "a")] = assignment.left.text
+        texts[(key, "b")] = assignment.right.text
+    return texts
