@@ -39,3 +39,16 @@ urlpatterns += [
         name="expert-welcome",
     ),
 ]
+
+# Organizers' expert-track pages (the rest of /console/ is the console's own module).
+from voting import views_console_expert as console_expert  # noqa: E402
+
+urlpatterns += [
+    path("console/expert/", console_expert.overview_page, name="console-expert"),
+    path("console/expert/sets/<int:prompt_set_id>/", console_expert.prompt_set_action, name="console-expert-action"),
+    path("console/expert/import/", console_expert.import_page, name="console-expert-import"),
+    path("console/expert/invite/", console_expert.invite_page, name="console-expert-invite"),
+    path("console/expert/results/", console_expert.results_page, name="console-expert-results"),
+    path("console/expert/disputes/", console_expert.disputes_page, name="console-expert-disputes"),
+    path("console/expert/disputes/<int:pair_id>/", console_expert.adjudicate, name="console-expert-adjudicate"),
+]

@@ -194,3 +194,33 @@ def report(rows: list[dict]) -> dict:
             for expert in sorted(judgments)
         ],
     }
+
+
+def rankings_compare(first: list[dict], second: list[dict]) -> dict:
+    """Compare two boards (lists of {"model", "rating"}) over the models both rank.
+
+    Returns Kendall's tau-b of the ratings (scipy; None with fewer than two common models or
+    no variation) and, per model, both ranks among the common models and how far they differ,
+    the largest disagreements first.
+    """
+    from scipy.stats import kendalltau
+
+    ratings_1 = {row["model"]: row["rating"] for row in first}
+    ratings_2 = {row["model"]: row["rating"] for row in second}
+    common = sorted(set(ratings_1) & set(ratings_2))
+
+    def ranks(ratings: dict) -> dict:
+        ordered = sorted(common, key=lambda model: (-ratings[model], model))
+        return {model: position for position, model in enumerate(ordered, start=1)}
+
+    rank_1, rank_2 = ranks(ratings_1), ranks(ratings_2)
+    tau = None
+    if len(common) >= 2:
+        value = kendalltau([ratings_1[m] for m in common], [ratings_2[m] for m in common]).statistic
+        tau = _number(value)
+    models = [
+        {"model": m, "rank_first": rank_1[m], "rank_second": rank_2[m], "difference": rank_2[m] - rank_1[m]}
+        for m in common
+    ]
+    models.sort(key=lambda row: (-abs(row["difference"]), row["rank_first"]))
+    return {"tau": tau, "models": models}

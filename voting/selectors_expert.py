@@ -190,3 +190,49 @@ def expert_answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
         texts[(key, "a")] = assignment.left.text
         texts[(key, "b")] = assignment.right.text
     return texts
+
+
+def expert_results(*, contest: Contest) -> dict:
+    """Return what the organizer's results page shows, all computed from the judgments dataset.
+
+    The expert board (Bradley–Terry with bootstrap intervals, each pair once per expert), one
+    board per criterion, the agreement figures (as `manage.py agreement` prints them, plus
+    pairwise Cohen's kappa) and the citizen board beside the expert one with Kendall's tau.
+    """
+    from django.conf import settings
+
+    from voting import agreement, ratings
+    from voting.selectors import vote_rows
+
+    rows = judgment_rows(contest=contest)
+    counted = [row for row in rows if not row["excluded"]]
+    options = {
+        "bootstrap_rounds": settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
+        "seed": settings.LEADERBOARD["SEED"],
+    }
+
+    def board(labels: list[tuple[dict, str]]) -> dict:
+        return ratings.leaderboard(
+            [row["model_a"] for row, _ in labels],
+            [row["model_b"] for row, _ in labels],
+            [label for _, label in labels],
+            **options,
+        )
+
+    criteria = sorted({key for row in counted for key in row["criteria"]})
+    expert_board = board([(row, row["winner"]) for row in counted])
+    citizen = [row for row in vote_rows(contest=contest, track="citizen") if not row["excluded"]]
+    citizen_board = ratings.leaderboard(
+        [r["model_a"] for r in citizen], [r["model_b"] for r in citizen], [r["winner"] for r in citizen], **options
+    )
+    return {
+        "board": expert_board,
+        "criteria_boards": {
+            key: board([(row, row["criteria"][key]) for row in counted if key in row["criteria"]])
+            for key in criteria
+        },
+        "agreement": agreement.report(rows),
+        "cohen": agreement.cohen_kappa_pairs(agreement.units_overall(counted)),
+        "citizen_board": citizen_board,
+        "comparison": agreement.rankings_compare(citizen_board["models"], expert_board["models"]),
+    }

@@ -104,3 +104,14 @@ def test_report_leaves_out_excluded_rows_and_scores_gold_and_majority():
 def test_an_unknown_label_is_refused():
     with pytest.raises(ValueError):
         agreement.canonical(row(1, "e1", "left"), "left")
+
+
+def test_kendall_tau_of_two_boards_and_where_they_disagree():
+    # Order X > Y > Z against X > Z > Y: 3 pairs, 2 concordant, 1 discordant: tau = (2 - 1) / 3.
+    citizen = [{"model": "X", "rating": 1100}, {"model": "Y", "rating": 1000}, {"model": "Z", "rating": 900}]
+    expert = [{"model": "X", "rating": 1050}, {"model": "Z", "rating": 1000}, {"model": "Y", "rating": 950},
+              {"model": "W", "rating": 990}]
+    result = agreement.rankings_compare(citizen, expert)
+    assert result["tau"] == 0.3333
+    assert result["models"][0]["difference"] != 0 and {m["model"] for m in result["models"]} == {"X", "Y", "Z"}
+    assert agreement.rankings_compare(citizen[:1], expert)["tau"] is None
