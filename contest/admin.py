@@ -51,3 +51,6 @@ class EntrantAdmin(admin.ModelAdmin):
     ]
     list_filter = ["contest", "enabled", "team"]
     readonly_fields = ["consecutive_failures", "last_failure_at"]
+
+
+from contest import admin_expert  # noqa: E402, F401
