@@ -172,7 +172,7 @@ def expert_invite(
     user = User(username=email, email=email)
     user.set_unusable_password()
     user.save()
-    user.groups.add(Group.objects.get(name=EXPERTS))
+    user.groups.add(Group.objects.get_or_create(name=EXPERTS)[0])
     profile = ExpertProfile(user=user, domains=list(domains), affiliations=affiliations.strip())
     try:
         profile.full_clean(exclude=["user"])

@@ -111,8 +111,12 @@ class ExpertUserFactory(UserFactory):
 
 def expert_make(*, domains=("law",), conflicts=(), username=None):
     """Create an expert (user in the experts group, with a profile) and return the user."""
+    from django.contrib.auth.models import Group
+
     from contest.models import ExpertProfile
 
+    # A transactional test empties every table, the data migration's groups included.
+    Group.objects.get_or_create(name="experts")
     user = ExpertUserFactory(**({"username": username} if username else {}))
     profile = ExpertProfile.objects.create(user=user, domains=list(domains))
     profile.conflicts.set(conflicts)

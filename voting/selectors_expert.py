@@ -236,3 +236,18 @@ def expert_results(*, contest: Contest) -> dict:
         "citizen_board": citizen_board,
         "comparison": agreement.rankings_compare(citizen_board["models"], expert_board["models"]),
     }
+
+
+def answers_naming_themselves(prompt_set: PromptSet) -> list[Answer]:
+    """Return the set's finished answers that contain their own team or model name.
+
+    Such an answer would unblind the expert; the organizer edits it (admin) or leaves its pairs out.
+    """
+    answers = Answer.objects.filter(prompt__prompt_set=prompt_set, status=Answer.Status.DONE).select_related(
+        "entrant__team"
+    )
+    return [
+        answer for answer in answers
+        if answer.entrant.display_name.lower() in answer.text.lower()
+        or answer.entrant.team.name.lower() in answer.text.lower()
+    ]

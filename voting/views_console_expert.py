@@ -43,6 +43,7 @@ def overview_page(request):
                     "progress": selectors_expert.pregeneration_progress(prompt_set),
                     "pairs": Pair.objects.filter(prompt__prompt_set=prompt_set).count(),
                     "gold": Pair.objects.filter(prompt__prompt_set=prompt_set, gold_answer__isnull=False).count(),
+                    "naming": selectors_expert.answers_naming_themselves(prompt_set),
                 }
             )
     return render(

@@ -85,3 +85,13 @@ def test_console_is_for_organizers_only(expert_client):
 
     assert expert_client.get("/console/expert/").status_code == 403
     assert Client().get("/console/expert/results/").status_code == 302
+
+
+def test_answers_that_name_their_own_team_are_flagged_for_the_organizer(organizer_client, contest):
+    entrants = [EntrantFactory(contest=contest, display_name=f"Model{n}") for n in range(2)]
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=1)
+    answer = prompt_set.prompts.first().answers.first()
+    answer.text = f"저는 {answer.entrant.team.name}에서 만든 모델입니다."
+    answer.save()
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert f"/admin/voting/answer/{answer.pk}/change/" in page.content.decode()

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(password)
             user.save()
-            user.groups.add(Group.objects.get(name=EXPERTS))
+            user.groups.add(Group.objects.get_or_create(name=EXPERTS)[0])
             ExpertProfile.objects.get_or_create(user=user, defaults={"domains": domains})
 
         services_expert.answers_generate(prompt_set=prompt_set)

@@ -7,40 +7,31 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from voting import agreement
+from voting.management.commands.ratings import jsonl_objects
 
 REQUIRED = ("item_id", "model_a", "model_b", "winner", "expert")
-WINNERS = set(agreement.WINNERS)
+WINNERS = agreement.WINNERS  # a tuple: a malformed label (a list) is refused, not a TypeError
 
 
 def rows_read(path: str) -> list[dict]:
     """Return the rows of a judgments dataset, or raise CommandError naming the bad line."""
     rows = []
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror}") from error
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CommandError(f"line {number}: not valid JSON ({error.msg})") from error
-            if not isinstance(row, dict):
-                raise CommandError(f"line {number}: expected a JSON object")
-            for key in REQUIRED:
-                if row.get(key) in (None, ""):
-                    raise CommandError(f"line {number}: missing field {key!r}")
-            labels = [row["winner"], *(row.get("criteria") or {}).values()]
-            if row.get("gold_winner"):
-                labels.append(row["gold_winner"])
-            for label in labels:
-                if label not in WINNERS:
-                    raise CommandError(f"line {number}: label {label!r} is not one of {sorted(WINNERS)}")
-            if row["model_a"] == row["model_b"]:
-                raise CommandError(f"line {number}: a model cannot be compared with itself")
-            rows.append(row)
+    for number, row in jsonl_objects(path):
+        for key in REQUIRED:
+            if row.get(key) in (None, ""):
+                raise CommandError(f"line {number}: missing field {key!r}")
+        criteria = row.get("criteria") or {}
+        if not isinstance(criteria, dict):
+            raise CommandError(f"line {number}: criteria must be an object")
+        labels = [row["winner"], *criteria.values()]
+        if row.get("gold_winner"):
+            labels.append(row["gold_winner"])
+        for label in labels:
+            if label not in WINNERS:
+                raise CommandError(f"line {number}: label {label!r} is not one of {sorted(WINNERS)}")
+        if row["model_a"] == row["model_b"]:
+            raise CommandError(f"line {number}: a model cannot be compared with itself")
+        rows.append(row)
     return rows
 
 
