@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint clean openapi
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,7 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+# Rewrites docs/openapi.json from the code (a test fails while it is out of date).
+openapi: install
+	$(BIN)/python manage.py export_openapi_schema --api config.api.api --indent 2 --sorted --output docs/openapi.json

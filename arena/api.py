@@ -2,12 +2,12 @@
 from uuid import UUID
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+
 from ninja import Router, Schema, Status
 
-from arena import selectors, services
-from arena.exceptions import RateLimited
+from arena import proof_of_work, selectors, services
 from config.api import Error, Text, session_key_ensure
+from config.limits import limits_check
 
 router = Router(tags=["battles"])
 
@@ -15,6 +15,16 @@ router = Router(tags=["battles"])
 class BattleStart(Schema):
     prompt: Text
     category: Text | None = None
+    pow: Text | None = None  # the solved challenge of GET /api/pow, when the contest asks for one
+
+
+class PowChallenge(Schema):
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+    enabled: bool
 
 
 class BattleStarted(Schema):
@@ -63,22 +73,6 @@ class BattleState(Schema):
     reveal: Reveal | None
 
 
-def _session_key(group, request) -> str:
-    return request.session.session_key or ""
-
-
-def _battle_rate_check(request) -> None:
-    """Raise RateLimited past the battle budget of this session or of this client address.
-
-    Both are counted (in Redis, through django-ratelimit), so a fresh cookie does not reset
-    the budget and one busy address does not block the sessions behind it any sooner.
-    """
-    rate = settings.ARENA["BATTLE_RATE"]
-    for key in ("ip", _session_key):
-        if is_ratelimited(request, group="battle_start", key=key, rate=rate, increment=True):
-            raise RateLimited()
-
-
 def _stream(battle_id) -> str:
     return f"/ws/battles/{battle_id}/"
 
@@ -87,12 +81,22 @@ def _stream(battle_id) -> str:
                                    413: Error, 429: Error, 503: Error})
 def battle_start(request, body: BattleStart):
     """Start a battle: two anonymous models answer `prompt`; follow them on `stream`."""
+    proof_of_work.solution_check(body.pow)
     session_key = session_key_ensure(request)
-    _battle_rate_check(request)
+    limits_check(request, action="battle")
     battle = services.battle_start(
         session_key=session_key, prompt=body.prompt, category_slug=body.category
     )
     return Status(201, {"id": battle.pk, "stream": _stream(battle.pk)})
+
+
+@router.get("/pow", response={200: PowChallenge})
+def pow_challenge(request):
+    """Return a proof-of-work challenge to solve before `POST /api/battles` (ALTCHA v1:
+    find n ≤ maxnumber with SHA-256(salt + n) = challenge; send base64 of the JSON
+    {algorithm, challenge, number, salt, signature} as `pow`). `enabled` says whether this
+    contest asks for it."""
+    return {**proof_of_work.challenge_new(), "enabled": settings.ARENA["POW"]["ENABLED"]}
 
 
 @router.post("/battles/{uuid:battle_id}/turns",

@@ -70,6 +70,17 @@ class AlreadyVoted(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many requests; `retry_after` (seconds) becomes the Retry-After header."""
+
     code = "rate_limited"
     status = 429
     default_message = _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.")
+
+    def __init__(self, message=None, *, retry_after: int | None = None):
+        self.retry_after = retry_after
+        if message is None and retry_after:
+            minutes = max(1, -(-retry_after // 60))
+            message = _("요청이 너무 많습니다. %(minutes)s분 뒤에 다시 시도해 주세요.") % {
+                "minutes": minutes
+            }
+        super().__init__(message)

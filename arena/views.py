@@ -19,5 +19,6 @@ def battle_page(request):
             "categories": Category.objects.all(),
             "prompt_max_chars": settings.ARENA["PROMPT_MAX_CHARS"],
             "max_turns": settings.ARENA["MAX_TURNS"],
+            "pow_enabled": settings.ARENA["POW"]["ENABLED"],
         },
     )

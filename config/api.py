@@ -47,18 +47,21 @@ class Error(Schema):
     error: ErrorDetail
 
 
-def _encodable(text: str) -> str:
-    # A JSON string may hold a lone surrogate ("\ud800"), which no database can store.
+def _storable(text: str) -> str:
+    # A JSON string may hold a lone surrogate ("\ud800", which UTF-8 cannot encode) or a NUL
+    # ("\u0000", which PostgreSQL's text refuses): neither can be stored, so neither is accepted.
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("unencodable") from None
+    if "\x00" in text:
+        raise ValueError("nul")
     return text
 
 
 # Text from a request body: a real string (no number or list coerced into one) that UTF-8 can
 # encode. Length and emptiness are the services' to judge, with their own error codes.
-Text = Annotated[StrictStr, AfterValidator(_encodable)]
+Text = Annotated[StrictStr, AfterValidator(_storable)]
 
 api = NinjaAPI(
     title="K-AI Arena API",
@@ -76,7 +79,10 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def _domain_error(request, error: DomainError):
-    return error_response(error.code, error.message, error.status)
+    response = error_response(error.code, error.message, error.status)
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(int(error.retry_after))
+    return response
 
 
 # Pydantic's error types, said in the visitor's language.
@@ -93,7 +99,7 @@ _PROBLEMS = {
     "literal_error": gettext_lazy("허용되지 않는 값입니다"),
     "enum": gettext_lazy("허용되지 않는 값입니다"),
     "uuid_parsing": gettext_lazy("올바른 ID가 아닙니다"),
-    "value_error": gettext_lazy("쓸 수 없는 문자가 들어 있습니다"),
+    "value_error": gettext_lazy("저장할 수 없는 문자(NUL 또는 짝 없는 서로게이트)가 들어 있습니다"),
 }
 
 

@@ -54,8 +54,17 @@ def is_expert(user) -> bool:
     return _in_group(user, EXPERTS)
 
 
+def signed_in(request) -> bool:
+    """Return whether the request's user is fully signed in: with a password, and with a
+    second factor where TWO_FACTOR_REQUIRED (production) asks for one."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return not settings.TWO_FACTOR_REQUIRED or user.is_verified()
+
+
 def _check(request, allowed) -> None:
-    if not request.user.is_authenticated:
+    if not signed_in(request):
         raise LoginRequired()
     if not allowed(request.user):
         raise Forbidden()
@@ -75,7 +84,7 @@ def _page_guard(allowed):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
+            if not signed_in(request):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not allowed(request.user):
                 raise PermissionDenied

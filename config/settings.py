@@ -6,6 +6,7 @@ once, here. Defaults give the embedded demo: a SQLite file and the Redis at 127.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -13,8 +14,14 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-demo-key-set-SECRET_KEY-in-production")
+# ARENA_ENV=production turns on every defence a public contest needs (secure cookies, HSTS,
+# proof of work, two-factor sign-in for organizers and experts) and refuses demo secrets.
+PRODUCTION = env("ARENA_ENV", default="demo") == "production"
+DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION and (SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured("ARENA_ENV=production needs SECRET_KEY: a random string of 32+ characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -27,6 +34,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # serves its Swagger UI files itself, so /api/docs needs no CDN
     "contest",
     "arena",
@@ -35,12 +45,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.KoreanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -118,6 +130,24 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Organizers and experts prove a second factor (TOTP, django-otp) at sign-in: required in
+# production. A first organizer bootstraps with `manage.py addstatictoken <user>` (a one-time
+# code), then adds an authenticator app in the admin (TOTP devices).
+TWO_FACTOR_REQUIRED = env.bool("ARENA_2FA", default=PRODUCTION)
+# Sign-in attempts per username and per client network (django-ratelimit, in Redis).
+LOGIN_LIMITS = {
+    "username": env("LOGIN_LIMIT_USERNAME", default="5/15m"),
+    "network": env("LOGIN_LIMIT_NETWORK", default="50/h"),
+}
+
+# Production: cookies only over HTTPS, HSTS, and the TLS proxy's word on the scheme.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+if env.bool("BEHIND_TLS_PROXY", default=PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -168,11 +198,58 @@ ARENA = {
     # this many characters, so that a fast model does not flood the channel layer.
     "STREAM_BATCH_SECONDS": env.float("ARENA_STREAM_BATCH_SECONDS", default=0.05),
     "STREAM_BATCH_CHARS": env.int("ARENA_STREAM_BATCH_CHARS", default=200),
-    # Battles started per session (and per client address) in a window, enforced in Redis.
-    "BATTLE_RATE": env("ARENA_BATTLE_RATE", default="30/h"),
+    # Battles started and votes cast per voter (session) and per client network (IPv4 /24,
+    # IPv6 /64), each a list of windows ("30/h,200/d"), counted in Redis (see config/limits.py).
+    # A network holds many citizens (a campus, a mobile carrier's NAT), so its caps are higher.
+    "LIMITS": {
+        "battle": {
+            "voter": env.list("ARENA_BATTLE_LIMITS_VOTER", default=["30/h", "200/d"]),
+            "network": env.list("ARENA_BATTLE_LIMITS_NETWORK", default=["300/h", "3000/d"]),
+        },
+        "vote": {
+            "voter": env.list("ARENA_VOTE_LIMITS_VOTER", default=["30/h", "200/d"]),
+            "network": env.list("ARENA_VOTE_LIMITS_NETWORK", default=["300/h", "3000/d"]),
+        },
+    },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
+    # A proof-of-work challenge (ALTCHA) solved in the browser before each battle: on in
+    # production, off in the demo and tests unless ARENA_POW=1. Work grows with MAX_NUMBER
+    # (maxnumber / 2 SHA-256 hashes on average; 100,000 is about a second on a phone).
+    "POW": {
+        "ENABLED": env.bool("ARENA_POW", default=PRODUCTION),
+        "MAX_NUMBER": env.int("ARENA_POW_MAX_NUMBER", default=100_000),
+        "EXPIRES_SECONDS": env.int("ARENA_POW_EXPIRES_SECONDS", default=600),
+        "HMAC_KEY": env("ARENA_POW_HMAC_KEY", default="") or f"pow:{SECRET_KEY}",
+    },
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"
+
+# The client address for rate limits: REMOTE_ADDR, or the rightmost entry of this header when
+# the site's own reverse proxy sets it (e.g. HTTP_X_FORWARDED_FOR). See config/limits.py.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "config.limits.client_ip"
+RATELIMIT_IPV4_MASK = 24
+RATELIMIT_IPV6_MASK = 64
+
+# Content-Security-Policy (django-csp): every script, style, image and connection comes from
+# this site, with no inline script or style allowed, so injected markup cannot run or restyle
+# the page even if it got past the Markdown sanitiser. 'self' covers the same host's
+# websockets in current browsers.
+SELF, NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Leaderboards: the bootstrap is seeded, so anyone recomputing from the export gets the same CIs.
 LEADERBOARD = {

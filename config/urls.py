@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
@@ -5,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
+from config.auth import login_view
 from voting import api as voting_api
 from voting import api_expert as voting_api_expert
 from voting import views as voting_views
@@ -14,12 +16,19 @@ api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
 api.add_router("", voting_api_expert.router)
 
+if settings.TWO_FACTOR_REQUIRED:
+    # The admin asks for the second factor too (django-otp's admin site).
+    from django_otp.admin import OTPAdminSite
+
+    admin.site.__class__ = OTPAdminSite
+
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
     path("api/", api_urls()),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^api/", api_not_found),
+    path("accounts/login/", login_view, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

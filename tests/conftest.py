@@ -30,10 +30,16 @@ def pytest_configure(config):
     app.conf.task_default_queue = f"kai-test-{RUN_ID}"
 
 
+def limits(voter: list[str], network: list[str]) -> dict:
+    """The same caps on battles and votes (settings.ARENA["LIMITS"])."""
+    per = {"voter": voter, "network": network}
+    return {"battle": dict(per), "vote": dict(per)}
+
+
 @pytest.fixture(autouse=True)
-def generous_battle_rate(settings):
-    # Every test client is 127.0.0.1; only the rate-limit test itself sets a tight budget.
-    settings.ARENA = {**settings.ARENA, "BATTLE_RATE": "10000/m"}
+def generous_limits(settings):
+    # Every test client is 127.0.0.1; only the rate-limit tests themselves set tight budgets.
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["10000/m"], ["10000/m"])}
 
 
 @pytest.fixture

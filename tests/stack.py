@@ -1,7 +1,8 @@
 """Run the test suite, first making sure a Redis answers at REDIS_URL.
 
 `make test` calls this. On a machine without Redis it starts an embedded one (see
-`config.embedded_redis`); on CI (CI=true) a missing Redis is an error, never worked around.
+`config.embedded_redis`); on CI (CI=true) a missing Redis is an error, never worked around,
+and the database is PostgreSQL (DATABASE_URL, by default the one on 127.0.0.1:5432).
 """
 import os
 import sys
@@ -14,9 +15,17 @@ from config.embedded_redis import redis_answers, redis_available
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# On CI the real services are required; where CI=true is set without saying where they are,
+# they are where this project's CI machines have them.
+CI_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kai_arena"
+
+
 def main(args: list[str]) -> int:
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if os.environ.get("CI", "").lower() == "true" and not redis_answers(url):
+    on_ci = os.environ.get("CI", "").lower() == "true"
+    if on_ci:
+        os.environ.setdefault("DATABASE_URL", CI_DATABASE_URL)
+    if on_ci and not redis_answers(url):
         print(f"CI=true and no Redis answers at {url}", file=sys.stderr)
         return 2
     with redis_available(url, data_dir=ROOT / "var" / "redis-test", port=6388) as ready_url:

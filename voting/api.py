@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 
 from arena.api import Reveal
 from config.api import Error, Text
+from config.limits import limits_check
 from contest.models import Entrant
 from contest.selectors import category_by_slug, contest_current
 from voting import selectors, services
@@ -25,9 +26,11 @@ class VoteCast200(Schema):
 
 
 @router.post("/battles/{uuid:battle_id}/vote",
-             response={200: VoteCast200, 400: Error, 403: Error, 404: Error, 409: Error, 413: Error})
+             response={200: VoteCast200, 400: Error, 403: Error, 404: Error, 409: Error, 413: Error,
+                       429: Error})
 def battle_vote(request, battle_id: UUID, body: VoteCast):
     """Cast the owner's one vote on a battle whose both sides finished; reveals both teams."""
+    limits_check(request, action="vote")
     reveal = services.vote_cast(
         battle_id=battle_id, session_key=request.session.session_key or "", choice=body.choice
     )

@@ -183,7 +183,12 @@
   function startBattle(prompt) {
     var body = { prompt: prompt };
     if (category && category.value) body.category = category.value;
-    return api("POST", "/api/battles", body).then(function (data) {
+    // When the contest asks for proof of work, solve it first (static/arena/pow.js).
+    var proof = root.dataset.pow === "on" ? window.KaiPow.solve() : Promise.resolve(null);
+    return proof.then(function (solution) {
+      if (solution) body.pow = solution;
+      return api("POST", "/api/battles", body);
+    }).then(function (data) {
       battle = { id: data.id, turn: 0, voted: false, sides: {} };
       root.dataset.battleId = data.id;
       panes.hidden = false;

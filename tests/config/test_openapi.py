@@ -63,8 +63,8 @@ def test_browsable_reference_is_served_without_a_cdn(client):
     assert sources and all(not s.startswith(("http://", "https://", "//")) for s in sources), sources
 
 
-@pytest.mark.parametrize("value", ["\ud800", "앞\udfff뒤"])
-def test_lone_surrogate_in_prompt_or_category_is_a_clear_400(client, entrants, value):
+@pytest.mark.parametrize("value", ["\ud800", "앞\udfff뒤", "널\x00문자"])
+def test_unstorable_text_in_prompt_or_category_is_a_clear_400(client, entrants, value):
     from arena.models import Battle
 
     for body in ({"prompt": value}, {"prompt": "질문", "category": value}):
@@ -88,3 +88,11 @@ def test_unknown_api_path_is_error_json(client):
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_committed_reference_is_the_one_the_code_serves(client):
+    """docs/openapi.json is for readers of the repository; `make openapi` rewrites it."""
+    from pathlib import Path
+
+    committed = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
+    assert committed == client.get("/api/openapi.json").json(), "run `make openapi`"

@@ -81,7 +81,10 @@ def live_stack(django_db_setup, tmp_path_factory):
         "CELERY_QUEUE": f"kai-test-{RUN_ID}",
         "CACHE_PREFIX": f"kai-test-{RUN_ID}",
         "CHANNEL_PREFIX": f"kai-test-{RUN_ID}",
-        "ARENA_BATTLE_RATE": "10000/m",
+        "ARENA_BATTLE_LIMITS_VOTER": "10000/m",
+        "ARENA_BATTLE_LIMITS_NETWORK": "10000/m",
+        "ARENA_VOTE_LIMITS_VOTER": "10000/m",
+        "ARENA_VOTE_LIMITS_NETWORK": "10000/m",
         "MOCK_TEAMS_SPEED": "4",
         "PYTHONUNBUFFERED": "1",
     }

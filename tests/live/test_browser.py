@@ -26,12 +26,46 @@ def chromium_path() -> str:
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
 
+# Recorded in every page before its own scripts run; the site's Content-Security-Policy must
+# never have to block anything the site itself serves.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+class WatchedBrowser:
+    """Chromium whose pages report any Content-Security-Policy violation at the test's end."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.pages = []
+
+    def new_page(self, **kwargs):
+        page = self.browser.new_page(**kwargs)
+        page.add_init_script(CSP_WATCH)
+        self.pages.append(page)
+        return page
+
+    def csp_violations(self) -> list[str]:
+        found = []
+        for page in self.pages:
+            if not page.is_closed():
+                found += page.evaluate("window.__cspViolations || []")
+        return found
+
+
 @pytest.fixture
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        watched = WatchedBrowser(chromium)
+        yield watched
+        violations = watched.csp_violations()
+        chromium.close()
+        assert violations == [], f"the page broke its own Content-Security-Policy: {violations}"
 
 
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
@@ -117,3 +151,28 @@ def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_co
     assert shown == [m["model"] for m in board["models"]]
     expect(page.locator("#board-empty")).to_be_hidden()
     expect(page.locator("#plot-winrate svg rect").first).to_be_visible()
+
+
+def test_the_browser_solves_the_proof_of_work_before_a_battle(live_stack, live_contest, browser,
+                                                            settings):
+    """The page solves the site's challenge itself, and its solution is one the server accepts."""
+    from arena import proof_of_work
+
+    # Given a page told to solve (the live server itself runs without proof of work, so that
+    # the other end-to-end tests need not solve)
+    page = browser.new_page()
+    page.goto(live_stack.web_url + "/")
+    page.evaluate("document.getElementById('battle').dataset.pow = 'on'")
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/battles") else None)
+
+    # When the citizen sends a prompt, the battle starts as usual
+    page.locator("#prompt").fill("안녕하세요")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator('[data-status-for="a"]')).to_have_text("완료", timeout=30_000)
+
+    # And what the page sent is a correct, unused solution of the server's challenge
+    settings.ARENA = {**settings.ARENA, "POW": {**settings.ARENA["POW"], "ENABLED": True}}
+    proof_of_work.solution_check(sent[0]["pow"])
+    with pytest.raises(proof_of_work.ProofOfWorkReplayed):
+        proof_of_work.solution_check(sent[0]["pow"])
