@@ -42,6 +42,7 @@ urlpatterns += [
     path("expert/", views_expert.queue_page, name="expert-queue"),
     path("expert/next/", views_expert.next_page, name="expert-next"),
     path("expert/items/<int:item_id>/", views_expert.item_page, name="expert-item"),
+    path("expert/second-factor/", views_expert.second_factor_page, name="expert-second-factor"),
     path(
         "expert/welcome/<uidb64>/<token>/",
         views_expert.WelcomeView.as_view(),

@@ -194,3 +194,36 @@ def expert_invite(
         )
     )
     return profile
+
+
+@transaction.atomic
+def expert_second_factor_start(*, user):
+    """Return the invited expert's unconfirmed authenticator (TOTP) device, creating it once.
+
+    Raises InvalidInput when the account already has a confirmed one: a second factor is added
+    by an organizer (admin), never by whoever holds a session.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+        raise InvalidInput(_("이미 인증 앱이 등록되어 있습니다."))
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice(user=user, name=_("전문가 초대 시 등록"), confirmed=False)
+        device.full_clean(exclude=["user"])
+        device.save()
+    return device
+
+
+@transaction.atomic
+def expert_second_factor_confirm(*, user, token: object):
+    """Confirm the expert's new authenticator with a code from it; return the device.
+
+    Raises InvalidInput when the code is not the app's current one (nothing changes).
+    """
+    device = expert_second_factor_start(user=user)
+    if not isinstance(token, str) or not device.verify_token(token.strip()):
+        raise InvalidInput(_("인증 코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 입력해 주세요."))
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device

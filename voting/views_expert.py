@@ -2,14 +2,20 @@
 
 Organizer pages of the expert track are in `voting.views_console_expert`.
 """
+from base64 import b32encode
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.contrib.auth.decorators import login_required
+from django.urls import reverse
+from django_otp import login as otp_login
 
+from arena.exceptions import DomainError
 from config.roles import expert_required
+from contest import services_expert as contest_services
 from voting import selectors_expert, services_expert
 from voting.exceptions_expert import ItemNotFound, NotAssigned
 
@@ -57,8 +63,43 @@ def next_page(request):
 
 
 class WelcomeView(auth_views.PasswordResetConfirmView):
-    """The invitation link: the expert chooses a password once, then logs in."""
+    """The invitation link: the expert chooses a password once, then logs in.
+
+    Where a second factor is required, the expert is signed in with the password just set and
+    sent to add an authenticator app before anything else.
+    """
 
     template_name = "expert/welcome.html"
-    success_url = reverse_lazy("login")
     reset_url_token = "set-password"
+
+    @property
+    def post_reset_login(self):
+        return settings.TWO_FACTOR_REQUIRED
+
+    def get_success_url(self):
+        return reverse("expert-second-factor") if settings.TWO_FACTOR_REQUIRED else reverse("login")
+
+
+@login_required
+def second_factor_page(request):
+    """Add the invited expert's authenticator app: show its key, confirm it with a code."""
+    try:
+        device = contest_services.expert_second_factor_start(user=request.user)
+    except DomainError:
+        return redirect("expert-queue")
+    error = None
+    if request.method == "POST":
+        try:
+            device = contest_services.expert_second_factor_confirm(
+                user=request.user, token=request.POST.get("otp_token")
+            )
+        except DomainError as failure:
+            error = failure.message
+        else:
+            otp_login(request, device)
+            return redirect("expert-queue")
+    return render(
+        request,
+        "expert/second_factor.html",
+        {"key": b32encode(device.bin_key).decode(), "config_url": device.config_url, "error": error},
+    )

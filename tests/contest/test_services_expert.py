@@ -121,3 +121,27 @@ def test_invitation_refuses_bad_input_and_creates_nothing(contest):
     from django.contrib.auth.models import User
 
     assert not User.objects.filter(username="a@example.org").exists()
+
+
+def test_with_two_factor_required_the_invited_expert_adds_an_authenticator(contest, client, settings, django_capture_on_commit_callbacks):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.TWO_FACTOR_REQUIRED = True
+    with django_capture_on_commit_callbacks(execute=True):
+        expert_invite(email="lee@example.org", domains=["law"], base_url="http://testserver")
+    path = next(line for line in mail.outbox[0].body.splitlines() if "/expert/welcome/" in line).replace("http://testserver", "")
+    page = client.get(path, follow=True)
+    done = client.post(page.redirect_chain[-1][0], {"new_password1": "s3cret-Passw0rd!", "new_password2": "s3cret-Passw0rd!"})
+    assert done.url == "/expert/second-factor/"
+    assert client.get("/expert/").status_code == 302  # not signed in until the second factor
+    setup = client.get("/expert/second-factor/")
+    assert setup.context["key"]
+    wrong = client.post("/expert/second-factor/", {"otp_token": "000000"})
+    assert wrong.context["error"] and not TOTPDevice.objects.filter(confirmed=True).exists()
+    device = TOTPDevice.objects.get(user__username="lee@example.org")
+    right = client.post("/expert/second-factor/", {"otp_token": f"{totp(device.bin_key):06d}"})
+    assert right.url == "/expert/"
+    assert client.get("/expert/").status_code == 200
+    # A confirmed device cannot be replaced from the session.
+    assert client.get("/expert/second-factor/").url == "/expert/"
