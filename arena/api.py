@@ -45,6 +45,7 @@ class TurnAdded(Schema):
 class SideState(Schema):
     text: str
     status: str
+    # Null until the vote: timings can fingerprint a team (docs/integrity.md).
     ttft_ms: int | None
     total_ms: int | None
 
@@ -71,6 +72,9 @@ class BattleState(Schema):
     turns: list[TurnState]
     vote: str | None
     reveal: Reveal | None
+    # Why this battle's vote will not count for the ranking ("identity_leak",
+    # "identity_prompt"), told before the vote; null when it counts.
+    excluded: str | None = None
 
 
 def _stream(battle_id) -> str:

@@ -33,8 +33,9 @@ def battle_snapshot(battle_id, session_key: str) -> list[dict] | None:
                     "type": "done",
                     **base,
                     "text": response.text,
-                    "ttft_ms": response.ttft_ms,
-                    "total_ms": response.total_ms,
+                    # Never before the vote: timings can fingerprint a team.
+                    "ttft_ms": None,
+                    "total_ms": None,
                 }
             )
         elif response.status == Response.Status.ERROR:

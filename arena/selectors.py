@@ -1,6 +1,8 @@
 """Reads of battles: what the owner may see, and what each side is sent."""
+from arena import identity
 from arena.exceptions import BattleNotFound, NotBattleOwner
 from arena.models import Battle, Response, Side, Turn
+from contest.models import Team
 
 
 def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
@@ -39,9 +41,41 @@ def battle_status(battle: Battle, responses: list[Response]) -> str:
     return "ready"
 
 
+def identity_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return every team's identity terms, in a stable hashable shape for the matcher's cache."""
+    teams = Team.objects.order_by("slug").values_list("slug", "identity_terms")
+    return tuple((slug, tuple(identity.terms_parse(raw))) for slug, raw in teams)
+
+
+def battle_exclusion(battle: Battle, turns: list[Turn] | None = None) -> str | None:
+    """Return why this battle's vote will not count for the ranking, or None.
+
+    `identity.REASON_PROMPT` when the citizen asked a model who it is or who made it,
+    `identity.REASON_LEAK` when an answer names a team or model (see arena.identity for how
+    quoted text and ordinary words are told apart). `turns` may be passed with their responses
+    prefetched, to save the queries.
+    """
+    if turns is None:
+        turns = list(battle.turns.prefetch_related("responses").order_by("index"))
+    answers: dict[str, list[str]] = {Side.A: [], Side.B: []}
+    for turn in turns:
+        for response in turn.responses.all():
+            answers[response.side].append(response.text)
+    return identity.battle_exclusion(
+        terms=identity_terms(),
+        prompts=[turn.prompt for turn in turns],
+        answers=answers,
+    )
+
+
 def battle_state(battle: Battle) -> dict:
-    """Return the API's view of a battle. Identities appear only once a vote exists."""
+    """Return the API's view of a battle. Identities appear only once a vote exists.
+
+    Per-side timings (time to first token, total time) can fingerprint a team, so they are
+    null until the vote. `excluded` says, before the vote, whether the vote will count.
+    """
     turns = list(battle.turns.prefetch_related("responses").order_by("index"))
+    voted = hasattr(battle, "vote")
     shown = []
     for turn in turns:
         by_side = {response.side: response for response in turn.responses.all()}
@@ -52,21 +86,25 @@ def battle_state(battle: Battle) -> dict:
                     side: {
                         "text": by_side[side].text,
                         "status": by_side[side].status,
-                        "ttft_ms": by_side[side].ttft_ms,
-                        "total_ms": by_side[side].total_ms,
+                        "ttft_ms": by_side[side].ttft_ms if voted else None,
+                        "total_ms": by_side[side].total_ms if voted else None,
                     }
                     for side in (Side.A, Side.B)
                 },
             }
         )
     last_responses = list(turns[-1].responses.all()) if turns else []
-    voted = hasattr(battle, "vote")
+    if voted:
+        excluded = battle.vote.excluded or None
+    else:
+        excluded = battle_exclusion(battle, turns)
     return {
         "id": str(battle.pk),
         "status": battle_status(battle, last_responses),
         "turns": shown,
         "vote": battle.vote.choice if voted else None,
         "reveal": battle_reveal(battle) if voted else None,
+        "excluded": excluded,
     }
 
 

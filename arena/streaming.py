@@ -143,9 +143,9 @@ def response_run(*, response_id: int, client: httpx.Client | None = None) -> Non
     services.response_complete(
         response_id=response_id, text=text, ttft_ms=ttft_ms or total_ms, total_ms=total_ms
     )
-    publisher.finish(
-        {"type": "done", "text": text, "ttft_ms": ttft_ms or total_ms, "total_ms": total_ms}
-    )
+    # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
+    # stay, as the websocket contract lists them.
+    publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
 
 
 def error_message(code: str):

@@ -19,9 +19,18 @@ env = environ.Env()
 PRODUCTION = env("ARENA_ENV", default="demo") == "production"
 DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
 SECRET_KEY = env("SECRET_KEY", default=DEMO_SECRET_KEY)
+# Key of the voter pseudonyms (an HMAC of the browser session). Its own setting, so that
+# rotating SECRET_KEY never splits a voter in two: keep it secret and never change it during a
+# contest (docs/integrity.md). Production (and `manage.py check --deploy`) refuses the demo default.
+VOTER_HASH_KEY_DEMO = "insecure-demo-voter-key-set-VOTER_HASH_KEY-in-production"
+VOTER_HASH_KEY = env("VOTER_HASH_KEY", default=VOTER_HASH_KEY_DEMO)
 DEBUG = env.bool("DEBUG", default=False)
-if PRODUCTION and (SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("ARENA_ENV=production needs SECRET_KEY: a random string of 32+ characters.")
+for _name, _value, _demo in (("SECRET_KEY", SECRET_KEY, DEMO_SECRET_KEY),
+                              ("VOTER_HASH_KEY", VOTER_HASH_KEY, VOTER_HASH_KEY_DEMO)):
+    if PRODUCTION and (_value == _demo or len(_value) < 32):
+        raise ImproperlyConfigured(
+            f"ARENA_ENV=production needs {_name}: a random string of 32+ characters."
+        )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -266,11 +275,22 @@ LEADERBOARD = {
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
 }
+# The anomalous-voter test (voting.anomaly; docs/integrity.md): a voter whose combined
+# p-value is below ALPHA, over at least MIN_VOTES counted votes, is flagged for organizers.
+ANOMALY = {
+    "ALPHA": env.float("ANOMALY_ALPHA", default=0.001),
+    "MIN_VOTES": env.int("ANOMALY_MIN_VOTES", default=10),
+    "SCREEN_SECONDS": env.int("ANOMALY_SCREEN_SECONDS", default=15 * 60),
+}
 CELERY_BEAT_SCHEDULE = {
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",
         "schedule": LEADERBOARD["REFRESH_SECONDS"],
-    }
+    },
+    "voters-screen": {
+        "task": "voting.tasks.voters_screen",
+        "schedule": ANOMALY["SCREEN_SECONDS"],
+    },
 }
 
 # Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,

@@ -34,7 +34,8 @@ class ContestAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "identity_terms"]
+    fields = ["name", "slug", "identity_terms"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -36,6 +36,16 @@ class Contest(models.Model):
 class Team(models.Model):
     slug = models.SlugField(_("슬러그"), unique=True)
     name = models.CharField(_("팀 이름"), max_length=100, unique=True)
+    # Names that give the team away when an answer says them (arena.identity matches them).
+    identity_terms = models.TextField(
+        _("정체 노출 단어"),
+        blank=True,
+        help_text=_(
+            "답변에 나오면 팀이 드러나는 이름(팀, 회사, 모델; 한국어와 영어). 한 줄에 하나 또는 "
+            "쉼표로 구분합니다. 세 글자 이하 영문(LG, NC, A.X)은 적은 대소문자 그대로만 맞춥니다. "
+            "일반 단어이기도 한 이름은 앞에 ~를 붙이면(~Solar) 답변이 스스로를 소개할 때만 셉니다."
+        ),
+    )
 
     class Meta:
         verbose_name = _("참가팀")
@@ -44,6 +54,12 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def identity_terms_list(self) -> list[str]:
+        from arena.identity import terms_parse
+
+        return terms_parse(self.identity_terms)
 
 
 class Category(models.Model):

@@ -64,3 +64,15 @@ def expert_client(client, db):
     """A test client signed in as an expert."""
     client.force_login(ExpertUserFactory())
     return client
+
+
+@pytest.fixture
+def fresh_cache(settings):
+    """A cache namespace of this test's own (rate-limit counters, used proofs of work).
+
+    CACHES is replaced, not changed in place, so that Django rebuilds its cache connections and
+    the prefix is restored after the test.
+    """
+    default = {**settings.CACHES["default"]}
+    default["KEY_PREFIX"] = f"kai-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {**settings.CACHES, "default": default}

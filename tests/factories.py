@@ -6,6 +6,7 @@ import factory
 from arena.models import Battle, Response, Turn
 from contest.models import Category, Contest, Entrant, Team
 from voting.models import Vote
+from voting.services import vote_chain_link
 
 
 class ContestFactory(factory.django.DjangoModelFactory):
@@ -68,7 +69,8 @@ def votes_simulate(contest, entrants, n, *, seed=0, category=None):
         gap = strength[a.pk] - strength[b.pk]
         roll = rng.random()
         choice = "tie" if roll < 0.1 else ("a" if rng.random() < 1 / (1 + 10 ** (-gap)) else "b")
-        Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
+        vote = Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
+        vote_chain_link(vote=vote)
 
 
 def _groups_add(user, names, create) -> None:

@@ -53,6 +53,14 @@ class BoardRow(Schema):
     win_rate: float | None
 
 
+class ChainHead(Schema):
+    """The head of the votes' audit chain: `manage.py verify_votes --published-head HASH`."""
+
+    name: str
+    length: int
+    hash: str
+
+
 class Leaderboard(Schema):
     """The ratings contract (`models`, `method`, `votes`), as `manage.py ratings` prints it,
     plus where it came from and the figures the leaderboard page plots."""
@@ -65,6 +73,7 @@ class Leaderboard(Schema):
     contest: str | None = None
     computed_at: datetime | None = None
     votes_sha256: str | None = None
+    chain_head: ChainHead | None = None
     teams: dict[str, str] = {}
     weights: dict[str, float] = {}
     provisional_votes: int | None = None
@@ -97,6 +106,7 @@ def leaderboard(request, query: Query[LeaderboardQuery]):
         "contest": contest.slug,
         "computed_at": snapshot.computed_at,
         "votes_sha256": snapshot.votes_sha256,
+        "chain_head": selectors.chain_head_get(selectors.VOTE_CHAIN),
         "teams": teams,
         "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
         "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],

@@ -1,4 +1,5 @@
 """Citizen votes. One per battle, guarded by the database, not only by the service."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,11 +20,36 @@ class Vote(models.Model):
     voter = models.CharField(max_length=64, db_index=True)
     excluded = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The audit chain (voting.chain): position, the previous vote's hash, and this vote's hash
+    # over its content and that previous hash. Written once, when the vote is cast.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_prev = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("투표")
         verbose_name_plural = _("투표")
         ordering = ["-created_at"]
+
+
+class ChainHead(models.Model):
+    """The latest link of one audit chain ("votes", later "judgments").
+
+    Appending locks this row (SELECT ... FOR UPDATE), so concurrent writers chain one after
+    another; on SQLite, BEGIN IMMEDIATE serialises them anyway.
+    """
+
+    name = models.CharField(max_length=30, unique=True)
+    length = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("감사 체인 헤드")
+        verbose_name_plural = _("감사 체인 헤드")
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.length} {self.hash[:12]}"
 
 
 class Track(models.TextChoices):
@@ -54,6 +80,70 @@ class LeaderboardSnapshot(models.Model):
         verbose_name_plural = _("순위 스냅숏")
         ordering = ["-computed_at"]
         indexes = [models.Index(fields=["contest", "track", "category", "-computed_at"])]
+
+
+class VoterReview(models.Model):
+    """A voter the anomaly test flagged in a contest, and the organizers' decision on them.
+
+    Only an organizer excludes a voter; the scheduled test only flags. An excluded voter's
+    votes stay in the table (and the audit chain) and are marked excluded in the dataset.
+    """
+
+    class Status(models.TextChoices):
+        FLAGGED = "flagged", _("검토 대기")
+        EXCLUDED = "excluded", _("제외")
+        CLEARED = "cleared", _("정상 확인")
+
+    contest = models.ForeignKey("contest.Contest", on_delete=models.CASCADE, related_name="+")
+    voter = models.CharField(_("투표자(가명)"), max_length=64)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.FLAGGED
+    )
+    votes = models.PositiveIntegerField(_("검정한 투표 수"))
+    statistic = models.FloatField(_("피셔 통계량"))
+    p_fisher = models.FloatField(_("p-값 (챗봇 아레나 검정)"))
+    p_favour = models.FloatField(_("p-값 (편애 검정)"))
+    favoured = models.CharField(_("가장 치우친 모델"), max_length=100, blank=True)
+    z_favour = models.FloatField(_("편애 z (+ 밀어줌, − 깎아내림)"))
+    p_value = models.FloatField(_("p-값 (종합)"))
+    flagged_at = models.DateTimeField(_("처음 표시된 때"), auto_now_add=True)
+    tested_at = models.DateTimeField(_("마지막 검정"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("이상 투표자 검토")
+        verbose_name_plural = _("이상 투표자 검토")
+        ordering = ["p_value"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "voter"], name="voter_review_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter[:12]} ({self.get_status_display()})"
+
+
+class VoterReviewLog(models.Model):
+    """Every act on a voter review: flagged by the test, excluded or cleared by an organizer."""
+
+    class Action(models.TextChoices):
+        FLAGGED = "flagged", _("표시(자동 검정)")
+        EXCLUDED = "excluded", _("제외")
+        CLEARED = "cleared", _("정상 확인")
+
+    review = models.ForeignKey(VoterReview, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(_("조치"), max_length=10, choices=Action.choices)
+    # None when the scheduled test acted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("처리자"),
+    )
+    p_value = models.FloatField(_("당시 p-값"))
+    note = models.TextField(_("메모"), blank=True)
+    created_at = models.DateTimeField(_("때"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("검토 기록")
+        verbose_name_plural = _("검토 기록")
+        ordering = ["created_at", "pk"]
 
 
 from voting.models_expert import (  # noqa: E402, F401

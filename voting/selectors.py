@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from arena.models import Response
 from contest.models import Category, Contest
-from voting.models import LeaderboardSnapshot, Track, Vote
+from voting import chain, ratings
+from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
+
+VOTE_CHAIN = "votes"
+# The dataset's `excluded` reason of the votes of a voter an organizer excluded.
+REASON_ANOMALOUS = "anomalous_voter"
 
 # The public arena datasets' convention for the outcome of a battle.
 WINNER_BY_CHOICE = {
@@ -24,9 +29,10 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     """Return the vote dataset rows of one track (and category), oldest first.
 
     The rows are exactly what the export publishes, including excluded votes (with their
-    reason), so that a published file and a leaderboard snapshot can be checked against
-    each other. The expert track's rows are its judgments (see `selectors_expert`); the
-    combined track is the union of both tracks' rows.
+    reason: the identity reason stored with the vote, or REASON_ANOMALOUS for a voter an
+    organizer excluded), so that a published file and a leaderboard snapshot can be checked
+    against each other. The expert track's rows are its judgments (see `selectors_expert`);
+    the combined track is the union of both tracks' rows.
     """
     if track == Track.EXPERT:
         return _expert_rows(contest, category)
@@ -38,6 +44,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     )
     if category is not None:
         votes = votes.filter(battle__category=category)
+    excluded_voters = voters_excluded(contest=contest)
     citizen = [
         {
             "battle_id": str(vote.battle_id),
@@ -50,7 +57,8 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
             "turns": vote.turn_count,
             "created_at": vote.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "voter": vote.voter,
-            "excluded": vote.excluded or None,
+            "excluded": vote.excluded
+            or (REASON_ANOMALOUS if vote.voter in excluded_voters else None),
         }
         for vote in votes
     ]
@@ -66,6 +74,14 @@ def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
     from voting.selectors_expert import expert_vote_rows
 
     return expert_vote_rows(contest=contest)
+
+
+def voters_excluded(*, contest: Contest) -> set[str]:
+    """Return the voters whose votes an organizer left out of this contest's boards."""
+    return set(
+        VoterReview.objects.filter(contest=contest, status=VoterReview.Status.EXCLUDED)
+        .values_list("voter", flat=True)
+    )
 
 
 def vote_line(row: dict) -> str:
@@ -118,3 +134,75 @@ def snapshot_latest(
         .order_by("-computed_at", "-pk")
         .first()
     )
+
+
+def vote_chain_row(vote: Vote) -> dict:
+    """Return the content of a vote that its chain hash covers (everything it was cast with)."""
+    return {
+        "battle": str(vote.battle_id),
+        "choice": vote.choice,
+        "voter": vote.voter,
+        "excluded": vote.excluded,
+        "created_at": vote.created_at.astimezone(UTC).isoformat(),
+    }
+
+
+def vote_chain_entries():
+    """Yield every vote as a chain entry, as stored (for `verify_votes`)."""
+    votes = Vote.objects.order_by("chain_seq", "pk").only(
+        "battle_id", "choice", "voter", "excluded", "created_at", "chain_seq", "chain_prev",
+        "chain_hash",
+    )
+    for vote in votes.iterator(chunk_size=2000):
+        yield chain.Entry(
+            key=str(vote.battle_id),
+            seq=vote.chain_seq,
+            prev=vote.chain_prev,
+            hash=vote.chain_hash,
+            row=vote_chain_row(vote),
+        )
+
+
+def chain_head_get(name: str) -> dict:
+    """Return a chain's published head: its length and the hash of its last row."""
+    head = ChainHead.objects.filter(name=name).first()
+    if head is None:
+        return {"name": name, "length": 0, "hash": chain.GENESIS}
+    return {"name": name, "length": head.length, "hash": head.hash}
+
+
+def voter_impact(*, contest: Contest, voter: str) -> list[dict]:
+    """Return the citizen board with and without one voter's votes, model by model.
+
+    What an organizer looks at before excluding a flagged voter: ratings (Bradley–Terry, no
+    bootstrap) and ranks of each model, computed from the counted votes with the voter's votes
+    (even if already excluded) and without them.
+    """
+    rows = [
+        row
+        for row in vote_rows(contest=contest, track=Track.CITIZEN)
+        if not row["excluded"] or (row["voter"] == voter and row["excluded"] == REASON_ANOMALOUS)
+    ]
+    boards = {}
+    for key, chosen in (("with", rows), ("without", [r for r in rows if r["voter"] != voter])):
+        board = ratings.leaderboard(
+            [r["model_a"] for r in chosen],
+            [r["model_b"] for r in chosen],
+            [r["winner"] for r in chosen],
+            bootstrap_rounds=0,
+        )
+        boards[key] = {row["model"]: row for row in board["models"]}
+    models = sorted(set(boards["with"]) | set(boards["without"]))
+    impact = [
+        {
+            "model": model,
+            **{
+                f"{field}_{key}": boards[key][model][field] if model in boards[key] else None
+                for key in ("with", "without")
+                for field in ("rating", "rank")
+            },
+        }
+        for model in models
+    ]
+    impact.sort(key=lambda row: (row["rank_with"] or 999, row["model"]))
+    return impact

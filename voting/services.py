@@ -10,16 +10,27 @@ from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
 from arena.models import Response
-from arena.selectors import battle_get_for_owner, battle_reveal
+from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
-from voting import ratings, selectors
+from voting import anomaly, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
-from voting.models import LeaderboardSnapshot, Track, Vote
+from voting.models import (
+    ChainHead,
+    LeaderboardSnapshot,
+    Track,
+    Vote,
+    VoterReview,
+    VoterReviewLog,
+)
 
 
 def voter_hash(session_key: str) -> str:
-    """Return a salted, keyed hash of a session: stable per voter, useless to anyone else."""
-    key = settings.SECRET_KEY.encode()
+    """Return a keyed hash of a session: stable per voter, useless to anyone else.
+
+    Keyed on VOTER_HASH_KEY, not SECRET_KEY, so that rotating the secret keeps every voter's
+    pseudonym (the anomaly test follows voters across time).
+    """
+    key = settings.VOTER_HASH_KEY.encode()
     return hmac.new(key, f"voter:{session_key}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -48,14 +59,45 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         raise BattleNotVotable(_("두 답변이 모두 끝난 뒤에 투표할 수 있습니다."))
     if Response.Status.ERROR in statuses:
         raise BattleNotVotable(_("한쪽 답변이 실패한 대결에는 투표할 수 없습니다."))
-    vote = Vote(battle=battle, choice=choice, voter=voter_hash(session_key))
+    vote = Vote(
+        battle=battle,
+        choice=choice,
+        voter=voter_hash(session_key),
+        excluded=battle_exclusion(battle) or "",
+    )
     vote.full_clean(exclude=["battle"])
     try:
         with transaction.atomic():
             vote.save()
     except IntegrityError as error:
         raise AlreadyVoted() from error
+    vote_chain_link(vote=vote)
     return battle_reveal(battle)
+
+
+def chain_append(*, name: str, row: dict) -> chain.Link:
+    """Append a row's content to the audit chain `name` and return its link.
+
+    The caller must be inside the transaction that saves the row, and store the link on it:
+    the chain head stays locked (SELECT ... FOR UPDATE) until that transaction ends, so
+    concurrent writers chain one after another and a rolled-back row leaves no link behind.
+    Any chained table (votes, expert judgments) uses this with its own `name`.
+    """
+    ChainHead.objects.get_or_create(name=name)
+    head = ChainHead.objects.select_for_update().get(name=name)
+    link = chain.link_next(length=head.length, head=head.hash, row=row)
+    head.length, head.hash = link.seq, link.hash
+    head.save(update_fields=["length", "hash", "updated_at"])
+    return link
+
+
+def vote_chain_link(*, vote: Vote) -> None:
+    """Chain a vote that was just saved, in the caller's transaction (see chain_append)."""
+    link = chain_append(name=selectors.VOTE_CHAIN, row=selectors.vote_chain_row(vote))
+    vote.chain_seq, vote.chain_prev, vote.chain_hash = link.seq, link.prev, link.hash
+    Vote.objects.filter(pk=vote.pk).update(
+        chain_seq=link.seq, chain_prev=link.prev, chain_hash=link.hash
+    )
 
 
 def track_check(track: object) -> None:
@@ -195,3 +237,82 @@ def leaderboards_refresh(*, contest: Contest) -> list[LeaderboardSnapshot]:
         for track in Track.values:
             boards.append(leaderboard_compute(contest=contest, track=track, category=category))
     return boards
+
+
+@transaction.atomic
+def voters_screen(*, contest: Contest) -> list[VoterReview]:
+    """Run the anomalous-voter test on a contest's counted citizen votes; flag who fails it.
+
+    A voter below settings.ANOMALY["ALPHA"] gets a review in status 'flagged' (logged, with no
+    actor). A voter already reviewed keeps the organizers' decision; only the figures are
+    updated. Votes excluded for any reason, an excluded voter's among them, are not tested and
+    are not part of anyone's history. Returns the reviews flagged by this run.
+    """
+    rows = [
+        row
+        for row in selectors.vote_rows(contest=contest, track=Track.CITIZEN)
+        if not row["excluded"]
+    ]
+    config = settings.ANOMALY
+    columns = {key: [row[key] for row in rows] for key in ("model_a", "model_b", "winner", "voter")}
+    failing = anomaly.voters_flag(
+        columns["model_a"],
+        columns["model_b"],
+        columns["winner"],
+        columns["voter"],
+        alpha=config["ALPHA"],
+        min_votes=config["MIN_VOTES"],
+    )
+    flagged = []
+    for test in failing:
+        figures = {
+            "votes": test.votes,
+            "statistic": test.statistic,
+            "p_fisher": test.p_fisher,
+            "p_favour": test.p_favour,
+            "favoured": test.favoured,
+            "z_favour": test.z_favour,
+            "p_value": test.p_value,
+        }
+        review, created = VoterReview.objects.select_for_update().get_or_create(
+            contest=contest, voter=test.voter, defaults=figures
+        )
+        if not created:
+            for field, value in figures.items():
+                setattr(review, field, value)
+            review.full_clean()
+            review.save()
+            continue
+        VoterReviewLog.objects.create(
+            review=review, action=VoterReviewLog.Action.FLAGGED, p_value=test.p_value
+        )
+        flagged.append(review)
+    return flagged
+
+
+@transaction.atomic
+def voter_review_decide(*, review_id: int, status: str, actor, note: str = "") -> VoterReview:
+    """Exclude a flagged voter's votes from the boards, or clear them; log who did it.
+
+    Either decision can be reversed later by the other; each is logged. The contest's boards
+    are recomputed (by a worker) once the decision commits. Raises InvalidInput for a status
+    other than 'excluded' or 'cleared'.
+    """
+    if status not in (VoterReview.Status.EXCLUDED, VoterReview.Status.CLEARED):
+        raise InvalidInput(_("검토 결과는 제외 또는 정상 확인이어야 합니다."))
+    review = VoterReview.objects.select_for_update().get(pk=review_id)
+    review.status = status
+    review.full_clean()
+    review.save(update_fields=["status"])
+    VoterReviewLog.objects.create(
+        review=review, action=status, actor=actor, note=note, p_value=review.p_value
+    )
+    contest_id = review.contest_id
+    transaction.on_commit(lambda: _leaderboards_refresh_later(contest_id))
+    return review
+
+
+def _leaderboards_refresh_later(contest_id: int) -> None:
+    from voting.tasks import contest_leaderboards_refresh
+
+    contest_leaderboards_refresh.delay(contest_id)

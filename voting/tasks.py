@@ -14,6 +14,22 @@ def leaderboards_refresh() -> int:
     return boards
 
 
+@shared_task(ignore_result=True)
+def contest_leaderboards_refresh(contest_id: int) -> int:
+    """Recompute one contest's boards (after an organizer excludes or clears a voter)."""
+    contest = Contest.objects.filter(pk=contest_id).first()
+    return len(services.leaderboards_refresh(contest=contest)) if contest else 0
+
+
+@shared_task(ignore_result=True)
+def voters_screen() -> int:
+    """Flag anomalous voters in every contest taking or having taken votes (beat schedule)."""
+    flagged = 0
+    for contest in Contest.objects.exclude(phase=Contest.Phase.DRAFT):
+        flagged += len(services.voters_screen(contest=contest))
+    return flagged
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def answer_generate(answer_id: int) -> None:
     """Pre-generate one entrant's answer to one expert prompt."""

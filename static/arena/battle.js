@@ -14,6 +14,7 @@
   var votes = document.getElementById("votes");
   var voteButtons = votes.querySelectorAll("button[data-choice]");
   var revealBox = document.getElementById("reveal");
+  var excludedNotice = document.getElementById("excluded-notice");
   var promptMax = parseInt(root.dataset.promptMax, 10);
   var maxTurns = parseInt(root.dataset.maxTurns, 10);
   var SIDES = ["a", "b"];
@@ -48,7 +49,7 @@
   }
 
   function renderMarkdown(element, text) {
-    element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text, { breaks: true }));
+    window.KaiMarkdown.render(element, text);  // static/arena/markdown.js
   }
 
   function updateCounter() {
@@ -119,9 +120,27 @@
       return;
     }
     voteButtons.forEach(function (button) { button.disabled = false; });
+    checkExcluded();
     var turnsLeft = battle.turn + 1 < maxTurns;
     setBusy(!turnsLeft);
     promptBox.placeholder = turnsLeft ? gettext("이어서 질문하기 (선택)") : gettext("질문 횟수를 모두 썼습니다. 투표해 주세요.");
+  }
+
+  // Before the vote the server says whether it will count: not when an answer named its team
+  // or model, or the citizen asked a model who it is. The citizen may still vote.
+  var EXCLUDED_TEXT = {
+    identity_leak: gettext("답변에 모델이나 팀의 이름이 드러났습니다. 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다."),
+    identity_prompt: gettext("모델에게 누구인지, 누가 만들었는지 묻는 질문이 있어 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다.")
+  };
+
+  function checkExcluded() {
+    var current = battle;
+    api("GET", "/api/battles/" + current.id).then(function (data) {
+      if (battle !== current || current.voted) return;
+      var text = data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "";
+      excludedNotice.textContent = text;
+      excludedNotice.hidden = !text;
+    }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
   // The worker writes error messages in Korean; the page shows them in the visitor's language.
@@ -262,6 +281,7 @@
     panes.hidden = true;
     votes.hidden = true;
     revealBox.hidden = true;
+    excludedNotice.hidden = true;
     voteButtons.forEach(function (b) { b.disabled = true; b.classList.remove("chosen"); });
     promptBox.placeholder = promptBox.getAttribute("data-placeholder") || promptBox.placeholder;
     setBusy(false);

@@ -64,7 +64,8 @@
     });
     empty.hidden = board.models.length > 0;
     meta.textContent = board.votes + " " + ngettext("표", "표", board.votes) + " · " + gettext("계산 시각") + " " +
-      new Date(board.computed_at).toLocaleString() + " · SHA-256 " + board.votes_sha256;
+      new Date(board.computed_at).toLocaleString() + " · SHA-256 " + board.votes_sha256 +
+      (board.chain_head ? " · " + gettext("투표 체인 헤드") + " #" + board.chain_head.length + " " + board.chain_head.hash : "");
   }
 
   function plotRatings(board) {

@@ -1,7 +1,6 @@
 """Proof of work before a battle: a missing, wrong, expired or replayed solution is refused."""
 import base64
 import json
-import uuid
 from datetime import timedelta
 
 import altcha
@@ -12,11 +11,9 @@ from arena.models import Battle
 
 
 @pytest.fixture
-def pow_on(settings):
+def pow_on(settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "POW": {**settings.ARENA["POW"], "ENABLED": True,
                                                "MAX_NUMBER": 2000}}
-    # Used solutions are remembered in the cache; a prefix of its own per test.
-    settings.CACHES["default"]["KEY_PREFIX"] += f"-pow-{uuid.uuid4().hex[:6]}"
 
 
 def solve(challenge: dict, *, number=None) -> str:

@@ -1,6 +1,4 @@
 """Sign-in: throttled per username and network; a second factor in production settings."""
-import uuid
-
 import pytest
 from django.test import Client
 from django_otp.oath import totp
@@ -10,18 +8,13 @@ from config import roles
 from tests.factories import OrganizerFactory
 
 
-@pytest.fixture
-def fresh_counters(settings):
-    settings.CACHES["default"]["KEY_PREFIX"] += f"-login-{uuid.uuid4().hex[:6]}"
-
-
 def login(client, username, password="pass", **extra):
     return client.post("/accounts/login/", {"username": username, "password": password, **extra},
                        REMOTE_ADDR="203.0.113.9")
 
 
 @pytest.mark.django_db
-def test_guessing_a_password_is_throttled_even_with_the_right_one(settings, fresh_counters):
+def test_guessing_a_password_is_throttled_even_with_the_right_one(settings, fresh_cache):
     settings.LOGIN_LIMITS = {"username": "3/15m", "network": "100/h"}
     OrganizerFactory(username="minji")
     client = Client()
@@ -35,14 +28,14 @@ def test_guessing_a_password_is_throttled_even_with_the_right_one(settings, fres
 
 
 @pytest.mark.django_db
-def test_one_network_cannot_spray_many_usernames(settings, fresh_counters):
+def test_one_network_cannot_spray_many_usernames(settings, fresh_cache):
     settings.LOGIN_LIMITS = {"username": "100/15m", "network": "2/h"}
     statuses = [login(Client(), f"user{n}", "x").status_code for n in range(3)]
     assert statuses == [200, 200, 429]
 
 
 @pytest.mark.django_db
-def test_production_asks_for_the_authenticator_code(settings, fresh_counters):
+def test_production_asks_for_the_authenticator_code(settings, fresh_cache):
     settings.TWO_FACTOR_REQUIRED = True
     organizer = OrganizerFactory(username="sora")
     device = TOTPDevice.objects.create(user=organizer, name="phone", confirmed=True)
@@ -84,7 +77,7 @@ def test_a_password_only_session_is_not_an_organizer_in_production(settings, cli
 
 
 @pytest.mark.django_db
-def test_a_one_time_static_code_bootstraps_the_first_organizer(settings, fresh_counters):
+def test_a_one_time_static_code_bootstraps_the_first_organizer(settings, fresh_cache):
     from django.core.management import call_command
     from io import StringIO
 

@@ -1,17 +1,8 @@
 """Caps per voter and per client network, per hour and per day: 429 with Retry-After."""
-import uuid
-
-import pytest
 from django.test import Client
 
 from arena.models import Battle
 from tests.conftest import limits
-
-
-@pytest.fixture
-def fresh_counters(settings):
-    # Counters live in Redis; a prefix of its own keeps each test's budget its own.
-    settings.CACHES["default"]["KEY_PREFIX"] += f"-limits-{uuid.uuid4().hex[:6]}"
 
 
 def start(client, address="203.0.113.7", **headers):
@@ -19,7 +10,7 @@ def start(client, address="203.0.113.7", **headers):
                        REMOTE_ADDR=address, **headers)
 
 
-def test_a_voter_past_the_hourly_budget_gets_429_with_retry_after(entrants, settings, fresh_counters):
+def test_a_voter_past_the_hourly_budget_gets_429_with_retry_after(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["2/h", "100/d"], ["1000/h"])}
     client = Client()
     statuses = [start(client).status_code for _ in range(3)]
@@ -31,7 +22,7 @@ def test_a_voter_past_the_hourly_budget_gets_429_with_retry_after(entrants, sett
     assert Battle.objects.count() == 2
 
 
-def test_the_daily_cap_holds_when_the_hourly_one_does_not(entrants, settings, fresh_counters):
+def test_the_daily_cap_holds_when_the_hourly_one_does_not(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h", "2/d"], ["1000/h"])}
     client = Client()
     assert [start(client).status_code for _ in range(3)] == [201, 201, 429]
@@ -39,7 +30,7 @@ def test_the_daily_cap_holds_when_the_hourly_one_does_not(entrants, settings, fr
     assert Battle.objects.count() == 2
 
 
-def test_new_cookies_in_the_same_slash_24_share_the_network_budget(entrants, settings, fresh_counters):
+def test_new_cookies_in_the_same_slash_24_share_the_network_budget(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["3/h"])}
     # Three "voters" (fresh sessions) from neighbouring addresses of one /24 ...
     statuses = [start(Client(), f"198.51.100.{n}").status_code for n in (1, 2, 3, 4)]
@@ -48,14 +39,14 @@ def test_new_cookies_in_the_same_slash_24_share_the_network_budget(entrants, set
     assert start(Client(), "198.51.101.1").status_code == 201
 
 
-def test_ipv6_clients_are_counted_per_slash_64(entrants, settings, fresh_counters):
+def test_ipv6_clients_are_counted_per_slash_64(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["1/h"])}
     assert start(Client(), "2001:db8:1:2::10").status_code == 201
     assert start(Client(), "2001:db8:1:2:ffff::1").status_code == 429
     assert start(Client(), "2001:db8:1:3::10").status_code == 201
 
 
-def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fresh_counters):
+def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["1/h"])}
     spoof = {"HTTP_X_FORWARDED_FOR": "192.0.2.1"}
     # Unconfigured, a client's own header is ignored: both requests are one network.
@@ -70,7 +61,7 @@ def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fr
     assert start(Client(), "10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.114.9").status_code == 201
 
 
-def test_votes_are_capped_too(client, entrants, settings, fresh_counters):
+def test_votes_are_capped_too(client, entrants, settings, fresh_cache):
     from tests.arena.test_api import battle_finish
 
     settings.ARENA = {**settings.ARENA, "LIMITS": {

@@ -15,20 +15,24 @@ SHOW = (
 
 
 def settings_in(**environment):
-    env = {k: v for k, v in os.environ.items() if k not in ("ARENA_ENV", "SECRET_KEY")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY")}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
-def test_production_refuses_to_start_with_the_demo_secret():
+def test_production_refuses_to_start_with_the_demo_secrets():
     result = settings_in(ARENA_ENV="production")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+    result = settings_in(ARENA_ENV="production", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "VOTER_HASH_KEY" in result.stderr
 
 
 def test_production_turns_every_defence_on():
-    result = settings_in(ARENA_ENV="production", SECRET_KEY="x" * 50)
+    result = settings_in(ARENA_ENV="production", SECRET_KEY="x" * 50, VOTER_HASH_KEY="y" * 50)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "pow": True, "two_factor": True, "secure_cookies": True, "httponly": True,

@@ -15,6 +15,17 @@ DEMO_TEAMS = [
     ("nc-ai", "NC AI", "VARCO", "varco"),
 ]
 
+# Names that give each team away in an answer (docs/integrity.md explains the syntax; "~"
+# marks a name that is also an ordinary word). Migration contest 0003_team_identity_terms
+# holds the same list for existing databases.
+IDENTITY_TERMS = {
+    "naver-cloud": "하이퍼클로바, HyperCLOVA, 네이버, NAVER",
+    "lg-ai-research": "엑사원, EXAONE, LG",
+    "skt": "에이닷, A.X, SK텔레콤, SKT",
+    "upstage": "~솔라, ~Solar, 업스테이지, Upstage",
+    "nc-ai": "바르코, VARCO, 엔씨, NC",
+}
+
 DEMO_CATEGORIES = [
     ("general", "일반 대화"),
     ("writing", "글쓰기"),
@@ -43,7 +54,10 @@ class Command(BaseCommand):
         for slug, name in DEMO_CATEGORIES:
             Category.objects.update_or_create(slug=slug, defaults={"name": name})
         for team_slug, team_name, model_name, persona in DEMO_TEAMS:
-            team, _ = Team.objects.update_or_create(slug=team_slug, defaults={"name": team_name})
+            team, _ = Team.objects.update_or_create(
+                slug=team_slug,
+                defaults={"name": team_name, "identity_terms": IDENTITY_TERMS[team_slug]},
+            )
             Entrant.objects.update_or_create(
                 contest=contest,
                 display_name=model_name,

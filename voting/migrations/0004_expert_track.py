@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0003_expert_track'),
-        ('voting', '0002_leaderboard_snapshot'),
+        ('contest', '0004_expert_track'),
+        ('voting', '0003_integrity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

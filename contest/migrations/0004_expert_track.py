@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0002_roles'),
+        ('contest', '0003_team_identity_terms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
