@@ -239,15 +239,22 @@ def expert_results(*, contest: Contest) -> dict:
 
 
 def answers_naming_themselves(prompt_set: PromptSet) -> list[Answer]:
-    """Return the set's finished answers that contain their own team or model name.
+    """Return the set's finished answers that name a team or model (or their own entrant).
 
-    Such an answer would unblind the expert; the organizer edits it (admin) or leaves its pairs out.
+    The teams' identity terms go through the arena's identity-leak matcher, as citizen battles
+    do. Such an answer would unblind the expert; the organizer edits it (admin) or drops its pairs.
     """
+    from arena.identity import matcher_for
+    from arena.selectors import identity_terms
+
+    matcher = matcher_for(identity_terms())
     answers = Answer.objects.filter(prompt__prompt_set=prompt_set, status=Answer.Status.DONE).select_related(
-        "entrant__team"
+        "entrant__team", "prompt"
     )
-    return [
-        answer for answer in answers
-        if answer.entrant.display_name.lower() in answer.text.lower()
-        or answer.entrant.team.name.lower() in answer.text.lower()
-    ]
+    found = []
+    for answer in answers:
+        text = answer.text.lower()
+        own = answer.entrant.display_name.lower() in text or answer.entrant.team.name.lower() in text
+        if own or matcher.leaks(prompts=[answer.prompt.text], answers={"a": [answer.text]}):
+            found.append(answer)
+    return found

@@ -3,7 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contest.models import Prompt, PromptSet
-from tests.factories import EntrantFactory, expert_make, expert_pairs_make
+from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
 from voting import services_expert
 from voting.models import Adjudication, Assignment, Pair
 
@@ -95,3 +95,14 @@ def test_answers_that_name_their_own_team_are_flagged_for_the_organizer(organize
     answer.save()
     page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
     assert f"/admin/voting/answer/{answer.pk}/change/" in page.content.decode()
+
+
+def test_the_arenas_identity_terms_flag_answers_naming_any_team(organizer_client, contest):
+    named = TeamFactory(identity_terms="엑사원, EXAONE")
+    entrants = [EntrantFactory(contest=contest, team=named), EntrantFactory(contest=contest)]
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=1)
+    other = prompt_set.prompts.first().answers.get(entrant=entrants[1])
+    other.text = "저는 EXAONE입니다. 질문에 답하겠습니다."
+    other.save()
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert f"/admin/voting/answer/{other.pk}/change/" in page.content.decode()
