@@ -1,6 +1,7 @@
 """How many votes does it take to move a model one rank, with each defence off and on?
 
-Run: ``.venv/bin/python benchmarks/attack.py`` (about a minute on 2 cores), or ``--quick``.
+Run: ``.venv/bin/python benchmarks/attack.py`` (about 20 minutes on 2 shared cores), or
+``--quick`` (a few minutes). Figures and how to read them: docs/integrity.md.
 
 Simulated contests with the real ratings code (voting.ratings, Bradley–Terry as the board
 computes it) and the real anomaly test (voting.anomaly). Five models with true ratings 60 Elo
@@ -19,7 +20,8 @@ side:
   number of votes; they multiply the pseudonyms (sessions, networks, days) needed.
 - anomaly detection: the per-voter test (alpha 0.001, at least 10 votes) runs on all counted
   votes, and every flagged pseudonym is excluded (organizers act on every flag: the defence's
-  best case). Without caps the attacker uses one pseudonym; with caps, CAP_PER_VOTER each.
+  best case). Without caps the attacker uses one pseudonym; with caps, CAP_PER_VOTER each
+  (`--cap N`).
 
 For each scenario and seed, the smallest number of attacker votes that puts the target above
 the model ranked above it is found by bisection over a fixed stream of attacker battles;
@@ -106,12 +108,13 @@ def target_passes(honest, attack, scenario: Scenario, identity_size: int, target
     return ratings[target] > ratings[rival]
 
 
-def votes_needed(honest, attack, scenario: Scenario, target: str, rival: str) -> int | None:
+def votes_needed(honest, attack, scenario: Scenario, target: str, rival: str,
+                 cap: int = CAP_PER_VOTER) -> int | None:
     """Return the fewest attacker votes (a prefix of its stream) that move the target, or None."""
     if scenario.per_identity is not None:
         identity_size = scenario.per_identity
     else:
-        identity_size = CAP_PER_VOTER if scenario.caps else len(attack) + 1
+        identity_size = cap if scenario.caps else len(attack) + 1
     if not target_passes(honest, attack, scenario, identity_size, target, rival):
         return None
     low, high = 0, len(attack)
@@ -142,13 +145,15 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=10_000, help="honest votes in the contest")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="3 seeds, 5000 honest votes")
+    parser.add_argument("--cap", type=int, default=CAP_PER_VOTER,
+                        help="counted votes per pseudonym when caps are on")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.honest = 3, 5_000
 
     print(f"{args.honest} honest votes, 5 models {int(TRUE_RATINGS[0] - TRUE_RATINGS[1])} Elo apart; "
           f"identification accuracy {ACCURACY:.0%} (100% with the identity question when leaks "
-          f"count); cap {CAP_PER_VOTER} votes per pseudonym; anomaly alpha {ALPHA}, min "
+          f"count); cap {args.cap} votes per pseudonym; anomaly alpha {ALPHA}, min "
           f"{MIN_VOTES} votes; medians over {args.seeds} seeds")
     for target, rival in TARGETS:
         print(f"\ntarget {target} (true rank {MODELS.index(target) + 1}) must pass {rival}")
@@ -164,7 +169,7 @@ def table(args, target: str, rival: str) -> None:
             honest = honest_votes(args.honest, rng)
             attack = attack_stream(np.random.default_rng(1000 + seed), target=target,
                                    knows=not scenario.leak_exclusion)
-            votes = votes_needed(honest, attack, scenario, target, rival)
+            votes = votes_needed(honest, attack, scenario, target, rival, args.cap)
             needed.append(math.inf if votes is None else votes)
             # Battles the attacker had to start to cast that many votes (it skips the others).
             battles.append(math.inf if votes is None else round(votes * MAX_ATTACK_BATTLES / len(attack)))
@@ -178,7 +183,7 @@ def table(args, target: str, rival: str) -> None:
         if math.isinf(votes):
             print(f"{name:<44}{'never':>8}{'—':>9}{'—':>12}{'∞':>12}  (not within {MAX_ATTACK_BATTLES} battles)")
             continue
-        size = scenario.per_identity or (CAP_PER_VOTER if scenario.caps else None)
+        size = scenario.per_identity or (args.cap if scenario.caps else None)
         pseudonyms = math.ceil(votes / size) if size else 1
         print(f"{name:<44}{votes:>8.0f}{battles:>9.0f}{pseudonyms:>12}{votes / base:>12.2f}")
 

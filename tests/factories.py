@@ -2,6 +2,7 @@
 import random
 
 import factory
+from django.db import transaction
 
 from arena.models import Battle, Response, Turn
 from contest.models import Category, Contest, Entrant, Team
@@ -69,8 +70,9 @@ def votes_simulate(contest, entrants, n, *, seed=0, category=None):
         gap = strength[a.pk] - strength[b.pk]
         roll = rng.random()
         choice = "tie" if roll < 0.1 else ("a" if rng.random() < 1 / (1 + 10 ** (-gap)) else "b")
-        vote = Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
-        vote_chain_link(vote=vote)
+        with transaction.atomic():  # chaining locks the chain head until the vote commits
+            vote = Vote.objects.create(battle=battle, choice=choice, voter=f"v{k % 7}")
+            vote_chain_link(vote=vote)
 
 
 def _groups_add(user, names, create) -> None:

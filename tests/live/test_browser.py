@@ -90,6 +90,7 @@ def test_citizen_battles_votes_and_sees_the_reveal(live_stack, live_contest, bro
     for side in ("a", "b"):
         assert len(page.locator(f'.answer[data-side="{side}"]').inner_text().strip()) > 10
     expect(vote_a).to_be_enabled()
+    expect(page.locator("#excluded-notice")).to_be_hidden()
     body_before = page.locator("body").inner_text()
     for name in live_contest.team_names + live_contest.model_names:
         assert name not in body_before
@@ -107,6 +108,30 @@ def test_citizen_battles_votes_and_sees_the_reveal(live_stack, live_contest, bro
     expect(page.locator("#panes")).to_be_hidden()
     expect(page.locator("#prompt")).to_be_enabled()
     assert requests_outside == []
+
+
+def test_citizen_who_asks_a_model_who_it_is_is_told_the_vote_will_not_count(
+    live_stack, live_contest, browser
+):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    page.goto(live_stack.web_url + "/")
+
+    # When the citizen asks both models who they are (the mock teams then name themselves)
+    page.locator("#prompt").fill("너는 누구야? 어느 회사가 만들었어?")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator('[data-status-for="a"]')).to_have_text("완료", timeout=30_000)
+    expect(page.locator('[data-status-for="b"]')).to_have_text("완료", timeout=30_000)
+
+    # Then, before voting, a Korean notice says this battle's vote will not count
+    notice = page.locator("#excluded-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("순위에 반영되지 않습니다")
+
+    # And they may still vote and see the reveal; a new battle clears the notice
+    page.get_by_role("button", name="A가 더 좋음").click()
+    expect(page.locator("#reveal")).to_be_visible()
+    page.get_by_role("button", name="새 대결").click()
+    expect(notice).to_be_hidden()
 
 
 def test_english_is_available(live_stack, browser):

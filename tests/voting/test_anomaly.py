@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from arena.models import Battle, Response, Turn
 from voting import anomaly, selectors, services
@@ -104,8 +105,11 @@ def booster_votes(contest, entrants, n=30):
         turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
         for side, entrant in (("a", a), ("b", b)):
             Response.objects.create(turn=turn, side=side, entrant=entrant, status="done", text="답")
-        vote = Vote.objects.create(battle=battle, choice="a" if a == weakest else "b", voter="booster")
-        vote_chain_link(vote=vote)
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                battle=battle, choice="a" if a == weakest else "b", voter="booster"
+            )
+            vote_chain_link(vote=vote)
 
 
 @pytest.fixture
