@@ -1,7 +1,9 @@
 """Benchmark voting.ratings against one-row-per-vote logistic regression, as arena code does.
 
 Run: ``.venv/bin/python benchmarks/ratings.py`` (about 6 minutes on 2 cores: the row-level
-baseline runs all 100 of its rounds), or ``--quick`` (100k votes, baseline extrapolated from 5).
+baseline runs all 100 of its rounds), or ``--quick`` (100k votes, baseline extrapolated from 5),
+or ``--files`` (only the end-to-end case from a file: the vote dataset written as JSONL and as
+Parquet, then read column-wise + aggregate + fit + bootstrap, as ``manage.py ratings`` does).
 
 Each case runs in a fresh subprocess. Peak memory is the rise of the process's peak resident set
 size (Linux VmHWM, reset through /proc/self/clear_refs just before the timed work) above its
@@ -77,6 +79,90 @@ def run_ours(models: int, votes: int, rounds: int, repeats: int) -> dict:
         "peak_mib": peak_rise / 1024, "ratings": fit_bradley_terry(counts).tolist()}
 
 
+def dataset_files_write(folder: Path, votes: int, models: int = 10) -> dict[str, Path]:
+    """Write `votes` synthetic rows with every column of the vote dataset, as JSONL and Parquet."""
+    import pyarrow as pa
+
+    from voting import dataset
+
+    model_a, model_b, winner = synthetic_votes(models, votes)
+    n = len(model_a)
+    table = pa.table({
+        "battle_id": pa.array([f"00000000-0000-4000-8000-{i:012d}" for i in range(n)]),
+        "contest": pa.array(["demo"] * n),
+        "track": pa.array(["citizen"] * n),
+        "category": pa.array([None] * n, pa.string()),
+        "model_a": pa.array(model_a),
+        "model_b": pa.array(model_b),
+        "winner": pa.array(winner),
+        "turns": pa.array([1] * n, pa.int64()),
+        "created_at": pa.array([f"2026-11-{1 + i % 28:02d}T12:00:00Z" for i in range(n)]),
+        "voter": pa.array([f"{i % 50_000:032x}" for i in range(n)]),
+        "excluded": pa.array([None] * n, pa.string()),
+    }, schema=dataset.SCHEMA)
+    paths = {"jsonl": folder / "votes.jsonl", "parquet": folder / "votes.parquet"}
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, paths["parquet"], compression="zstd")
+    dataset.jsonl_write(dataset.table_rows(table), paths["jsonl"])
+    return paths
+
+
+def run_file(path: str, rounds: int, repeats: int) -> dict:
+    """Time what `manage.py ratings --input` does: columnar read, aggregate, fit, bootstrap."""
+    from voting import dataset
+    from voting.ratings import aggregate_encoded
+
+    timings: dict[str, list[float]] = {"read": [], "aggregate": [], "fit": [], "bootstrap": [],
+                                       "total": [], "sha256": []}
+    peak_rise = 0
+    for _ in range(repeats):
+        start_rss = reset_peak_memory()
+        t0 = time.perf_counter()
+        columns = dataset.votes_read(path)
+        t1 = time.perf_counter()
+        counts = aggregate_encoded(columns.models, columns.code_a, columns.code_b, columns.outcome)
+        t2 = time.perf_counter()
+        fit_bradley_terry(counts)
+        t3 = time.perf_counter()
+        samples = bootstrap(counts, rounds=rounds, seed=0)
+        np.percentile(samples, [2.5, 97.5], axis=0)
+        t4 = time.perf_counter()
+        peak_rise = max(peak_rise, memory_kib("VmHWM:") - start_rss)
+        dataset.votes_sha256(path)
+        t5 = time.perf_counter()
+        del columns
+        for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, t5 - t4)):
+            timings[key].append(value)
+    return {key: statistics.median(values) for key, values in timings.items()} | {
+        "peak_mib": peak_rise / 1024}
+
+
+def files_report(votes: int, rounds: int, repeats: int) -> bool:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = dataset_files_write(Path(folder), votes)
+        print(f"\nend to end from a file ({votes:,} votes, 10 models, {rounds} rounds, median of "
+              f"{repeats}; votes_sha256 = hash of the rows as canonical JSONL, timed apart)")
+        header = (f"{'format':>8} {'MiB':>6} {'read':>7} {'aggregate':>10} {'fit':>8} "
+                  f"{'bootstrap':>10} {'total':>8} {'peak MiB':>9} {'sha256':>8}")
+        print(header)
+        print("-" * len(header))
+        met = True
+        for name, path in paths.items():
+            result = in_subprocess("--case", "file", "--path", str(path), "--rounds", str(rounds),
+                                   "--repeats", str(repeats))
+            size = path.stat().st_size / 2**20
+            print(f"{name:>8} {size:>6.1f} {result['read']:>6.3f}s {result['aggregate']:>9.3f}s "
+                  f"{result['fit']:>7.4f}s {result['bootstrap']:>9.3f}s {result['total']:>7.3f}s "
+                  f"{result['peak_mib']:>9.1f} {result['sha256']:>7.3f}s")
+            met &= result["total"] < 1.0 and result["peak_mib"] < 400
+        print(f"targets (read + fit + {rounds} rounds < 1 s, peak < 400 MiB): "
+              f"{'MET' if met else 'NOT MET'}")
+        return met
+
+
 def row_level_fit(design: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Fit BT as LMSYS's notebook does with sklearn: logistic loss, one row per (half) vote."""
     def loss(beta):
@@ -126,7 +212,9 @@ def in_subprocess(*arguments: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k votes, fewer repeats")
-    parser.add_argument("--case", choices=["ours", "row-level"], help=argparse.SUPPRESS)
+    parser.add_argument("--files", action="store_true", help="only the end-to-end case from files")
+    parser.add_argument("--case", choices=["ours", "row-level", "file"], help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--models", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--votes", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
@@ -134,6 +222,12 @@ def main() -> None:
     options = parser.parse_args()
     if options.case == "ours":
         print(json.dumps(run_ours(options.models, options.votes, options.rounds, options.repeats)))
+        return
+    if options.case == "file":
+        print(json.dumps(run_file(options.path, options.rounds, options.repeats)))
+        return
+    if options.files:
+        files_report(100_000 if options.quick else 1_000_000, 1000, 3 if options.quick else 7)
         return
     if options.case == "row-level":
         print(json.dumps(run_row_level(options.models, options.votes, options.rounds)))
@@ -171,6 +265,7 @@ def main() -> None:
           f"(aggregate + fit + {rounds} rounds); max |Δ| = largest rating difference, points")
     print(f"targets (total < 1 s, peak < 300 MiB for {votes:,} votes, {rounds} rounds): "
           f"{'MET' if met else 'NOT MET'}")
+    files_report(votes, rounds, repeats)
 
 
 if __name__ == "__main__":

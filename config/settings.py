@@ -293,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Organizer exports (console and management commands) are written under this folder, one
+# sub-folder per export job; only organizers can download them.
+EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+
 # Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,
 # e.g. smtp+tls://user:password@mail.example.org:587.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

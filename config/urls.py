@@ -7,6 +7,7 @@ from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
 from config.auth import login_view
+from contest import views_console as contest_views_console
 from voting import api as voting_api
 from voting import api_expert as voting_api_expert
 from voting import views as voting_views
@@ -25,6 +26,10 @@ if settings.TWO_FACTOR_REQUIRED:
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
+    path("console/", include("contest.urls_console")),
+    path("results/", contest_views_console.results_public, name="results"),
+    path("results/<slug:slug>/<str:name>", contest_views_console.results_public_file,
+         name="results-file"),
     path("api/", api_urls()),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^api/", api_not_found),

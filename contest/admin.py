@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from contest.models import Category, Contest, Entrant, Team
+from contest.models import Category, Contest, ContestTransition, Entrant, Team
 
 
 class EntrantInline(admin.TabularInline):
@@ -17,6 +17,11 @@ class ContestAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [EntrantInline]
     actions = ["leaderboards_refresh"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # After creation the phase changes only through the lifecycle (console), which logs it
+        # and freezes the boards at closing.
+        return ["phase"] if obj is not None else []
 
     @admin.action(description=_("순위 지금 다시 계산"))
     def leaderboards_refresh(self, request, queryset):
@@ -52,6 +57,21 @@ class EntrantAdmin(admin.ModelAdmin):
     ]
     list_filter = ["contest", "enabled", "team"]
     readonly_fields = ["consecutive_failures", "last_failure_at"]
+
+
+@admin.register(ContestTransition)
+class ContestTransitionAdmin(admin.ModelAdmin):
+    list_display = ["contest", "from_phase", "to_phase", "actor", "reason", "created_at"]
+    list_filter = ["contest", "to_phase"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 from contest import admin_expert  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 Teams are data, not code: a team can be added, disabled or replaced mid-programme from the admin.
 """
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ class Contest(models.Model):
         OPEN = "open", _("진행 중")
         PAUSED = "paused", _("일시 중지")
         CLOSED = "closed", _("종료")
+        PUBLISHED = "published", _("결과 발표")
 
     slug = models.SlugField(_("슬러그"), unique=True)
     title = models.CharField(_("제목"), max_length=200)
@@ -31,6 +33,30 @@ class Contest(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ContestTransition(models.Model):
+    """One change of a contest's phase: who made it, when, from what, to what, and why.
+
+    Written only by contest.services.contest_transition; the log is never edited.
+    """
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_phase = models.CharField(_("이전 단계"), max_length=10, choices=Contest.Phase.choices)
+    to_phase = models.CharField(_("새 단계"), max_length=10, choices=Contest.Phase.choices)
+    reason = models.TextField(_("사유"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("시각"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("대회 단계 변경")
+        verbose_name_plural = _("대회 단계 변경")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contest}: {self.from_phase} → {self.to_phase}"
 
 
 class Team(models.Model):

@@ -80,7 +80,9 @@ def _groups_add(user, names, create) -> None:
 
     if create:
         user.save()
-        user.groups.add(*Group.objects.filter(name__in=names))
+        # get_or_create: a transactional test before this one flushes the groups that the
+        # roles data migration made.
+        user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in names))
 
 
 class UserFactory(factory.django.DjangoModelFactory):

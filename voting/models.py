@@ -74,6 +74,8 @@ class LeaderboardSnapshot(models.Model):
     votes_sha256 = models.CharField(max_length=64)
     payload = models.JSONField()
     computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the contest closes: the board of record, which the public sees once published.
+    frozen = models.BooleanField(_("확정"), default=False)
 
     class Meta:
         verbose_name = _("순위 스냅숏")

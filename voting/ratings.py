@@ -146,6 +146,23 @@ def aggregate(model_a, model_b, winner, *, models: Sequence[str] | None = None,
     negative or non-finite weight.
     """
     names, code_a, code_b, outcome = _encode(model_a, model_b, winner, models)
+    return aggregate_encoded(names, code_a, code_b, outcome, weights=weights)
+
+
+def aggregate_encoded(names: Sequence[str], code_a, code_b, outcome, *,
+                      weights: Sequence[float] | None = None) -> PairCounts:
+    """Count votes already encoded as integer arrays: ``names[code]`` is a model, ``outcome``
+    indexes ``WINNER_LABELS``. A columnar reader (see voting/dataset.py) dictionary-encodes the
+    columns itself, so no per-row Python work is left. ``names`` must be sorted and unique;
+    raise ValueError for a model battling itself or an outcome out of range.
+    """
+    names = tuple(names)
+    code_a, code_b, outcome = (np.asarray(x, dtype=np.int64) for x in (code_a, code_b, outcome))
+    if outcome.size and (outcome.min() < 0 or outcome.max() > 3):
+        raise ValueError("outcome codes must be 0..3")
+    if np.any(same := code_a == code_b):
+        raise ValueError(f"model {names[code_a[np.argmax(same)]]!r} battles itself "
+                         f"in {int(same.sum())} rows")
     m = len(names)
     if weights is not None:
         weights = np.asarray(weights, dtype=float)

@@ -129,9 +129,10 @@ def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
 def snapshot_latest(
     *, contest: Contest, track: str, category: Category | None = None
 ) -> LeaderboardSnapshot | None:
+    """Return the board of record: the one frozen at closing if any, else the newest."""
     return (
         LeaderboardSnapshot.objects.filter(contest=contest, track=track, category=category)
-        .order_by("-computed_at", "-pk")
+        .order_by("-frozen", "-computed_at", "-pk")
         .first()
     )
 

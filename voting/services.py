@@ -12,6 +12,7 @@ from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, Inv
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
+from contest.selectors import contest_accepts_judgments
 from voting import anomaly, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import (
@@ -38,7 +39,8 @@ def voter_hash(session_key: str) -> str:
 def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     """Record the owner's one vote on a completed battle and return the reveal of both sides.
 
-    Locks the battle row, so two concurrent votes serialise; the unique constraint on
+    Locks the battle row, so two concurrent votes serialise, then the contest row, so no vote
+    slips in while the contest closes (see contest.services.contest_transition); the unique constraint on
     Vote.battle is the final guard. Raises InvalidInput for an unknown choice, BattleNotFound,
     NotBattleOwner, ContestNotOpen, BattleNotVotable while a side is streaming or after a side
     failed, and AlreadyVoted for a second vote.
@@ -50,7 +52,10 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if Vote.objects.filter(battle=battle).exists():
         raise AlreadyVoted()
-    if battle.contest.phase != Contest.Phase.OPEN:
+    # The contest row is locked too: closing locks it before freezing the boards, so a vote
+    # either commits before the freeze counts it or sees the closed phase and is refused.
+    contest = Contest.objects.select_for_update().get(pk=battle.contest_id)
+    if not contest_accepts_judgments(contest):
         raise ContestNotOpen(_("대회가 열려 있을 때만 투표할 수 있습니다."))
     statuses = set(
         Response.objects.filter(turn__battle=battle).values_list("status", flat=True)

@@ -7,9 +7,10 @@ from voting import services
 
 @shared_task(ignore_result=True)
 def leaderboards_refresh() -> int:
-    """Recompute the boards of every contest that is taking or has taken votes (beat: every minute)."""
+    """Recompute the boards of every contest that is taking votes (or paused) (beat: every minute)."""
     boards = 0
-    for contest in Contest.objects.exclude(phase=Contest.Phase.DRAFT):
+    # Closed and published contests keep the boards frozen at closing; nothing changes them.
+    for contest in Contest.objects.filter(phase__in=[Contest.Phase.OPEN, Contest.Phase.PAUSED]):
         boards += len(services.leaderboards_refresh(contest=contest))
     return boards
 
@@ -28,6 +29,22 @@ def voters_screen() -> int:
     for contest in Contest.objects.exclude(phase=Contest.Phase.DRAFT):
         flagged += len(services.voters_screen(contest=contest))
     return flagged
+
+
+@shared_task(ignore_result=True)
+def contest_export(job_id: str, contest_id: int, kind: str) -> None:
+    """Write one console export job's files (see voting.exports.export_job_run)."""
+    from voting.exports import export_job_run
+
+    export_job_run(job_id=job_id, contest_id=contest_id, kind=kind)
+
+
+@shared_task(ignore_result=True)
+def contest_publish_files(contest_id: int) -> None:
+    """Write the public files of a published contest (see voting.exports.published_files_write)."""
+    from voting.exports import published_files_write
+
+    published_files_write(contest_id=contest_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

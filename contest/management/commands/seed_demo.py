@@ -1,6 +1,10 @@
 """Create the demo contest: the five teams of the programme against the mock team server."""
 import os
+import secrets
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -73,4 +77,20 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(f"Demo contest '{contest.slug}' ready with {len(DEMO_TEAMS)} teams.")
+        )
+        if not settings.PRODUCTION:
+            self.organizer_seed()
+
+    def organizer_seed(self) -> None:
+        """Give the demo an organizer account with a fresh random password, printed once.
+
+        Never in production: there organizers are real accounts made by an administrator.
+        """
+        password = secrets.token_urlsafe(9)
+        user, _ = get_user_model().objects.get_or_create(username="organizer")
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name="organizers")[0])
+        self.stdout.write(
+            f"Organizer console: /console/  (user 'organizer', password '{password}', new each run)"
         )

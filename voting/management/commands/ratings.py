@@ -1,16 +1,18 @@
 """Recompute a leaderboard from a published vote dataset (the Ratings CLI of DESIGN.md).
 
-    python manage.py ratings --input votes.jsonl [--bootstrap 1000] [--seed 0] [--json]
+    python manage.py ratings --input votes.jsonl|votes.parquet [--bootstrap 1000] [--seed 0] [--json]
 
-Prints the same JSON as /api/leaderboard's "models", "method" and "votes". Rows with
-`excluded` set are skipped; unknown fields are ignored; a malformed line is an error that names
-its line number.
+Prints the same JSON as /api/leaderboard's "models", "method" and "votes", plus "votes_sha256"
+(the hash of the dataset's rows as canonical JSONL: compare it with the snapshot's and with the
+manifest's `files["votes.jsonl"]`). Rows with `excluded` set are skipped; unknown fields are
+ignored; a malformed line is an error that names its line number. Both formats are read with
+pyarrow (columnar), see voting/dataset.py.
 """
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from voting import ratings
+from voting import dataset, ratings
 
 REQUIRED = ("model_a", "model_b", "winner")
 WINNERS = {"model_a", "model_b", "tie", "tie (bothbad)"}
@@ -56,10 +58,10 @@ def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
 
 
 class Command(BaseCommand):
-    help = "Compute Bradley–Terry ratings with bootstrap intervals from a vote dataset (JSONL)."
+    help = "Compute Bradley–Terry ratings with bootstrap intervals from a vote dataset (JSONL or Parquet)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--input", required=True, help="The vote dataset, one JSON object a line.")
+        parser.add_argument("--input", required=True, help="The vote dataset: .jsonl (one JSON object a line) or .parquet.")
         parser.add_argument("--bootstrap", type=int, default=1000, help="Bootstrap rounds (default 1000).")
         parser.add_argument("--seed", type=int, default=0, help="Bootstrap seed (default 0).")
         parser.add_argument(
@@ -70,7 +72,20 @@ class Command(BaseCommand):
     def handle(self, *args, input, bootstrap, seed, compact, **options):
         if bootstrap < 0 or bootstrap > 100_000:
             raise CommandError("--bootstrap must be between 0 and 100000.")
-        model_a, model_b, winner = rows_read(input)
-        board = ratings.leaderboard(model_a, model_b, winner, bootstrap_rounds=bootstrap, seed=seed)
-        output = {"models": board["models"], "method": board["method"], "votes": board["votes"]}
+        try:
+            columns = dataset.votes_read(input)
+        except dataset.DatasetError as error:
+            if input.lower().endswith(".jsonl"):
+                rows_read(input)  # names the malformed line, when there is one
+            raise CommandError(str(error)) from error
+        counts = ratings.aggregate_encoded(
+            columns.models, columns.code_a, columns.code_b, columns.outcome
+        )
+        board = ratings.leaderboard_from_counts(counts, bootstrap_rounds=bootstrap, seed=seed)
+        output = {
+            "models": board["models"],
+            "method": board["method"],
+            "votes": board["votes"],
+            "votes_sha256": dataset.votes_sha256(input),
+        }
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=None if compact else 2))

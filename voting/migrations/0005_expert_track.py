@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0004_expert_track'),
-        ('voting', '0003_integrity'),
+        ('contest', '0005_expert_track'),
+        ('voting', '0004_snapshot_frozen'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

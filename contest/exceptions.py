@@ -1,0 +1,12 @@
+"""Errors an organizer can cause when running a contest's lifecycle."""
+from django.utils.translation import gettext_lazy as _
+
+from arena.exceptions import DomainError
+
+
+class PhaseTransitionRefused(DomainError):
+    """The contest cannot move to the asked phase from where it is now (or not without a reason)."""
+
+    code = "phase_transition_refused"
+    status = 409
+    default_message = _("대회 단계를 그렇게 바꿀 수 없습니다.")

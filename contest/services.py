@@ -1,0 +1,117 @@
+"""Every write of contest: the lifecycle of a contest.
+
+A contest moves draft → open → paused → closed → published; a paused contest opens again; a
+closed one may be reopened, but only with a written reason. Closing freezes one leaderboard
+snapshot per track and category (each carrying the SHA-256 of the vote rows it came from), so
+what is later published is exactly what was frozen.
+"""
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from arena.exceptions import InvalidInput
+from contest.exceptions import PhaseTransitionRefused
+from contest.models import Category, Contest, ContestTransition
+
+Phase = Contest.Phase
+
+# Where each phase may go next. Reopening a closed contest needs a reason (see REASON_REQUIRED).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Phase.DRAFT: frozenset({Phase.OPEN}),
+    Phase.OPEN: frozenset({Phase.PAUSED, Phase.CLOSED}),
+    Phase.PAUSED: frozenset({Phase.OPEN, Phase.CLOSED}),
+    Phase.CLOSED: frozenset({Phase.OPEN, Phase.PUBLISHED}),
+    Phase.PUBLISHED: frozenset(),
+}
+REASON_REQUIRED = frozenset({(Phase.CLOSED, Phase.OPEN)})
+REASON_MAX_CHARS = 2000
+
+
+def transitions_allowed(phase: str) -> list[str]:
+    """Return the phases a contest in `phase` may move to, in lifecycle order."""
+    allowed = TRANSITIONS.get(phase, frozenset())
+    return [value for value in Phase.values if value in allowed]
+
+
+@transaction.atomic
+def contest_transition(*, contest: Contest, to: object, actor=None, reason: object = "") -> Contest:
+    """Move `contest` to phase `to`, log who did it and why, and return the updated contest.
+
+    Locks the contest row, so two organizers pressing buttons at once serialise and the second
+    sees the first's result. Publishing writes the public files (dataset, manifest, boards) in a
+    Celery task after commit. Closing freezes every board (one snapshot per track and category);
+    reopening unfreezes them, so a later close freezes the boards afresh. Raises InvalidInput for
+    an unknown phase or a reason that is not text or too long, and PhaseTransitionRefused for a
+    move the lifecycle does not allow (including reopening without a reason). Nothing changes
+    when it raises.
+    """
+    if not isinstance(to, str) or to not in Phase.values:
+        raise InvalidInput(
+            _("단계는 %(phases)s 중 하나여야 합니다.") % {"phases": ", ".join(Phase.values)}
+        )
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        raise InvalidInput(_("사유는 문자열이어야 합니다."))
+    reason = reason.strip()
+    if len(reason) > REASON_MAX_CHARS:
+        raise InvalidInput(
+            _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}
+        )
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    current = contest.phase
+    labels = dict(Phase.choices)
+    if to == current:
+        raise PhaseTransitionRefused(
+            _("대회가 이미 '%(phase)s' 단계입니다.") % {"phase": labels[current]}
+        )
+    if to not in TRANSITIONS[current]:
+        raise PhaseTransitionRefused(
+            _("'%(from)s' 단계에서 '%(to)s' 단계로 바꿀 수 없습니다.")
+            % {"from": labels[current], "to": labels[to]}
+        )
+    if (current, to) in REASON_REQUIRED and not reason:
+        raise PhaseTransitionRefused(_("종료된 대회를 다시 열려면 사유를 적어야 합니다."))
+    contest.phase = to
+    contest.full_clean()
+    contest.save(update_fields=["phase"])
+    log = ContestTransition(
+        contest=contest, actor=actor, from_phase=current, to_phase=to, reason=reason
+    )
+    log.full_clean()
+    log.save()
+    if to == Phase.PUBLISHED:
+        from voting.tasks import contest_publish_files
+
+        contest_id = contest.pk
+        transaction.on_commit(lambda: contest_publish_files.delay(contest_id))
+    if to == Phase.CLOSED:
+        leaderboards_freeze(contest=contest)
+    elif current == Phase.CLOSED and to == Phase.OPEN:
+        leaderboards_unfreeze(contest=contest)
+    return contest
+
+
+def leaderboards_freeze(*, contest: Contest) -> list:
+    """Compute (or reuse) one snapshot per track and category and mark it as the board of record.
+
+    Expects to run inside the closing transaction, after the phase has changed, so no vote can
+    land between the count and the freeze (vote_cast locks the battle and checks the phase).
+    """
+    from voting.models import LeaderboardSnapshot, Track
+    from voting.services import leaderboard_compute
+
+    LeaderboardSnapshot.objects.filter(contest=contest, frozen=True).update(frozen=False)
+    frozen = []
+    for category in [None, *Category.objects.all()]:
+        for track in Track.values:
+            snapshot = leaderboard_compute(contest=contest, track=track, category=category)
+            frozen.append(snapshot.pk)
+    LeaderboardSnapshot.objects.filter(pk__in=frozen).update(frozen=True)
+    return list(LeaderboardSnapshot.objects.filter(pk__in=frozen))
+
+
+def leaderboards_unfreeze(*, contest: Contest) -> None:
+    """Release a reopened contest's frozen boards; the next close freezes new ones."""
+    from voting.models import LeaderboardSnapshot
+
+    LeaderboardSnapshot.objects.filter(contest=contest, frozen=True).update(frozen=False)

@@ -1,0 +1,196 @@
+"""The organizers' console under /console/: live figures, lifecycle buttons, exports, results.
+
+Every view is organizers only (anonymous → login, anyone else → 403). Views are thin: they call
+contest.services / contest.selectors / voting.exports and shape the answer.
+"""
+import mimetypes
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from arena.exceptions import DomainError
+from config.roles import organizer_required
+from contest import selectors, services
+from contest.models import Contest
+from voting import exports
+from voting.models import Track
+
+EXPORT_LABELS = {
+    "dataset": "투표 데이터 (JSONL · Parquet · 매니페스트)",
+    "leaderboards": "순위표 (CSV · JSON · Excel)",
+    "teams": "팀별 보고서 (Excel)",
+}
+
+
+def _contest_or_404(request) -> Contest:
+    contest = selectors.contest_for_console(request.GET.get("contest") or request.POST.get("contest"))
+    if contest is None:
+        raise Http404(_("대회가 없습니다."))
+    return contest
+
+
+@require_GET
+@organizer_required
+def console_page(request):
+    contest = _contest_or_404(request)
+    labels = dict(Contest.Phase.choices)
+    return render(request, "console/console.html", {
+        "contest": contest,
+        "contests": Contest.objects.all(),
+        "overview": selectors.console_overview(contest=contest),
+        "next_phases": [(phase, labels[phase]) for phase in services.transitions_allowed(contest.phase)],
+        "reason_required": [to for (source, to) in services.REASON_REQUIRED if source == contest.phase],
+        "transitions": selectors.contest_transitions(contest=contest),
+        "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in exports.JOB_KINDS],
+    })
+
+
+@require_GET
+@organizer_required
+def console_data(request):
+    contest = _contest_or_404(request)
+    return JsonResponse(selectors.console_overview(contest=contest))
+
+
+@require_POST
+@organizer_required
+def console_transition(request):
+    contest = _contest_or_404(request)
+    try:
+        contest = services.contest_transition(
+            contest=contest, to=request.POST.get("to"), actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("대회 단계를 '%(phase)s'(으)로 바꿨습니다.")
+                         % {"phase": contest.get_phase_display()})
+    return redirect(f"{reverse('console')}?contest={contest.slug}")
+
+
+@require_POST
+@organizer_required
+def console_export_start(request):
+    contest = _contest_or_404(request)
+    try:
+        job_id = exports.export_job_start(contest=contest, kind=request.POST.get("kind"))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('console')}?contest={contest.slug}")
+    return redirect("console-export", job_id=job_id)
+
+
+def _job_or_404(job_id: str) -> dict:
+    job = exports.export_job_get(job_id)
+    if job is None:
+        raise Http404(_("내보내기 작업을 찾을 수 없습니다."))
+    return job
+
+
+@require_GET
+@organizer_required
+def console_export_page(request, job_id: str):
+    job = _job_or_404(job_id)
+    return render(request, "console/export.html", {"job": job, "kind_label": _(EXPORT_LABELS[job["kind"]])})
+
+
+@require_GET
+@organizer_required
+def console_export_status(request, job_id: str):
+    return JsonResponse(_job_or_404(job_id))
+
+
+@require_GET
+@organizer_required
+def console_export_file(request, job_id: str, name: str):
+    job = _job_or_404(job_id)
+    if job.get("status") != "done" or name not in job.get("files", []):
+        raise Http404(_("파일이 없습니다."))
+    path = exports.export_job_folder(job["id"]) / name
+    if not path.is_file():
+        raise Http404(_("파일이 없습니다."))
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type=content_type)
+
+
+# The interval plot of the printable page is drawn on the server, so it prints without scripts.
+PLOT_WIDTH, PLOT_ROW, PLOT_LEFT, PLOT_RIGHT = 640, 26, 170, 20
+
+
+def _interval_plot(models: list[dict]) -> dict:
+    if not models:
+        return {"height": 0, "rows": [], "ticks": []}
+    low = min(row["ci_lower"] for row in models)
+    high = max(row["ci_upper"] for row in models)
+    span = max(high - low, 1.0)
+    low, high = low - span * 0.05, high + span * 0.05
+    inner = PLOT_WIDTH - PLOT_LEFT - PLOT_RIGHT
+
+    def x(value: float) -> float:
+        return round(PLOT_LEFT + (value - low) / (high - low) * inner, 1)
+
+    step = 10 ** max(0, len(str(int(span))) - 1)
+    first = int(low // step + 1) * step
+    ticks = [{"x": x(value), "label": int(value)} for value in range(first, int(high) + 1, step)][:12]
+    rows = [
+        {"y": 20 + i * PLOT_ROW, "label": row["model"], "x1": x(row["ci_lower"]),
+         "x2": x(row["ci_upper"]), "cx": x(row["rating"]), "rating": row["rating"]}
+        for i, row in enumerate(models)
+    ]
+    return {"height": 30 + len(models) * PLOT_ROW, "rows": rows, "ticks": ticks,
+            "width": PLOT_WIDTH, "axis_y": 20 + len(models) * PLOT_ROW - 8}
+
+
+@require_GET
+@organizer_required
+def console_results(request):
+    """A results page that prints cleanly: one page per track, table and interval plot."""
+    contest = _contest_or_404(request)
+    boards = [
+        board for board in exports.boards_of_record(contest=contest) if board["category"] is None
+    ]
+    for board in boards:
+        board["plot"] = _interval_plot(board["models"])
+    return render(request, "console/results.html", {
+        "contest": contest, "boards": boards, "tracks": dict(Track.choices),
+    })
+
+
+# --- public results, once published ------------------------------------------------------
+
+def _published_contest(slug: str | None) -> Contest:
+    contest = selectors.contest_for_console(slug)
+    if contest is None or contest.phase != Contest.Phase.PUBLISHED:
+        raise Http404(_("아직 결과가 발표되지 않았습니다."))
+    return contest
+
+
+@require_GET
+def results_public(request):
+    """The published results for everyone: the printable boards and the files to verify them."""
+    contest = _published_contest(request.GET.get("contest"))
+    boards = [
+        board for board in exports.boards_of_record(contest=contest) if board["category"] is None
+    ]
+    for board in boards:
+        board["plot"] = _interval_plot(board["models"])
+    return render(request, "console/results.html", {
+        "contest": contest, "boards": boards, "files": exports.published_files(contest),
+    })
+
+
+@require_GET
+def results_public_file(request, slug: str, name: str):
+    contest = _published_contest(slug)
+    if name not in exports.published_files(contest):
+        raise Http404(_("파일이 없습니다."))
+    path = exports.published_folder(contest) / name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type=content_type)

@@ -1,0 +1,165 @@
+"""The organizers' console: who may see it, what it shows, its buttons and its downloads."""
+import json
+
+import pytest
+from django.urls import reverse
+
+from arena.models import Response
+from config.celery import app
+from contest.models import Contest, ContestTransition
+from tests.factories import ContestFactory, EntrantFactory, UserFactory, votes_simulate
+from voting import exports
+from voting.models import Vote
+
+
+@pytest.fixture
+def demo(db):
+    contest = ContestFactory(phase=Contest.Phase.OPEN, slug="demo")
+    entrants = [EntrantFactory(contest=contest) for _ in range(3)]
+    votes_simulate(contest, entrants, 12)
+    Vote.objects.filter(pk=Vote.objects.order_by("pk").first().pk).update(excluded="봇 의심")
+    Response.objects.filter(entrant=entrants[2]).update(status="error", error_code="timeout")
+    return contest
+
+
+@pytest.fixture
+def eager_celery(settings, tmp_path):
+    # The real task code runs in the request's thread, so a test sees the finished export.
+    settings.EXPORTS_DIR = tmp_path
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def finished_job(demo, eager_celery):
+    job_id = exports.export_job_start(contest=demo, kind="dataset")
+    exports.export_job_run(job_id=job_id, contest_id=demo.pk, kind="dataset")
+    return job_id
+
+
+def console_urls(job_id: str) -> list[tuple[str, str]]:
+    return [
+        ("get", reverse("console")),
+        ("get", reverse("console-data")),
+        ("post", reverse("console-transition")),
+        ("post", reverse("console-export-start")),
+        ("get", reverse("console-export", args=[job_id])),
+        ("get", reverse("console-export-status", args=[job_id])),
+        ("get", reverse("console-export-file", args=[job_id, "votes.jsonl"])),
+        ("get", reverse("console-results")),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_console_page_and_export_refuses_non_organizers(client, finished_job):
+    client.force_login(UserFactory())
+    for method, url in console_urls(finished_job):
+        response = getattr(client, method)(url, {"to": "closed", "kind": "dataset"})
+        assert response.status_code == 403, url
+    assert Contest.objects.get(slug="demo").phase == Contest.Phase.OPEN
+
+
+@pytest.mark.django_db
+def test_every_console_page_sends_anonymous_users_to_log_in(client, finished_job):
+    for method, url in console_urls(finished_job):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+@pytest.mark.django_db
+def test_console_shows_votes_battles_health_and_exclusions(organizer_client, demo):
+    page = organizer_client.get(reverse("console"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "운영 콘솔" in text and 'data-phase="open"' in text
+    data = organizer_client.get(reverse("console-data")).json()
+    assert data["votes"] == {**data["votes"], "total": 12, "counted": 11, "excluded": 1}
+    assert sum(data["votes"]["by_team"].values()) == 22
+    assert data["excluded_reasons"] == {"봇 의심": 1}
+    failing = next(e for e in data["entrants"] if e["errors_by_code"])
+    assert failing["errors_by_code"] == {"timeout": failing["responses"]}
+    assert failing["error_rate"] == 1.0
+    healthy = [e for e in data["entrants"] if not e["errors_by_code"]]
+    assert all(e["ttft_p50"] is None or e["ttft_p50"] >= 0 for e in healthy)
+    assert data["battles"]["started"] == 12
+    assert data["battles"]["failed"] >= 1
+
+
+@pytest.mark.django_db
+def test_lifecycle_buttons_close_and_publish_and_log_the_organizer(organizer_client, demo):
+    organizer_client.post(reverse("console-transition"), {"contest": "demo", "to": "closed"})
+    organizer_client.post(reverse("console-transition"), {"contest": "demo", "to": "published"})
+    assert Contest.objects.get(slug="demo").phase == Contest.Phase.PUBLISHED
+    assert list(ContestTransition.objects.order_by("pk").values_list("to_phase", flat=True)) == [
+        "closed", "published",
+    ]
+    assert all(log.actor is not None for log in ContestTransition.objects.all())
+
+
+@pytest.mark.django_db
+def test_an_illegal_button_press_shows_a_korean_message_and_changes_nothing(
+    organizer_client, demo
+):
+    page = organizer_client.post(
+        reverse("console-transition"), {"contest": "demo", "to": "published"}, follow=True
+    )
+    assert "단계로 바꿀 수 없습니다" in page.content.decode()
+    assert Contest.objects.get(slug="demo").phase == Contest.Phase.OPEN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo, eager_celery):
+    page = organizer_client.post(reverse("console-export-start"),
+                                 {"contest": "demo", "kind": "dataset"}, follow=True)
+    assert page.status_code == 200
+    job_id = page.redirect_chain[-1][0].rstrip("/").split("/")[-1]
+    status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
+    assert status["status"] == "done"
+    assert status["files"] == ["manifest.json", "votes.jsonl", "votes.parquet"]
+    download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
+    manifest = json.loads(b"".join(download.streaming_content))
+    assert manifest["contest"] == "demo" and manifest["rows"] == 12
+
+
+@pytest.mark.django_db
+def test_unknown_export_kind_or_file_is_refused(organizer_client, finished_job):
+    page = organizer_client.post(reverse("console-export-start"),
+                                 {"contest": "demo", "kind": "everything"}, follow=True)
+    assert "내보내기 종류는" in page.content.decode()
+    missing = organizer_client.get(reverse("console-export-file", args=[finished_job, "x.csv"]))
+    assert missing.status_code == 404
+    assert organizer_client.get(reverse("console-export-status", args=["nojob"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_results_page_has_one_printable_section_per_track_with_an_svg_plot(
+    organizer_client, demo
+):
+    page = organizer_client.get(reverse("console-results")).content.decode()
+    assert page.count('class="results-page"') == 3
+    assert "<svg" in page and "break-after" not in page  # print rules live in results.css
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_makes_the_results_and_the_dataset_public(client, demo, eager_celery):
+    # Before publication nobody sees the public results
+    assert client.get(reverse("results")).status_code == 404
+    from contest.services import contest_transition
+
+    contest_transition(contest=demo, to="closed")
+    assert client.get(reverse("results")).status_code == 404
+    # When the organizers publish
+    contest_transition(contest=demo, to="published")
+    # Then anyone gets the boards, and the dataset with its manifest
+    page = client.get(reverse("results"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "votes.parquet" in text and "manifest.json" in text
+    manifest = json.loads(b"".join(
+        client.get(reverse("results-file", args=["demo", "manifest.json"])).streaming_content
+    ))
+    assert manifest["phase"] == "published" and manifest["rows"] == 12
+    assert client.get(reverse("results-file", args=["demo", "secret.txt"])).status_code == 404
+    assert "결과와 공개 데이터" in client.get("/").content.decode()

@@ -1,0 +1,261 @@
+"""The public vote dataset as files: JSONL and Parquet, the same columns, and their hashes.
+
+Pure Python + pyarrow; nothing here imports Django, so anyone holding a published file can read
+it, check it against its manifest and recompute the board with this module and ratings.py.
+
+- JSONL: one canonical JSON object a line (keys sorted, no spaces, UTF-8, not ASCII-escaped).
+  The SHA-256 of that file is the ``votes_sha256`` a leaderboard snapshot records.
+- Parquet: the same rows and columns, typed by ``SCHEMA``. Its rows, written back as canonical
+  JSONL lines, hash to the same ``votes_sha256`` (``rows_sha256``).
+
+Reading for ratings is columnar: pyarrow parses the file, dictionary-encodes the model and
+winner columns and hands integer codes to ``ratings.aggregate_encoded``, so a million votes
+cost well under a second and no Python object per row.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from voting.ratings import WINNER_LABELS
+
+COLUMNS = ("battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
+           "turns", "created_at", "voter", "excluded")
+SCHEMA = pa.schema([
+    ("battle_id", pa.string()),
+    ("contest", pa.string()),
+    ("track", pa.string()),
+    ("category", pa.string()),
+    ("model_a", pa.string()),
+    ("model_b", pa.string()),
+    ("winner", pa.string()),
+    ("turns", pa.int64()),
+    ("created_at", pa.string()),
+    ("voter", pa.string()),
+    ("excluded", pa.string()),
+])
+FORMATS = (".jsonl", ".parquet")
+
+
+class DatasetError(ValueError):
+    """The file is not a readable vote dataset; the message says where and why."""
+
+
+def row_line(row: dict) -> str:
+    """Return one row as a canonical JSONL line (what the hash is taken over)."""
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def rows_sha256(rows: Iterable[dict]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(row_line(row).encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def jsonl_write(rows: Iterable[dict], path: str | Path) -> int:
+    """Write rows as canonical JSONL; return how many."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for row in rows:
+            out.write(row_line(row))
+            count += 1
+    return count
+
+
+def parquet_write(rows: list[dict], path: str | Path, *, batch_rows: int = 50_000) -> int:
+    """Write rows as Parquet with ``SCHEMA`` (zstd); return how many."""
+    with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
+        for start in range(0, len(rows), batch_rows):
+            chunk = rows[start:start + batch_rows]
+            writer.write_table(pa.Table.from_pylist(
+                [{key: row.get(key) for key in COLUMNS} for row in chunk], schema=SCHEMA))
+        if not rows:
+            writer.write_table(SCHEMA.empty_table())
+    return len(rows)
+
+
+def table_rows(table: pa.Table, *, batch_rows: int = 100_000) -> Iterator[dict]:
+    """Yield a table's rows as dicts with the dataset's key order dropped (hashing sorts keys)."""
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        yield from batch.to_pylist()
+
+
+RATING_COLUMNS = ("model_a", "model_b", "winner", "excluded")
+
+
+def _table_read(path: str | Path, *, columns: tuple[str, ...] | None = None) -> pa.Table:
+    """Read a dataset file; with `columns`, only those (as text), ignoring every other field."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DatasetError(f"{path}: expected a .jsonl or .parquet file")
+    try:
+        if suffix == ".parquet":
+            if columns is None:
+                return pq.read_table(path)
+            present = set(pq.read_schema(path).names)
+            return pq.read_table(path, columns=[name for name in columns if name in present])
+        if Path(path).stat().st_size == 0:
+            return SCHEMA.empty_table()
+        parse = None
+        if columns is not None:
+            # Only the needed fields are converted; the others are skipped while parsing.
+            parse = pa_json.ParseOptions(
+                explicit_schema=pa.schema([(name, pa.string()) for name in columns]),
+                unexpected_field_behavior="ignore",
+            )
+        return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=1 << 24),
+                                 parse_options=parse)
+    except FileNotFoundError as error:
+        raise DatasetError(f"Cannot read {path}: no such file") from error
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DatasetError(f"{path}: {error}") from error
+
+
+@dataclass(frozen=True)
+class VoteColumns:
+    """The counted votes of a dataset, encoded for ``ratings.aggregate_encoded``."""
+
+    models: tuple[str, ...]
+    code_a: np.ndarray
+    code_b: np.ndarray
+    outcome: np.ndarray
+    rows: int          # every row of the file, excluded ones too
+
+
+def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
+    if name not in table.column_names:
+        raise DatasetError(f"missing field {name!r}")
+    column = table.column(name)
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        if pa.types.is_null(column.type) and len(column) == 0:
+            return column.cast(pa.string())
+        raise DatasetError(f"field {name!r} is not text")
+    return column
+
+
+def _first_bad(mask: pa.ChunkedArray | pa.Array) -> int:
+    """Return the 1-based number of the first row where ``mask`` is true."""
+    return int(np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))[0]) + 1
+
+
+def votes_read(path: str | Path) -> VoteColumns:
+    """Read a vote dataset (.jsonl or .parquet) and return its counted votes, encoded.
+
+    Rows with ``excluded`` set are skipped; unknown fields are ignored. Raise DatasetError for a
+    file that cannot be parsed, a missing or non-text model or winner, an unknown winner label
+    or a model battling itself, naming the (1-based) row.
+    """
+    table = _table_read(path, columns=RATING_COLUMNS)
+    total = table.num_rows
+    if "excluded" in table.column_names and total:
+        excluded = table.column("excluded")
+        if pa.types.is_null(excluded.type):
+            counted = table
+        else:
+            keep = pc.or_kleene(pc.is_null(excluded), pc.equal(pc.cast(excluded, pa.string()), ""))
+            keep = pc.fill_null(keep, True)
+            counted = table.filter(keep)
+    else:
+        counted = table
+    if counted.num_rows == 0:
+        return VoteColumns((), np.empty(0, np.int64), np.empty(0, np.int64),
+                           np.empty(0, np.int64), total)
+    model_a, model_b, winner = (_text_column(counted, key) for key in ("model_a", "model_b", "winner"))
+    for key, column in (("model_a", model_a), ("model_b", model_b), ("winner", winner)):
+        empty = pc.fill_null(pc.equal(column, ""), True)
+        if pc.any(empty).as_py():
+            raise DatasetError(f"row {_first_bad(empty)} of the counted rows: missing field {key!r}")
+    known = pc.is_in(winner, value_set=pa.array(WINNER_LABELS))
+    if not pc.all(known).as_py():
+        row = _first_bad(pc.invert(known))
+        label = winner[row - 1].as_py()
+        raise DatasetError(f"row {row} of the counted rows: winner {label!r} is not one of "
+                           f"{sorted(WINNER_LABELS)}")
+    same = pc.equal(model_a, model_b)
+    if pc.any(same).as_py():
+        raise DatasetError(f"row {_first_bad(same)} of the counted rows: a model cannot battle itself")
+    names = pc.unique(pa.chunked_array(model_a.chunks + model_b.chunks)).to_pylist()
+    names = sorted(names)
+    value_set = pa.array(names, pa.string())
+    code_a = pc.index_in(model_a, value_set=value_set).to_numpy().astype(np.int64)
+    code_b = pc.index_in(model_b, value_set=value_set).to_numpy().astype(np.int64)
+    outcome = pc.index_in(winner, value_set=pa.array(WINNER_LABELS)).to_numpy().astype(np.int64)
+    return VoteColumns(tuple(names), code_a, code_b, outcome, total)
+
+
+def votes_sha256(path: str | Path) -> str:
+    """Return the dataset's ``votes_sha256``: the hash of its rows as canonical JSONL.
+
+    For a JSONL file that is the hash of the file itself (a published file is canonical); for
+    Parquet the rows are written back as canonical lines, in the file's order.
+    """
+    if Path(path).suffix.lower() == ".jsonl":
+        return file_sha256(path)
+    table = _table_read(path)
+    lines = _canonical_lines(table)
+    if lines is None:
+        return rows_sha256(table_rows(table))
+    digest = hashlib.sha256()
+    for chunk in lines.chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        digest.update(memoryview(chunk.buffers()[2])[start:end])
+    return digest.hexdigest()
+
+
+_NEEDS_PYTHON = r"[\x00-\x1f]"
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _json_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Return each value as its JSON text (json.dumps' output), or None to fall back to Python."""
+    if pa.types.is_null(column.type):
+        return pa.chunked_array([pa.array(["null"] * len(column), pa.large_string())])
+    if pa.types.is_integer(column.type):
+        text = pc.cast(column, pa.large_string())
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.large_string())
+        if pc.any(pc.match_substring_regex(column, _NEEDS_PYTHON)).as_py():
+            return None
+        escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+        text = pc.binary_join_element_wise(_large('"'), escaped, _large('"'), _large(""))
+    else:
+        return None
+    return pc.fill_null(text, _large("null"))
+
+
+def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
+    """Build every row's canonical JSONL line column-wise (keys sorted), or None when a value
+    needs json.dumps itself (control characters, floats, nested values)."""
+    if table.num_rows == 0:
+        return pa.chunked_array([], pa.large_string())
+    parts = []
+    for index, name in enumerate(sorted(table.column_names)):
+        text = _json_text(table.column(name))
+        if text is None:
+            return None
+        key = json.dumps(name, ensure_ascii=False)
+        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), text])
+    parts.append(_large("}\n"))
+    return pc.binary_join_element_wise(*parts, _large(""))
