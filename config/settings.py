@@ -274,6 +274,8 @@ LEADERBOARD = {
         "expert": env.float("LEADERBOARD_WEIGHT_EXPERT", default=0.5),
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
+    # The panel board's raking weights are trimmed to [1/cap, cap] times the mean.
+    "PANEL_WEIGHT_CAP": env.float("LEADERBOARD_PANEL_WEIGHT_CAP", default=5.0),
 }
 # The anomalous-voter test (voting.anomaly; docs/integrity.md): a voter whose combined
 # p-value is below ALPHA, over at least MIN_VOTES counted votes, is flagged for organizers.
@@ -296,3 +298,19 @@ CELERY_BEAT_SCHEDULE = {
 # Organizer exports (console and management commands) are written under this folder, one
 # sub-folder per export job; only organizers can download them.
 EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+
+# Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,
+# e.g. smtp+tls://user:password@mail.example.org:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="K-AI Arena <noreply@localhost>")
+
+# The expert track (see docs/expert-track.md).
+EXPERT = {
+    "RATIONALE_MIN_CHARS": env.int("EXPERT_RATIONALE_MIN_CHARS", default=20),
+    "RATIONALE_MAX_CHARS": env.int("EXPERT_RATIONALE_MAX_CHARS", default=5000),
+    "SKIP_REASON_MIN_CHARS": env.int("EXPERT_SKIP_REASON_MIN_CHARS", default=5),
+    "JUDGES_PER_PAIR": env.int("EXPERT_JUDGES_PER_PAIR", default=3),
+    "GOLD_PER_EXPERT": env.int("EXPERT_GOLD_PER_EXPERT", default=2),
+    "IMPORT_MAX_ROWS": env.int("EXPERT_IMPORT_MAX_ROWS", default=5000),
+    "PROMPT_MAX_CHARS": env.int("EXPERT_PROMPT_MAX_CHARS", default=8000),
+}

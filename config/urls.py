@@ -10,11 +10,13 @@ from config.auth import login_view
 from contest import views_panel
 from contest import views_console as contest_views_console
 from voting import api as voting_api
+from voting import api_expert as voting_api_expert
 from voting import views as voting_views
 
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
+api.add_router("", voting_api_expert.router)
 
 if settings.TWO_FACTOR_REQUIRED:
     # The admin asks for the second factor too (django-otp's admin site).
@@ -38,4 +40,32 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+]
+
+# The expert track: the expert's pages and the invitation link.
+from voting import views_expert  # noqa: E402
+
+urlpatterns += [
+    path("expert/", views_expert.queue_page, name="expert-queue"),
+    path("expert/next/", views_expert.next_page, name="expert-next"),
+    path("expert/items/<int:item_id>/", views_expert.item_page, name="expert-item"),
+    path("expert/second-factor/", views_expert.second_factor_page, name="expert-second-factor"),
+    path(
+        "expert/welcome/<uidb64>/<token>/",
+        views_expert.WelcomeView.as_view(),
+        name="expert-welcome",
+    ),
+]
+
+# Organizers' expert-track pages (the rest of /console/ is the console's own module).
+from voting import views_console_expert as console_expert  # noqa: E402
+
+urlpatterns += [
+    path("console/expert/", console_expert.overview_page, name="console-expert"),
+    path("console/expert/sets/<int:prompt_set_id>/", console_expert.prompt_set_action, name="console-expert-action"),
+    path("console/expert/import/", console_expert.import_page, name="console-expert-import"),
+    path("console/expert/invite/", console_expert.invite_page, name="console-expert-invite"),
+    path("console/expert/results/", console_expert.results_page, name="console-expert-results"),
+    path("console/expert/disputes/", console_expert.disputes_page, name="console-expert-disputes"),
+    path("console/expert/disputes/<int:pair_id>/", console_expert.adjudicate, name="console-expert-adjudicate"),
 ]

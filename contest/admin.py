@@ -139,3 +139,6 @@ class PanelMemberAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from contest import admin_expert  # noqa: E402, F401

@@ -110,3 +110,45 @@ class ExpertUserFactory(UserFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         _groups_add(self, extracted or ("experts",), create)
+
+
+# --- The expert track ---------------------------------------------------------------------
+
+
+def expert_make(*, domains=("law",), conflicts=(), username=None):
+    """Create an expert (user in the experts group, with a profile) and return the user."""
+    from django.contrib.auth.models import Group
+
+    from contest.models import ExpertProfile
+
+    # A transactional test empties every table, the data migration's groups included.
+    Group.objects.get_or_create(name="experts")
+    user = ExpertUserFactory(**({"username": username} if username else {}))
+    profile = ExpertProfile.objects.create(user=user, domains=list(domains))
+    profile.conflicts.set(conflicts)
+    return user
+
+
+def expert_pairs_make(contest, entrants, *, domain="law", prompts=2, gold=0):
+    """Create a prompt set with finished answers from every entrant and all their pairs.
+
+    The first `gold` pairs are gold, with the lower entrant's answer as the better one.
+    """
+    from contest.models import Prompt, PromptSet
+    from voting.models import Answer, Pair
+
+    prompt_set = PromptSet.objects.create(contest=contest, title=f"세트 {PromptSet.objects.count()}")
+    pairs = []
+    for n in range(prompts):
+        prompt = Prompt.objects.create(prompt_set=prompt_set, domain=domain, text=f"질문 {n}")
+        answers = [
+            Answer.objects.create(prompt=prompt, entrant=e, status="done", text=f"**답변** {e.pk}-{n}")
+            for e in sorted(entrants, key=lambda e: e.pk)
+        ]
+        for i, first in enumerate(answers):
+            for second in answers[i + 1 :]:
+                pairs.append(Pair.objects.create(prompt=prompt, answer_1=first, answer_2=second))
+    for pair in pairs[:gold]:
+        pair.gold_answer = pair.answer_1
+        pair.save()
+    return prompt_set, pairs

@@ -38,7 +38,7 @@ def battle_vote(request, battle_id: UUID, body: VoteCast):
 
 
 class LeaderboardQuery(Schema):
-    track: Literal["citizen", "expert", "combined"] = Track.CITIZEN.value
+    track: Literal["citizen", "expert", "combined", "panel"] = Track.CITIZEN.value
     category: Text | None = None
 
 
@@ -82,6 +82,7 @@ class Leaderboard(Schema):
     votes_over_time: list | dict | None = None
     online_elo: dict[str, float] | None = None
     style_control: dict | None = None
+    panel: dict | None = None  # the panel board raked to its quotas, with the weights (track=panel)
 
 
 @router.get("/leaderboard", response={200: Leaderboard, 400: Error},

@@ -56,6 +56,7 @@ class Track(models.TextChoices):
     CITIZEN = "citizen", _("시민")
     EXPERT = "expert", _("전문가")
     COMBINED = "combined", _("종합")
+    PANEL = "panel", _("국민평가단")
 
 
 class LeaderboardSnapshot(models.Model):
@@ -146,3 +147,12 @@ class VoterReviewLog(models.Model):
         verbose_name = _("검토 기록")
         verbose_name_plural = _("검토 기록")
         ordering = ["created_at", "pk"]
+
+
+from voting.models_expert import (  # noqa: E402, F401
+    Adjudication,
+    Answer,
+    Assignment,
+    ExpertJudgment,
+    Pair,
+)

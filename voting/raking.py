@@ -81,5 +81,5 @@ def rake(profiles: list[dict[str, str]], targets: dict[str, dict[str, float]], *
         weights = _trim(weights, cap)
         if worst_gap() <= tolerance:
             break
-    converged = worst_gap() <= tolerance
+    converged = bool(worst_gap() <= tolerance)
     return Raked([float(w) for w in weights], converged, iterations, unreachable)

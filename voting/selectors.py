@@ -31,11 +31,11 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     The rows are exactly what the export publishes, including excluded votes (with their
     reason: the identity reason stored with the vote, or REASON_ANOMALOUS for a voter an
     organizer excluded), so that a published file and a leaderboard snapshot can be checked
-    against each other. The expert track has no rows until expert judgments exist; the combined track
-    is the union of both tracks' rows.
+    against each other. The expert track's rows are its judgments (see `selectors_expert`);
+    the combined track is the union of both tracks' rows.
     """
     if track == Track.EXPERT:
-        return []
+        return _expert_rows(contest, category)
     votes = (
         Vote.objects.filter(battle__contest=contest)
         .select_related("battle__category", "battle__entrant_a", "battle__entrant_b")
@@ -45,7 +45,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     if category is not None:
         votes = votes.filter(battle__category=category)
     excluded_voters = voters_excluded(contest=contest)
-    return [
+    citizen = [
         {
             "battle_id": str(vote.battle_id),
             "contest": contest.slug,
@@ -62,6 +62,36 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
         }
         for vote in votes
     ]
+    if track == Track.COMBINED:
+        return citizen + _expert_rows(contest, category)
+    if track == Track.PANEL:
+        members = panel_voters(contest=contest)
+        return [{**row, "track": Track.PANEL.value} for row in citizen if row["voter"] in members]
+    return citizen
+
+
+def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:
+    """Return each panel member's declared profile, keyed by their voter pseudonym.
+
+    Panel members are citizens who joined with an invite code: their votes count on the citizen
+    board like everyone's and, in addition, on the panel's own board.
+    """
+    from contest.models import PanelMember
+    from voting.services import voter_hash
+
+    return {
+        voter_hash(member.session_key): member.profile()
+        for member in PanelMember.objects.filter(panel__contest=contest)
+    }
+
+
+def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
+    """Expert prompts belong to domains, not categories: they count on the overall boards only."""
+    if category is not None:
+        return []
+    from voting.selectors_expert import expert_vote_rows
+
+    return expert_vote_rows(contest=contest)
 
 
 def voters_excluded(*, contest: Contest) -> set[str]:
@@ -99,7 +129,10 @@ def votes_over_time(rows: list[dict]) -> list[dict]:
 
 def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
     """Return each side's answers of the given battles, all turns joined, keyed (battle, side)."""
-    texts: dict[tuple[str, str], str] = {}
+    from voting.selectors_expert import EXPERT_ROW_PREFIX, expert_answer_texts
+
+    texts: dict[tuple[str, str], str] = expert_answer_texts(battle_ids)
+    battle_ids = [b for b in battle_ids if not b.startswith(EXPERT_ROW_PREFIX)]
     responses = (
         Response.objects.filter(turn__battle_id__in=battle_ids)
         .order_by("turn__index")

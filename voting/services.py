@@ -213,6 +213,8 @@ def leaderboard_compute(
     if latest is not None and latest.votes_sha256 == digest:
         return latest
     payload = _leaderboard_payload(rows, track=track)
+    if track == Track.PANEL:
+        payload["panel"] = _panel_raked(contest=contest, rows=rows)
     snapshot = LeaderboardSnapshot(
         contest=contest,
         track=track,
@@ -226,6 +228,54 @@ def leaderboard_compute(
     event = {"track": track, "category": category.slug if category else None}
     transaction.on_commit(lambda: leaderboard_announce(event))
     return snapshot
+
+
+def _panel_raked(*, contest: Contest, rows: list[dict]) -> dict:
+    """Return the panel board post-stratified to the panel's quotas, with the weights used.
+
+    Each member's weight comes from raking their declared profile to the quotas
+    (voting/raking.py); each of their counted votes carries it (normalised to a mean of one).
+    The plain panel board beside it is the one the export reproduces; this one shows how far
+    the panel's make-up moves it.
+    """
+    from contest.models import Panel
+    from voting.raking import rake
+
+    panel = Panel.objects.filter(contest=contest).first()
+    quotas = dict(panel.quotas) if panel else {}
+    profiles = selectors.panel_voters(contest=contest)
+    counted = [row for row in rows if not row["excluded"]]
+    voters = sorted({row["voter"] for row in counted})
+    raked = rake([profiles[voter] for voter in voters], quotas,
+                 cap=settings.LEADERBOARD["PANEL_WEIGHT_CAP"])
+    weight_of = dict(zip(voters, raked.weights))
+    cells: dict[tuple, dict] = {}
+    for voter in voters:
+        key = tuple(profiles[voter].get(dimension) for dimension in quotas)
+        cell = cells.setdefault(key, {"profile": dict(zip(quotas, key)), "members": 0,
+                                      "weight": round(weight_of[voter], 3)})
+        cell["members"] += 1
+    models = []
+    if counted:
+        weights = [weight_of[row["voter"]] for row in counted]
+        mean = sum(weights) / len(weights)
+        counts = ratings.aggregate(
+            [row["model_a"] for row in counted], [row["model_b"] for row in counted],
+            [row["winner"] for row in counted], weights=[w / mean for w in weights],
+        )
+        models = ratings.leaderboard_from_counts(
+            counts, bootstrap_rounds=settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],
+            seed=settings.LEADERBOARD["SEED"],
+        )["models"]
+    return {
+        "quotas": quotas,
+        "members": len(profiles),
+        "voters": len(voters),
+        "converged": raked.converged,
+        "unreachable": [f"{dimension}: {category}" for dimension, category in raked.unreachable],
+        "cells": sorted(cells.values(), key=lambda cell: -cell["members"]),
+        "raked": models,
+    }
 
 
 def leaderboard_announce(event: dict) -> None:

@@ -4,6 +4,7 @@
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
   var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (fmt, args) { var i = 0; return fmt.replace(/%s/g, function () { return String(args[i++]); }); };
   var root = document.getElementById("leaderboard");
   var tabs = root.querySelectorAll("[data-track]");
   var categorySelect = document.getElementById("board-category");
@@ -134,8 +135,37 @@
     holder.appendChild(node);
   }
 
+  // The panel tab: the board raked to the panel's quotas, and the weight of each group.
+  function renderPanel(board) {
+    var section = document.getElementById("panel-weights");
+    var panel = board.panel;
+    section.hidden = !panel;
+    if (!panel) return;
+    document.getElementById("panel-summary").textContent =
+      interpolate(gettext("평가단원 %s명 중 %s명이 투표했습니다."), [panel.members, panel.voters]) +
+      (panel.converged ? "" : " " + gettext("일부 목표 비율은 가중치 상한 때문에 다 맞추지 못했습니다.")) +
+      (panel.unreachable.length ? " " + gettext("평가단원이 없는 집단: ") + panel.unreachable.join(", ") : "");
+    var raked = document.querySelector("#panel-raked tbody");
+    raked.innerHTML = "";
+    panel.raked.forEach(function (m) {
+      var row = raked.insertRow();
+      cell(row, m.model);
+      cell(row, fmt(m.rating, 1));
+      cell(row, fmt(m.ci_lower, 1) + " – " + fmt(m.ci_upper, 1));
+    });
+    var cells = document.querySelector("#panel-cells tbody");
+    cells.innerHTML = "";
+    panel.cells.forEach(function (c) {
+      var row = cells.insertRow();
+      cell(row, Object.keys(c.profile).map(function (k) { return c.profile[k]; }).join(" · ") || "—");
+      cell(row, String(c.members));
+      cell(row, fmt(c.weight, 2));
+    });
+  }
+
   function render(board) {
     renderTable(board);
+    renderPanel(board);
     replace("plot-ratings", plotRatings(board));
     var matrices = board.matrices || { models: [], win_rate: [], battle_count: [] };
     replace("plot-winrate", plotMatrix(matrices, "win_rate", function (v) { return Math.round(v * 100) + "%"; },

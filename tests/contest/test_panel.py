@@ -68,3 +68,51 @@ def test_invite_codes_are_unique_and_unambiguous(panel):
     codes = panel_invites_create(panel=panel, count=200)
     assert len(set(codes)) == 200
     assert not any(ch in code for code in codes for ch in "0O1IL")
+
+
+def test_panel_votes_form_their_own_board_raked_to_the_quotas(contest, client):
+    """Given citizens of whom some joined the panel, the panel board counts only the members'
+    votes, and the raked view weights the members by their declared profile."""
+    from arena.models import Battle, Response, Turn
+    from tests.factories import EntrantFactory
+    from voting.models import Vote
+    from voting.services import leaderboard_compute, voter_hash
+
+    panel = Panel.objects.create(contest=contest, quotas={"gender": {"여성": 0.5, "남성": 0.5}})
+    strong, weak = EntrantFactory(contest=contest), EntrantFactory(contest=contest)
+    # Three women and one man joined; women prefer `strong`, the man prefers `weak`.
+    members = []
+    for n, gender in enumerate(["여성", "여성", "여성", "남성"]):
+        members.append(PanelMember.objects.create(panel=panel, session_key=f"member-{n}",
+                                                  **{**PROFILE, "gender": gender}))
+    sessions = [m.session_key for m in members] + ["outsider"]
+
+    def vote(session, winner_is_strong, k):
+        battle = Battle.objects.create(contest=contest, session_key=session,
+                                       entrant_a=strong, entrant_b=weak)
+        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
+        for side, entrant in (("a", strong), ("b", weak)):
+            Response.objects.create(turn=turn, side=side, entrant=entrant, status="done", text="답")
+        Vote.objects.create(battle=battle, choice="a" if winner_is_strong else "b",
+                            voter=voter_hash(session))
+
+    for k in range(6):
+        for session in sessions:
+            vote(session, session != "member-3", k)
+
+    citizen = leaderboard_compute(contest=contest, track="citizen").payload
+    board = leaderboard_compute(contest=contest, track="panel").payload
+    assert citizen["votes"] == 30
+    assert board["votes"] == 24  # the outsider's six votes are not the panel's
+    raked = board["panel"]
+    assert raked["members"] == 4 and raked["voters"] == 4 and raked["converged"]
+    weights = {cell["profile"]["gender"]: cell["weight"] for cell in raked["cells"]}
+    assert weights == {"여성": pytest.approx(2 / 3, abs=1e-3), "남성": pytest.approx(2.0, abs=1e-3)}
+    # Raked to 50/50, the man's preference weighs as much as the three women's: the gap shrinks.
+    plain = {m["model"]: m["rating"] for m in board["models"]}
+    reweighted = {m["model"]: m["rating"] for m in raked["raked"]}
+    gap = lambda r: r[strong.display_name] - r[weak.display_name]  # noqa: E731
+    assert 0 <= gap(reweighted) < gap(plain)
+
+    api = client.get("/api/leaderboard?track=panel").json()
+    assert api["panel"]["cells"] and api["votes"] == 24

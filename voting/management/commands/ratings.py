@@ -18,9 +18,8 @@ REQUIRED = ("model_a", "model_b", "winner")
 WINNERS = {"model_a", "model_b", "tie", "tie (bothbad)"}
 
 
-def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
-    """Return the counted rows' model_a, model_b and winner columns, or raise CommandError."""
-    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+def jsonl_objects(path: str):
+    """Yield (line number, object) of a JSONL file, or raise CommandError naming the bad line."""
     try:
         handle = open(path, encoding="utf-8")
     except OSError as error:
@@ -35,19 +34,26 @@ def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
                 raise CommandError(f"line {number}: not valid JSON ({error.msg})") from error
             if not isinstance(row, dict):
                 raise CommandError(f"line {number}: expected a JSON object")
-            if row.get("excluded"):
-                continue
-            for key in REQUIRED:
-                if not isinstance(row.get(key), str) or not row[key]:
-                    raise CommandError(f"line {number}: missing or non-text field {key!r}")
-            if row["winner"] not in WINNERS:
-                raise CommandError(
-                    f"line {number}: winner {row['winner']!r} is not one of {sorted(WINNERS)}"
-                )
-            if row["model_a"] == row["model_b"]:
-                raise CommandError(f"line {number}: a model cannot battle itself")
-            for column, key in zip(columns, REQUIRED):
-                column.append(row[key])
+            yield number, row
+
+
+def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
+    """Return the counted rows' model_a, model_b and winner columns, or raise CommandError."""
+    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for number, row in jsonl_objects(path):
+        if row.get("excluded"):
+            continue
+        for key in REQUIRED:
+            if not isinstance(row.get(key), str) or not row[key]:
+                raise CommandError(f"line {number}: missing or non-text field {key!r}")
+        if row["winner"] not in WINNERS:
+            raise CommandError(
+                f"line {number}: winner {row['winner']!r} is not one of {sorted(WINNERS)}"
+            )
+        if row["model_a"] == row["model_b"]:
+            raise CommandError(f"line {number}: a model cannot battle itself")
+        for column, key in zip(columns, REQUIRED):
+            column.append(row[key])
     return columns
 
 

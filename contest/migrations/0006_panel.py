@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0004_lifecycle'),
+        ('contest', '0005_expert_track'),
     ]
 
     operations = [

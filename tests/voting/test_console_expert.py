@@ -1,0 +1,108 @@
+"""The organizers' expert-track pages: import with preview, the pipeline, results, disputes."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contest.models import Prompt, PromptSet
+from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
+from voting import services_expert
+from voting.models import Adjudication, Assignment, Pair
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_previews_then_imports_on_confirmation(organizer_client, contest):
+    upload = SimpleUploadedFile("set.csv", "domain,prompt\n법률,전세 보증금 반환 절차\n의료,두통이 잦을 때\n".encode())
+    page = organizer_client.post("/console/expert/import/", {"title": "1차", "file": upload, "contest": contest.slug})
+    text = page.content.decode()
+    assert page.status_code == 200 and 'id="preview"' in text and "전세 보증금 반환 절차" in text
+    assert not PromptSet.objects.exists()
+    rows = page.context["rows_jsonl"]
+    done = organizer_client.post("/console/expert/import/", {"title": "1차", "rows": rows, "confirm": "1", "contest": contest.slug})
+    assert done.status_code == 302
+    assert list(Prompt.objects.values_list("domain", flat=True)) == ["law", "medicine"]
+
+
+def test_import_with_bad_rows_names_them_and_imports_nothing(organizer_client, contest):
+    upload = SimpleUploadedFile("set.csv", "domain,prompt\n법률,좋은 질문\n천문,별\n법률,\n".encode())
+    page = organizer_client.post("/console/expert/import/", {"title": "1차", "file": upload, "contest": contest.slug})
+    text = page.content.decode()
+    assert 'data-row="3"' in text and 'data-row="4"' in text and 'data-row="2"' not in text
+    assert "천문" in text
+    assert not PromptSet.objects.exists()
+
+
+def test_pipeline_buttons_and_progress(organizer_client, contest, monkeypatch):
+    monkeypatch.setattr("voting.tasks.answer_generate.delay", lambda answer_id: None)
+    [EntrantFactory(contest=contest) for _ in range(3)]
+    prompt_set = PromptSet.objects.create(contest=contest, title="세트")
+    Prompt.objects.create(prompt_set=prompt_set, domain="law", text="질문")
+    organizer_client.post(f"/console/expert/sets/{prompt_set.pk}/", {"action": "generate"})
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert "0 / 3" in page.content.decode()
+    prompt_set.prompts.first().answers.update(status="done", text="답")
+    prompt_set.prompts.first().answers.filter(pk=prompt_set.prompts.first().answers.first().pk).update(status="error")
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert "2 / 3, 1개 실패" in page.content.decode()
+    organizer_client.post(f"/console/expert/sets/{prompt_set.pk}/", {"action": "pairs"})
+    assert Pair.objects.count() == 1
+    expert_make(domains=["law"])
+    page = organizer_client.post(f"/console/expert/sets/{prompt_set.pk}/", {"action": "assign", "k": "3"}, follow=True)
+    assert Assignment.objects.count() == 1
+    assert "모자란" in page.content.decode()  # one expert for k = 3
+    bad = organizer_client.post(f"/console/expert/sets/{prompt_set.pk}/", {"action": "assign", "k": "0"}, follow=True)
+    assert "k" in bad.content.decode() and Assignment.objects.count() == 1
+
+
+def test_results_and_disputes(organizer_client, contest):
+    entrants = [EntrantFactory(contest=contest) for _ in range(3)]
+    prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)
+    experts = [expert_make(domains=["law"]) for _ in range(3)]
+    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=2)
+    for n, expert in enumerate(experts):
+        for assignment in Assignment.objects.filter(expert=expert):
+            services_expert.judgment_submit(
+                assignment_id=assignment.pk, user=expert, overall="a" if n < 2 else "b",
+                criteria={c["key"]: "a" for c in prompt_set.criteria},
+                rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
+            )
+    page = organizer_client.get(f"/console/expert/results/?contest={contest.slug}")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'id="alpha"' in text and "Kendall" in text
+    results = page.context["results"]
+    assert results["agreement"]["judgments"] == 18 and len(results["board"]["models"]) == 3
+    assert set(results["criteria_boards"]) == {"accuracy", "helpfulness", "korean", "instruction", "safety"}
+    disputes = organizer_client.get(f"/console/expert/disputes/?contest={contest.slug}")
+    disputed = disputes.context["pairs"]
+    assert disputed  # left/right are random, so "always A" disagrees somewhere
+    pair = disputed[0]
+    organizer_client.post(f"/console/expert/disputes/{pair.pk}/", {"decision": "answer_1", "note": "1번이 법령을 정확히 인용"})
+    organizer_client.post(f"/console/expert/disputes/{pair.pk}/", {"decision": "nonsense", "note": "x"})
+    assert list(Adjudication.objects.values_list("decision", flat=True)) == ["answer_1"]
+
+
+def test_console_is_for_organizers_only(expert_client):
+    from django.test import Client
+
+    assert expert_client.get("/console/expert/").status_code == 403
+    assert Client().get("/console/expert/results/").status_code == 302
+
+
+def test_answers_that_name_their_own_team_are_flagged_for_the_organizer(organizer_client, contest):
+    entrants = [EntrantFactory(contest=contest, display_name=f"Model{n}") for n in range(2)]
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=1)
+    answer = prompt_set.prompts.first().answers.first()
+    answer.text = f"저는 {answer.entrant.team.name}에서 만든 모델입니다."
+    answer.save()
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert f"/admin/voting/answer/{answer.pk}/change/" in page.content.decode()
+
+
+def test_the_arenas_identity_terms_flag_answers_naming_any_team(organizer_client, contest):
+    named = TeamFactory(identity_terms="엑사원, EXAONE")
+    entrants = [EntrantFactory(contest=contest, team=named), EntrantFactory(contest=contest)]
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=1)
+    other = prompt_set.prompts.first().answers.get(entrant=entrants[1])
+    other.text = "저는 EXAONE입니다. 질문에 답하겠습니다."
+    other.save()
+    page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
+    assert f"/admin/voting/answer/{other.pk}/change/" in page.content.decode()

@@ -1,0 +1,63 @@
+"""The expert's pages: their queue with progress, an item, and nothing that names a team or model."""
+import pytest
+
+from tests.factories import EntrantFactory, TeamFactory, UserFactory, expert_make, expert_pairs_make
+from voting import services_expert
+from voting.models import Assignment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue(contest):
+    teams = [TeamFactory(name=f"비밀팀{n}") for n in range(3)]
+    entrants = [EntrantFactory(contest=contest, team=t, display_name=f"SecretModel{n}") for n, t in enumerate(teams)]
+    prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)
+    experts = [expert_make(domains=["law"]) for _ in range(3)]
+    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=1)
+    return {"experts": experts, "names": [e.display_name for e in entrants] + [t.name for t in teams]}
+
+
+def test_queue_page_shows_progress_and_links_to_the_next_item(client, queue):
+    client.force_login(queue["experts"][0])
+    page = client.get("/expert/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "0 / 6" in text
+    first = Assignment.objects.filter(expert=queue["experts"][0]).order_by("position").first()
+    assert f'href="/expert/items/{first.pk}/"' in text
+    for name in queue["names"]:
+        assert name not in text
+
+
+def test_item_page_shows_the_rubric_and_no_identity(client, queue):
+    client.force_login(queue["experts"][0])
+    item = Assignment.objects.filter(expert=queue["experts"][0]).first()
+    page = client.get(f"/expert/items/{item.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for label in ("정확성", "유용성", "한국어 표현", "지시 이행", "안전성", "둘 다 부족", "판정 근거"):
+        assert label in text
+    for name in queue["names"]:
+        assert name not in text
+    assert "<script>" not in text.replace('<script id="item-data" type="application/json">', "")
+    assert 'style="' not in text
+
+
+def test_someone_elses_item_page_is_forbidden_and_unknown_is_404(client, queue):
+    client.force_login(queue["experts"][0])
+    other = Assignment.objects.filter(expert=queue["experts"][1]).first()
+    assert client.get(f"/expert/items/{other.pk}/").status_code == 403
+    assert client.get("/expert/items/999999/").status_code == 404
+
+
+def test_pages_need_an_expert_login(client, queue):
+    assert client.get("/expert/").status_code == 302
+    client.force_login(UserFactory())
+    assert client.get("/expert/").status_code == 403
+
+
+def test_next_page_goes_to_the_first_unjudged_item(client, queue):
+    client.force_login(queue["experts"][0])
+    first = Assignment.objects.filter(expert=queue["experts"][0]).order_by("position").first()
+    assert client.get("/expert/next/").url == f"/expert/items/{first.pk}/"
