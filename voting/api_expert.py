@@ -6,10 +6,10 @@ from ninja import Router, Schema, Status
 from pydantic import StrictInt
 
 from config.api import Error, Text
-from config.roles import expert_check
+from config.roles import expert_auth
 from voting import selectors_expert, services_expert
 
-router = Router(tags=["expert track"])
+router = Router(tags=["expert track"], auth=expert_auth)
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error}
 
@@ -81,7 +81,6 @@ def _next_and_progress(request) -> dict:
 @router.get("/expert/next", response={200: Item, 204: None, **ERRORS})
 def expert_next(request):
     """Return the expert's next item to judge, in queue order; 204 when the queue is done."""
-    expert_check(request)
     assignment = selectors_expert.assignment_next(request.user)
     if assignment is None:
         return Status(204, None)
@@ -92,7 +91,6 @@ def expert_next(request):
 @router.get("/expert/items/{int:item_id}", response={200: Item, **ERRORS})
 def expert_item(request, item_id: int):
     """Return one of the expert's own items (judged ones too, with no identities)."""
-    expert_check(request)
     assignment = services_expert.assignment_open(assignment_id=item_id, user=request.user)
     return selectors_expert.item_state(assignment)
 
@@ -100,7 +98,6 @@ def expert_item(request, item_id: int):
 @router.post("/expert/items/{int:item_id}/judgment", response={201: Judged, **ERRORS})
 def expert_judgment(request, item_id: int, body: JudgmentSubmit):
     """Submit the expert's one judgment of their item: every criterion, overall, rationale."""
-    expert_check(request)
     services_expert.judgment_submit(
         assignment_id=item_id,
         user=request.user,
@@ -115,7 +112,6 @@ def expert_judgment(request, item_id: int, body: JudgmentSubmit):
 @router.put("/expert/items/{int:item_id}/draft", response={200: Saved, **ERRORS})
 def expert_draft(request, item_id: int, body: Draft):
     """Keep an unfinished judgment, so that nothing typed is lost."""
-    expert_check(request)
     services_expert.draft_save(assignment_id=item_id, user=request.user, draft=body.dict())
     return {"saved": True}
 
@@ -123,6 +119,5 @@ def expert_draft(request, item_id: int, body: Draft):
 @router.post("/expert/items/{int:item_id}/skip", response={200: Judged, **ERRORS})
 def expert_skip(request, item_id: int, body: Skip):
     """Skip an item with a reason (a conflict noticed late, outside one's expertise...)."""
-    expert_check(request)
     services_expert.assignment_skip(assignment_id=item_id, user=request.user, reason=body.reason)
     return {"id": item_id, **_next_and_progress(request)}

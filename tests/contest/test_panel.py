@@ -116,3 +116,17 @@ def test_panel_votes_form_their_own_board_raked_to_the_quotas(contest, client):
 
     api = client.get("/api/leaderboard?track=panel").json()
     assert api["panel"]["cells"] and api["votes"] == 24
+
+
+def test_the_demo_prints_panel_codes_that_let_a_citizen_join(db):
+    import re
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    codes = re.search(r"/panel/join/: (.+)", out.getvalue()).group(1).split(", ")
+    assert len(codes) == 3
+    assert join(Client(), codes[0]).status_code == 200
+    assert PanelMember.objects.count() == 1

@@ -138,7 +138,7 @@ def test_results_page_has_one_printable_section_per_track_with_an_svg_plot(
     organizer_client, demo
 ):
     page = organizer_client.get(reverse("console-results")).content.decode()
-    assert page.count('class="results-page"') == 3
+    assert page.count('class="results-page"') == 4  # citizen, expert, combined, panel
     assert "<svg" in page and "break-after" not in page  # print rules live in results.css
 
 

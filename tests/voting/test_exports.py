@@ -87,6 +87,7 @@ def test_leaderboards_export_csv_json_and_xlsx_with_korean_headers(closed_contes
     workbook = load_workbook(tmp_path / "leaderboards.xlsx")
     assert workbook.sheetnames == [
         "시민-전체", "시민-코딩", "전문가-전체", "전문가-코딩", "종합-전체", "종합-코딩",
+        "국민평가단-전체", "국민평가단-코딩",
     ]
     header = [cell.value for cell in workbook["시민-전체"][1]]
     assert header == ["순위", "순위 상한", "모델", "팀", "점수", "95% 하한", "95% 상한",

@@ -169,7 +169,8 @@ def test_refresh_computes_every_track_and_category(contest, field):
     CategoryFactory()
     votes_simulate(contest, field, 10)
     call_command("leaderboards_refresh", contest=contest.slug)
-    assert LeaderboardSnapshot.objects.count() == 6
+    # Four tracks (citizen, expert, combined, panel), overall and for the one category.
+    assert LeaderboardSnapshot.objects.count() == 8
 
 
 def test_leaderboard_page_is_korean_with_its_plots(db):
@@ -208,5 +209,5 @@ def test_organizer_recomputes_boards_from_the_admin(contest, field, admin_client
     )
     # Then every track's board exists and the organizer is told so
     assert response.status_code == 200
-    assert LeaderboardSnapshot.objects.filter(contest=contest, category=None).count() == 3
+    assert LeaderboardSnapshot.objects.filter(contest=contest, category=None).count() == 4
     assert "다시 계산했습니다" in response.content.decode()

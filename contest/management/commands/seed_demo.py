@@ -80,6 +80,20 @@ class Command(BaseCommand):
         )
         if not settings.PRODUCTION:
             self.organizer_seed()
+            self.panel_seed(contest)
+
+    def panel_seed(self, contest) -> None:
+        """Give the demo a 국민평가단 with rough population quotas and print three fresh codes."""
+        from contest.models import Panel
+        from contest.services import panel_invites_create
+
+        panel, _ = Panel.objects.get_or_create(contest=contest, defaults={"quotas": {
+            "gender": {"여성": 0.5, "남성": 0.5},
+            "age_band": {"10대": 0.08, "20대": 0.16, "30대": 0.16, "40대": 0.19, "50대": 0.2,
+                         "60대 이상": 0.21},
+        }})
+        codes = panel_invites_create(panel=panel, count=3)
+        self.stdout.write(f"국민평가단 invite codes for /panel/join/: {', '.join(codes)}")
 
     def organizer_seed(self) -> None:
         """Give the demo an organizer account with a fresh random password, printed once.
