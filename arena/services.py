@@ -144,9 +144,14 @@ def response_begin(*, response_id: int) -> Response | None:
 
 
 @transaction.atomic
-def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> None:
-    """Save a side's full answer and timings, and mark its entrant healthy again."""
+def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> bool:
+    """Save a side's full answer and timings, and mark its entrant healthy again.
+
+    Returns False, changing nothing, when the side already ended (the reaper gave up on it).
+    """
     response = Response.objects.select_for_update().get(pk=response_id)
+    if response.status != Response.Status.STREAMING:
+        return False
     response.status = Response.Status.DONE
     response.text = text
     response.ttft_ms = ttft_ms
@@ -154,13 +159,19 @@ def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: in
     response.finished_at = timezone.now()
     response.save()
     Entrant.objects.filter(pk=response.entrant_id).update(consecutive_failures=0)
+    return True
 
 
 @transaction.atomic
-def response_fail(*, response_id: int, code: str, text: str = "") -> None:
-    """Record that a side failed, keeping what it said, and count the failure on its entrant."""
+def response_fail(*, response_id: int, code: str, text: str = "") -> bool:
+    """Record that a side failed, keeping what it said, and count the failure on its entrant.
+
+    Returns False, changing nothing, when the side already ended.
+    """
     now = timezone.now()
     response = Response.objects.select_for_update().get(pk=response_id)
+    if response.status not in (Response.Status.PENDING, Response.Status.STREAMING):
+        return False
     response.status = Response.Status.ERROR
     response.error_code = code[:30]
     response.text = text
@@ -169,3 +180,22 @@ def response_fail(*, response_id: int, code: str, text: str = "") -> None:
     Entrant.objects.filter(pk=response.entrant_id).update(
         consecutive_failures=F("consecutive_failures") + 1, last_failure_at=now
     )
+    return True
+
+
+def responses_stuck(*, now=None) -> list[int]:
+    """Return the responses still pending or streaming long after any answer would have ended.
+
+    A side may take its entrant's timeout; past that plus ARENA_REAP_MARGIN_SECONDS (from when
+    it started, or from when its turn was asked if it never started) its worker is presumed lost.
+    """
+    now = now or timezone.now()
+    margin = settings.ARENA["REAP_MARGIN_SECONDS"]
+    stuck = []
+    for response in Response.objects.filter(
+        status__in=[Response.Status.PENDING, Response.Status.STREAMING]
+    ).select_related("entrant", "turn"):
+        since = response.started_at or response.turn.created_at
+        if (now - since).total_seconds() > response.entrant.timeout_seconds + margin:
+            stuck.append(response.pk)
+    return stuck

@@ -140,17 +140,40 @@ def response_run(*, response_id: int, client: httpx.Client | None = None) -> Non
     flush()
     text = "".join(pieces)[:max_chars]
     total_ms = round((time.monotonic() - started) * 1000)
-    services.response_complete(
+    if not services.response_complete(
         response_id=response_id, text=text, ttft_ms=ttft_ms or total_ms, total_ms=total_ms
-    )
+    ):
+        return  # the reaper already told the page this side failed
     # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
     # stay, as the websocket contract lists them.
     publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
 
 
+def responses_reap() -> list[int]:
+    """Fail every response whose worker was lost, and tell its battle's page (each side once).
+
+    Run on the beat schedule. A worker killed mid-generation leaves its side 'streaming'; this
+    ends it with the error `worker_lost`, so the citizen is told and may start a new battle, and
+    the battle cannot be voted on. A task redelivered later finds the side ended and does nothing.
+    """
+    reaped = []
+    for response_id in services.responses_stuck():
+        response = Response.objects.select_related("turn").get(pk=response_id)
+        # What the side had said is kept, as for any other failure.
+        if services.response_fail(response_id=response_id, code="worker_lost", text=response.text):
+            BattlePublisher(response).finish(
+                {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
+            )
+            reaped.append(response_id)
+    if reaped:
+        logger.warning("reaped %d responses whose worker was lost: %s", len(reaped), reaped)
+    return reaped
+
+
 def error_message(code: str):
     """Return the user-facing message for an endpoint failure; it never names the team."""
     messages = {
+        "worker_lost": _("답변을 만들던 서버가 멈췄습니다. 새 대결을 시작해 주세요."),
         "timeout": _("모델이 제한 시간 안에 답하지 못했습니다."),
         "cut_off": _("모델의 답변이 중간에 끊겼습니다."),
         "empty": _("모델이 빈 답변을 보냈습니다."),

@@ -1,10 +1,16 @@
 """Celery tasks of the arena: thin shells over `arena.streaming`."""
 from celery import shared_task
 
-from arena.streaming import response_run
+from arena.streaming import response_run, responses_reap
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def response_generate(response_id: int) -> None:
     """Generate one side's answer for a turn and stream it to the battle's watchers."""
     response_run(response_id=response_id)
+
+
+@shared_task(ignore_result=True)
+def responses_reap_due() -> None:
+    """End every side whose worker was lost (see `arena.streaming.responses_reap`)."""
+    responses_reap()

@@ -221,6 +221,10 @@ ARENA = {
         },
     },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
+    # A side still pending or streaming this long past its entrant's timeout lost its worker:
+    # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
+    "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
+    "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
     # A proof-of-work challenge (ALTCHA) solved in the browser before each battle: on in
     # production, off in the demo and tests unless ARENA_POW=1. Work grows with MAX_NUMBER
     # (maxnumber / 2 SHA-256 hashes on average; 100,000 is about a second on a phone).
@@ -285,6 +289,10 @@ ANOMALY = {
     "SCREEN_SECONDS": env.int("ANOMALY_SCREEN_SECONDS", default=15 * 60),
 }
 CELERY_BEAT_SCHEDULE = {
+    "responses-reap": {
+        "task": "arena.tasks.responses_reap_due",
+        "schedule": ARENA["REAP_EVERY_SECONDS"],
+    },
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",
         "schedule": LEADERBOARD["REFRESH_SECONDS"],

@@ -166,10 +166,12 @@ def test_battle_state_hides_identity_before_the_vote(entrants):
 def test_response_fail_counts_entrant_failures_and_complete_resets_them(entrants):
     battle = services.battle_start(session_key="s1", prompt="질문")
     a, b = battle.turns.get().responses.order_by("side")
-    services.response_fail(response_id=a.pk, code="timeout")
-    services.response_fail(response_id=a.pk, code="timeout")
+    assert services.response_fail(response_id=a.pk, code="timeout") is True
+    # A side fails once: a second report of the same failure is not a second failure.
+    assert services.response_fail(response_id=a.pk, code="timeout") is False
     a.entrant.refresh_from_db()
-    assert a.entrant.consecutive_failures == 2
+    assert a.entrant.consecutive_failures == 1
+    services.response_begin(response_id=b.pk)
     services.response_complete(response_id=b.pk, text="답", ttft_ms=10, total_ms=20)
     b.refresh_from_db()
     assert (b.status, b.text, b.ttft_ms, b.total_ms) == ("done", "답", 10, 20)

@@ -33,6 +33,30 @@ def port_wait(host: str, port: int, *, seconds: float) -> bool:
     return False
 
 
+def processes_supervise(processes: dict, start, *, essential: set[str], log, poll_seconds=0.5,
+                        max_restarts: int = 5, window_seconds: float = 60) -> list[str]:
+    """Watch `processes` until one that cannot be restarted exits; return the names that did.
+
+    A process not in `essential` (the worker, beat, mock teams) that exits is started again with
+    `start(name)`, so one crash does not take the whole site down; a battle it was generating is
+    ended by the reaper. An essential one exiting (the web server), or any one crashing more
+    than `max_restarts` times within `window_seconds`, ends the watch.
+    """
+    crashes: dict[str, list[float]] = {}
+    while True:
+        for name, process in list(processes.items()):
+            if process.poll() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in crashes.get(name, []) if now - t < window_seconds] + [now]
+            crashes[name] = recent
+            if name in essential or len(recent) > max_restarts:
+                return [name]
+            log(f"{name} exited with {process.returncode}; starting it again.\n")
+            processes[name] = start(name)
+        time.sleep(poll_seconds)
+
+
 class Command(BaseCommand):
     help = "Run the demo site: embedded Redis if needed, mock teams, Celery worker, ASGI server."
 
@@ -85,9 +109,10 @@ class Command(BaseCommand):
             # process queues them, so it must use the same Redis as the worker.
             celery_app.conf.broker_url = redis_url
             call_command("seed_expert_demo", wait=60, stdout=self.stdout)
-            while all(process.poll() is None for process in processes.values()):
-                time.sleep(0.5)
-            failed = [name for name, process in processes.items() if process.poll() is not None]
+            start = lambda name: subprocess.Popen(  # noqa: E731
+                commands[name], env=env, cwd=settings.BASE_DIR
+            )
+            failed = processes_supervise(processes, start, essential={"web"}, log=self.stderr.write)
             raise CommandError(f"Stopped because this process exited: {', '.join(failed)}")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")

@@ -1,0 +1,46 @@
+"""`make demo` restarts a worker that dies instead of stopping the whole site."""
+import subprocess
+import sys
+
+from contest.management.commands.demo import processes_supervise
+
+
+def _run(seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+
+
+def test_a_dead_worker_is_started_again_and_a_dead_web_server_stops_the_site():
+    started = []
+
+    def start(name):
+        started.append(name)
+        # The restarted worker lives; the web server dies soon after.
+        return _run(30 if name == "worker" else 0)
+
+    processes = {"web": _run(1.5), "worker": _run(0)}  # the worker dies at once
+    logged = []
+    try:
+        failed = processes_supervise(processes, start, essential={"web"}, log=logged.append,
+                                     poll_seconds=0.05)
+        assert failed == ["web"]
+        assert started == ["worker"]
+        assert processes["worker"].poll() is None  # the restarted worker is still running
+        assert "worker exited" in logged[0]
+    finally:
+        for process in processes.values():
+            process.kill()
+
+
+def test_a_process_that_keeps_crashing_stops_the_site():
+    processes = {"web": _run(30), "worker": _run(0)}
+    starts = []
+    try:
+        failed = processes_supervise(
+            processes, lambda name: starts.append(name) or _run(0), essential={"web"},
+            log=lambda text: None, poll_seconds=0.05, max_restarts=3,
+        )
+        assert failed == ["worker"]
+        assert len(starts) == 3
+    finally:
+        for process in processes.values():
+            process.kill()
