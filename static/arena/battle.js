@@ -21,27 +21,7 @@
 
   var battle = null; // {id, turn, voted, socket, sides: {a: {...}, b: {...}}}
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function api(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var error = (data && data.error) || {};
-          throw new Error(error.message || gettext("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."));
-        }
-        return data;
-      });
-    });
-  }
+  var api = window.KaiApi.request;  // static/arena/api.js
 
   function showMessage(text) {
     messageBox.textContent = text || "";

@@ -9,7 +9,7 @@
   var DRAFT_DELAY_MS = 800;
 
   function render(element, text) {
-    element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text || "", { breaks: true }));
+    window.KaiMarkdown.render(element, text);  // static/arena/markdown.js, as battles render
   }
   render(document.getElementById("answer-a"), item.a.text);
   render(document.getElementById("answer-b"), item.b.text);
@@ -37,27 +37,7 @@
     else { seconds = elapsed(); since = null; saveDraft(); }
   });
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function api(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var error = (data && data.error) || {};
-          throw new Error(error.message || gettext("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."));
-        }
-        return data;
-      });
-    });
-  }
+  var api = window.KaiApi.request;  // static/arena/api.js
 
   function showMessage(text) {
     messageBox.textContent = text || "";
