@@ -21,6 +21,7 @@ from voting.models import Track
 
 EXPORT_LABELS = {
     "dataset": "투표 데이터 (JSONL · Parquet · 매니페스트)",
+    "judgments": "전문가 판정 데이터 (JSONL · Parquet · 매니페스트)",
     "leaderboards": "순위표 (CSV · JSON · Excel)",
     "teams": "팀별 보고서 (Excel)",
 }

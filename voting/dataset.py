@@ -43,6 +43,29 @@ SCHEMA = pa.schema([
     ("voter", pa.string()),
     ("excluded", pa.string()),
 ])
+# The judgments dataset (DESIGN.md → Expert track), the same way: its Parquet file has these
+# columns; `criteria` (criterion → label) is a map.
+JUDGMENT_COLUMNS = ("item_id", "contest", "domain", "prompt_id", "model_a", "model_b", "winner",
+                    "criteria", "expert", "rationale", "seconds", "gold", "gold_winner",
+                    "created_at", "excluded")
+JUDGMENT_SCHEMA = pa.schema([
+    ("item_id", pa.int64()),
+    ("contest", pa.string()),
+    ("domain", pa.string()),
+    ("prompt_id", pa.int64()),
+    ("model_a", pa.string()),
+    ("model_b", pa.string()),
+    ("winner", pa.string()),
+    ("criteria", pa.map_(pa.string(), pa.string())),
+    ("expert", pa.string()),
+    ("rationale", pa.string()),
+    ("seconds", pa.int64()),
+    ("gold", pa.bool_()),
+    ("gold_winner", pa.string()),
+    ("created_at", pa.string()),
+    ("excluded", pa.string()),
+])
+
 FORMATS = (".jsonl", ".parquet")
 
 
@@ -80,15 +103,16 @@ def jsonl_write(rows: Iterable[dict], path: str | Path) -> int:
     return count
 
 
-def parquet_write(rows: list[dict], path: str | Path, *, batch_rows: int = 50_000) -> int:
-    """Write rows as Parquet with ``SCHEMA`` (zstd); return how many."""
-    with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
+def parquet_write(rows: list[dict], path: str | Path, *, batch_rows: int = 50_000,
+                  schema: pa.Schema = SCHEMA) -> int:
+    """Write rows as Parquet with `schema` (the vote dataset's by default; zstd); return how many."""
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for start in range(0, len(rows), batch_rows):
             chunk = rows[start:start + batch_rows]
             writer.write_table(pa.Table.from_pylist(
-                [{key: row.get(key) for key in COLUMNS} for row in chunk], schema=SCHEMA))
+                [{key: row.get(key) for key in schema.names} for row in chunk], schema=schema))
         if not rows:
-            writer.write_table(SCHEMA.empty_table())
+            writer.write_table(schema.empty_table())
     return len(rows)
 
 

@@ -88,6 +88,49 @@ def dataset_export(*, contest: Contest, directory: Path, track: str = Track.CITI
     return manifest
 
 
+JUDGMENT_FILES = ("judgments.jsonl", "judgments.parquet")
+JUDGMENT_MANIFEST_FILE = "judgments-manifest.json"
+
+
+def judgments_export(*, contest: Contest, directory: Path, progress: Progress = _noop) -> dict:
+    """Write judgments.jsonl, judgments.parquet and judgments-manifest.json; return the manifest.
+
+    The judgments dataset of DESIGN.md (experts by pseudonym), the same columns in both files;
+    personal data in the experts' rationales is redacted and counted, as in every public file.
+    The manifest has the vote dataset's keys; `snapshot` is the expert board of record.
+    `manage.py ratings --input` and `manage.py agreement --input` read either file.
+    """
+    from voting.selectors_expert import judgment_rows
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    progress(0, 3, _("판정 읽는 중"))
+    counts = redaction.counts_empty()
+    rows = [
+        {**{key: row.get(key) for key in dataset.JUDGMENT_COLUMNS},
+         "rationale": redaction.redact(row.get("rationale") or "", counts)}
+        for row in judgment_rows(contest=contest)
+    ]
+    progress(1, 3, _("JSONL·Parquet 쓰는 중"))
+    dataset.jsonl_write(rows, directory / JUDGMENT_FILES[0])
+    dataset.parquet_write(rows, directory / JUDGMENT_FILES[1], schema=dataset.JUDGMENT_SCHEMA)
+    progress(2, 3, _("해시 계산 중"))
+    snapshot = selectors.snapshot_latest(contest=contest, track=Track.EXPERT, category=None)
+    manifest = {
+        "contest": contest.slug,
+        "phase": Contest.objects.values_list("phase", flat=True).get(pk=contest.pk),
+        "snapshot": snapshot.pk if snapshot else None,
+        "rows": len(rows),
+        "files": {name: dataset.file_sha256(directory / name) for name in JUDGMENT_FILES},
+        "redactions": dict(counts),
+    }
+    (directory / JUDGMENT_MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    progress(3, 3, _("완료"))
+    return manifest
+
+
 def manifest_verify(directory: Path) -> list[str]:
     """Return the names of the files whose SHA-256 no longer matches the manifest (empty: intact)."""
     directory = Path(directory)
@@ -348,7 +391,7 @@ def team_report_export(*, contest: Contest, team: Team, directory: Path,
 
 # --- export jobs run from the console -----------------------------------------------------
 
-JOB_KINDS = ("dataset", "leaderboards", "teams")
+JOB_KINDS = ("dataset", "judgments", "leaderboards", "teams")
 JOB_TTL_SECONDS = 24 * 3600
 
 
@@ -410,6 +453,8 @@ def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
     try:
         if kind == "dataset":
             dataset_export(contest=contest, directory=folder, progress=progress)
+        elif kind == "judgments":
+            judgments_export(contest=contest, directory=folder, progress=progress)
         elif kind == "leaderboards":
             leaderboards_export(contest=contest, directory=folder, progress=progress)
         else:
@@ -428,8 +473,8 @@ def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
 
 # --- the public files of a published contest ----------------------------------------------
 
-PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, "leaderboards.csv", "leaderboards.json",
-                "leaderboards.xlsx")
+PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES, JUDGMENT_MANIFEST_FILE,
+                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
 
 
 def published_folder(contest: Contest) -> Path:
@@ -449,6 +494,9 @@ def published_files_write(*, contest_id: int) -> list[str]:
         return []
     folder = published_folder(contest)
     dataset_export(contest=contest, directory=folder)
+    # Publication is also when the expert pairs are revealed: the judgments dataset names the
+    # models each expert saw left and right.
+    judgments_export(contest=contest, directory=folder)
     leaderboards_export(contest=contest, directory=folder)
     return sorted(path.name for path in folder.iterdir())
 

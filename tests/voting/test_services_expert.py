@@ -171,3 +171,43 @@ def test_agreement_cli_names_a_bad_line(tmp_path):
     path.write_text('{"item_id": 1, "model_a": "X", "model_b": "Y", "winner": "left", "expert": "e"}\n')
     with pytest.raises(CommandError, match="line 1"):
         call_command("agreement", input=str(path))
+
+
+def test_console_judgments_export_is_jsonl_and_parquet_with_a_manifest(contest, tmp_path, capsys):
+    """The judgments dataset, both formats, same rows; rationales redacted; both recompute."""
+    import pyarrow.parquet as pq
+
+    from voting import exports
+
+    entrants = sorted([EntrantFactory(contest=contest) for _ in range(3)], key=lambda e: e.pk)
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=3, gold=1)
+    experts = [expert_make(domains=["law"]) for _ in range(3)]
+    services_expert.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
+    judge_all(prompt_set, experts, lambda assignment: "a")
+    # One expert left a phone number in a rationale.
+    from voting.models import ExpertJudgment
+
+    first = ExpertJudgment.objects.order_by("pk").first()
+    ExpertJudgment.objects.filter(pk=first.pk).update(rationale="문의는 010-1234-5678로 주세요. 근거 충분")
+    services.leaderboard_compute(contest=contest, track="expert")
+
+    manifest = exports.judgments_export(contest=contest, directory=tmp_path)
+
+    assert set(manifest) == {"contest", "phase", "snapshot", "rows", "files", "redactions"}
+    assert set(manifest["files"]) == {"judgments.jsonl", "judgments.parquet"}
+    assert manifest["redactions"]["mobile_phone"] == 1
+    lines = [json.loads(line) for line in (tmp_path / "judgments.jsonl").read_text().splitlines()]
+    table = pq.read_table(tmp_path / "judgments.parquet").to_pylist()
+    assert manifest["rows"] == len(lines) == len(table)
+    for line, row in zip(lines, table):
+        assert dict(row["criteria"]) == line["criteria"]
+        assert {k: v for k, v in row.items() if k != "criteria"} == {
+            k: v for k, v in line.items() if k != "criteria"}
+    assert "010-1234-5678" not in (tmp_path / "judgments.jsonl").read_text()
+
+    boards = []
+    for name in ("judgments.jsonl", "judgments.parquet"):
+        capsys.readouterr()
+        call_command("ratings", input=str(tmp_path / name), bootstrap=50, seed=0, compact=True)
+        boards.append(json.loads(capsys.readouterr().out)["models"])
+    assert boards[0] == boards[1]

@@ -1,6 +1,6 @@
 """Write a contest's exports into a folder, with a progress bar in the terminal.
 
-    python manage.py contest_export --contest demo --output out/ [--what dataset|leaderboards|team|all]
+    python manage.py contest_export --contest demo --output out/ [--what dataset|judgments|leaderboards|team|all]
                                     [--team SLUG]
 
 dataset: votes.jsonl, votes.parquet and manifest.json (DESIGN.md's vote dataset);
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--contest", required=True, help="Contest slug.")
         parser.add_argument("--output", required=True, help="Folder to write into (created).")
-        parser.add_argument("--what", default="all", choices=["dataset", "leaderboards", "team", "all"])
+        parser.add_argument("--what", default="all", choices=["dataset", "judgments", "leaderboards", "team", "all"])
         parser.add_argument("--team", help="Team slug for --what team (default: every team).")
 
     def handle(self, *args, contest, output, what, team, **options):
@@ -45,6 +45,9 @@ class Command(BaseCommand):
         progress = terminal_progress(sys.stderr)
         if what in ("dataset", "all"):
             manifest = exports.dataset_export(contest=found, directory=output, progress=progress)
+            self.stdout.write(json.dumps(manifest, ensure_ascii=False))
+        if what in ("judgments", "all"):
+            manifest = exports.judgments_export(contest=found, directory=output, progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))
         if what in ("leaderboards", "all"):
             files = exports.leaderboards_export(contest=found, directory=output, progress=progress)
