@@ -1,0 +1,78 @@
+"""Start the real stack on loopback for the benchmarks, and stop it with Ctrl-C.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kai_bench .venv/bin/python benchmarks/stack.py \
+        [--worker-concurrency N] [--web-workers N]
+
+Processes: the mock teams (`manage.py mock_teams`), one Celery worker, uvicorn (the ASGI site).
+Rate limits are lifted so that one client may start hundreds of battles. Migrates and seeds the
+demo contest first. Prints the pid of every process, which `battles.py --pids` reads for memory.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PID_FILE = ROOT / "var" / "bench-stack.pids"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--mock-port", type=int, default=8100)
+    parser.add_argument("--worker-pool", default="threads", choices=["threads"],
+                        help="threads: every stream holds one pool thread (today's path).")
+    parser.add_argument("--worker-concurrency", type=int, default=None)
+    parser.add_argument("--web-workers", type=int, default=1)
+    args = parser.parse_args()
+
+    env = {
+        **os.environ,
+        "MOCK_TEAMS_URL": f"http://127.0.0.1:{args.mock_port}",
+        "ARENA_BATTLE_LIMITS_VOTER": "1000000/m",
+        "ARENA_BATTLE_LIMITS_NETWORK": "1000000/m",
+        "ARENA_VOTE_LIMITS_VOTER": "1000000/m",
+        "ARENA_VOTE_LIMITS_NETWORK": "1000000/m",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
+    }
+    python = sys.executable
+    manage = str(ROOT / "manage.py")
+    subprocess.run([python, manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([python, manage, "seed_demo"], env=env, check=True, cwd=ROOT)
+    # Each side holds one pool thread for its whole generation (the configuration issue 10
+    # measures and means to replace with an event loop per worker process).
+    worker = [python, "-m", "celery", "-A", "config", "worker", "--pool", args.worker_pool,
+              "--concurrency", str(args.worker_concurrency or 20), "--loglevel", "WARNING"]
+    commands = {
+        "mock": [python, manage, "mock_teams", "--port", str(args.mock_port), "-v0"],
+        "worker": worker,
+        "web": [python, "-m", "uvicorn", "config.asgi:application", "--port", str(args.port),
+                "--no-access-log", "--log-level", "warning", "--workers", str(args.web_workers)],
+    }
+    processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}
+    PID_FILE.parent.mkdir(exist_ok=True)
+    PID_FILE.write_text(" ".join(f"{n}={p.pid}" for n, p in processes.items()))
+    print("configuration:", {k: " ".join(v[2:]) for k, v in commands.items()}, flush=True)
+    print("pids:", PID_FILE.read_text(), flush=True)
+    try:
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
