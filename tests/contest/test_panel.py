@@ -130,3 +130,34 @@ def test_the_demo_prints_panel_codes_that_let_a_citizen_join(db):
     assert len(codes) == 3
     assert join(Client(), codes[0]).status_code == 200
     assert PanelMember.objects.count() == 1
+
+
+def test_the_panel_dataset_recomputes_the_panel_board(contest, tmp_path, capsys):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from arena.models import Battle, Response, Turn
+    from tests.factories import EntrantFactory
+    from voting.models import Vote
+    from voting.services import leaderboard_compute, voter_hash
+
+    panel = Panel.objects.create(contest=contest)
+    a, b = EntrantFactory(contest=contest), EntrantFactory(contest=contest)
+    PanelMember.objects.create(panel=panel, session_key="m", **PROFILE)
+    for k, session in enumerate(["m", "m", "m", "x"]):
+        battle = Battle.objects.create(contest=contest, session_key=session, entrant_a=a, entrant_b=b)
+        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
+        for side, entrant in (("a", a), ("b", b)):
+            Response.objects.create(turn=turn, side=side, entrant=entrant, status="done", text="답")
+        Vote.objects.create(battle=battle, choice="a" if k != 1 else "b", voter=voter_hash(session))
+    board = leaderboard_compute(contest=contest, track="panel").payload
+
+    call_command("contest_export", contest=contest.slug, output=str(tmp_path), what="dataset",
+                 track="panel", stdout=StringIO(), stderr=StringIO())
+    capsys.readouterr()
+    call_command("ratings", input=str(tmp_path / "votes.jsonl"), bootstrap=1000, seed=0, compact=True)
+    recomputed = json.loads(capsys.readouterr().out)
+    assert recomputed["votes"] == board["votes"] == 3
+    assert recomputed["models"] == board["models"]

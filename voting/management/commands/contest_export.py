@@ -37,14 +37,17 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="Folder to write into (created).")
         parser.add_argument("--what", default="all", choices=["dataset", "judgments", "leaderboards", "team", "all"])
         parser.add_argument("--team", help="Team slug for --what team (default: every team).")
+        parser.add_argument("--track", default="citizen", choices=["citizen", "panel"],
+                            help="The vote dataset of this track (panel: the 국민평가단's votes).")
 
-    def handle(self, *args, contest, output, what, team, **options):
+    def handle(self, *args, contest, output, what, team, track, **options):
         found = Contest.objects.filter(slug=contest).first()
         if found is None:
             raise CommandError(f"No contest with slug {contest!r}.")
         progress = terminal_progress(sys.stderr)
         if what in ("dataset", "all"):
-            manifest = exports.dataset_export(contest=found, directory=output, progress=progress)
+            manifest = exports.dataset_export(contest=found, directory=output, track=track,
+                                              progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))
         if what in ("judgments", "all"):
             manifest = exports.judgments_export(contest=found, directory=output, progress=progress)
