@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django_otp.forms import OTPAuthenticationForm
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_ratelimit.core import get_usage
+
+from config.limits import limits_wait
 
 
 class TwoFactorForm(OTPAuthenticationForm):
@@ -38,14 +39,11 @@ class TwoFactorForm(OTPAuthenticationForm):
 
 def _attempts_wait(request) -> int | None:
     """Count one sign-in attempt; return the seconds to wait when a limit is passed."""
-    waits = []
     username = str(request.POST.get("username", ""))[:150].lower()
-    for scope, key in (("username", lambda group, request: username), ("network", "ip")):
-        usage = get_usage(request, group=f"login:{scope}", key=key,
-                          rate=settings.LOGIN_LIMITS[scope], increment=True)
-        if usage and usage["should_limit"]:
-            waits.append(usage["time_left"])
-    return max(waits) if waits else None
+    return limits_wait(request, [
+        ("login:username", lambda group, request: username, settings.LOGIN_LIMITS["username"]),
+        ("login:network", "ip", settings.LOGIN_LIMITS["network"]),
+    ])
 
 
 def login_view(request, *args, **kwargs):

@@ -38,20 +38,26 @@ def _voter(group, request) -> str:
 KEYS = {"voter": _voter, "network": "ip"}
 
 
+def limits_wait(request, counters) -> int | None:
+    """Count one attempt on every `(group, key, rate)` counter; return the seconds until the
+    tightest exhausted window resets, or None while every counter is within its rate."""
+    waits = []
+    for group, key, rate in counters:
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+        if usage and usage["should_limit"]:
+            waits.append(usage["time_left"])
+    return max(waits) if waits else None
+
+
 def limits_check(request, *, action: str) -> None:
     """Count one `action` ("battle" or "vote") for this voter and network; raise RateLimited
     (with the seconds until the tightest exhausted window resets) once any limit is passed.
 
     Every attempt counts, refused ones included, as django-ratelimit counts them.
     """
-    waits = []
-    for scope, rates in settings.ARENA["LIMITS"][action].items():
-        for rate in rates:
-            usage = get_usage(
-                request, group=f"{action}:{scope}:{rate}", key=KEYS[scope], rate=rate,
-                increment=True,
-            )
-            if usage and usage["should_limit"]:
-                waits.append(usage["time_left"])
-    if waits:
-        raise RateLimited(retry_after=max(waits))
+    wait = limits_wait(request, [
+        (f"{action}:{scope}:{rate}", KEYS[scope], rate)
+        for scope, rates in settings.ARENA["LIMITS"][action].items() for rate in rates
+    ])
+    if wait is not None:
+        raise RateLimited(retry_after=wait)
