@@ -1,24 +1,29 @@
 """Generate one side's answer: call the team's endpoint and stream it to the battle's watchers.
 
-Messages go to the Channels group of the battle (see `arena.consumers`). Tokens are batched
-(at most every STREAM_BATCH_SECONDS or STREAM_BATCH_CHARS) and numbered per response, so the
-browser can drop a batch it already has. The text so far is also kept in the cache, so a
-browser that connects mid-stream catches up from one snapshot.
+Every side runs as a coroutine on its worker process's stream loop (`arena.runner`). Messages
+go to the Channels group of the battle (see `arena.consumers`). Tokens are batched (at most
+every STREAM_BATCH_SECONDS or STREAM_BATCH_CHARS) and numbered per response, so the browser
+can drop a batch it already has. The text so far is also kept in the cache, so a browser that
+connects mid-stream catches up from one snapshot.
 """
+import asyncio
 import logging
 import os
+import pickle
 import time
+from dataclasses import dataclass
 
 import httpx
-from asgiref.sync import async_to_sync
+import redis.asyncio
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from arena import services
-from arena.endpoints import EndpointConfig, EndpointError, chat_stream
+from arena.endpoints import EndpointConfig, EndpointError, achat_stream
 from arena.models import Response
+from arena.runner import runner
 from arena.selectors import conversation_for
 
 logger = logging.getLogger(__name__)
@@ -36,8 +41,15 @@ def partial_key(response_id: int) -> str:
 
 
 def endpoint_config(response: Response) -> EndpointConfig:
-    """Build the endpoint call for a response's entrant, reading its key from the environment."""
+    """Build the endpoint call for a response's entrant, reading its key from the environment.
+
+    The arena's bounds apply to every team alike: the first piece of answer within
+    FIRST_TOKEN_TIMEOUT_SECONDS (or the entrant's whole timeout, if shorter), at most
+    RESPONSE_MAX_CHARS, and no slower than STREAM_MIN_CHARS_PER_SECOND on average once it
+    has answered for STREAM_MIN_RATE_GRACE_SECONDS.
+    """
     entrant = response.entrant
+    arena = settings.ARENA
     api_key = os.environ.get(entrant.api_key_env) if entrant.api_key_env else None
     return EndpointConfig(
         base_url=entrant.base_url,
@@ -45,7 +57,61 @@ def endpoint_config(response: Response) -> EndpointConfig:
         api_key=api_key,
         params=dict(entrant.params or {}),
         timeout_seconds=entrant.timeout_seconds,
+        first_token_timeout_seconds=min(entrant.timeout_seconds, arena["FIRST_TOKEN_TIMEOUT_SECONDS"]),
+        max_chars=arena["RESPONSE_MAX_CHARS"],
+        min_chars_per_second=arena["STREAM_MIN_CHARS_PER_SECOND"] or None,
+        min_rate_grace_seconds=arena["STREAM_MIN_RATE_GRACE_SECONDS"],
     )
+
+
+class Snapshots:
+    """Keep each streaming side's text so far where `arena.consumers` reads it (the cache).
+
+    Written from the stream loop without blocking it: an asyncio Redis client sets the very
+    key, in the very format, that Django's Redis cache reads (a pickled value under
+    ``cache.make_key``), so the reader stays a plain ``cache.get``. Any other cache backend
+    (none is configured today) is written through the cache itself.
+    """
+
+    def __init__(self) -> None:
+        self._redis: redis.asyncio.Redis | None = None
+        location = settings.CACHES["default"]
+        if location["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+            self._url = location["LOCATION"]
+        else:
+            self._url = None
+
+    def _client(self) -> "redis.asyncio.Redis | None":
+        if self._url and self._redis is None:
+            self._redis = redis.asyncio.Redis.from_url(self._url)
+        return self._redis
+
+    async def set(self, response_id: int, seq: int, text: str) -> None:
+        value = {"seq": seq, "text": text}
+        client = self._client()
+        if client is None:
+            cache.set(partial_key(response_id), value, PARTIAL_TTL_SECONDS)
+            return
+        key = cache.make_key(partial_key(response_id))
+        await client.set(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=PARTIAL_TTL_SECONDS)
+
+    async def delete(self, response_id: int) -> None:
+        client = self._client()
+        if client is None:
+            cache.delete(partial_key(response_id))
+            return
+        await client.delete(cache.make_key(partial_key(response_id)))
+
+
+_snapshots: Snapshots | None = None
+
+
+def _snapshots_get() -> Snapshots:
+    # One per process, created on the stream loop, whose Redis connections it then owns.
+    global _snapshots
+    if _snapshots is None:
+        _snapshots = Snapshots()
+    return _snapshots
 
 
 class BattlePublisher:
@@ -59,94 +125,143 @@ class BattlePublisher:
         self.seq = 0
         self.layer = get_channel_layer()
 
-    def send(self, event: dict) -> None:
+    async def send(self, event: dict) -> None:
         event = {**event, "side": self.side, "turn": self.turn}
-        async_to_sync(self.layer.group_send)(self.group, {"type": "battle.event", "event": event})
+        async with runner.redis_slots():
+            await self.layer.group_send(self.group, {"type": "battle.event", "event": event})
 
-    def token(self, text: str, full_text: str) -> None:
+    async def token(self, text: str, full_text: str) -> None:
         self.seq += 1
-        cache.set(
-            partial_key(self.response_id),
-            {"seq": self.seq, "text": full_text},
-            PARTIAL_TTL_SECONDS,
-        )
-        self.send({"type": "token", "seq": self.seq, "text": text})
+        # The snapshot first: a browser that joins between the two then gets this batch
+        # from the snapshot and drops the batch itself as already seen.
+        async with runner.redis_slots():
+            await _snapshots_get().set(self.response_id, self.seq, full_text)
+        await self.send({"type": "token", "seq": self.seq, "text": text})
 
-    def finish(self, event: dict) -> None:
-        cache.delete(partial_key(self.response_id))
-        self.send(event)
+    async def finish(self, event: dict) -> None:
+        async with runner.redis_slots():
+            await _snapshots_get().delete(self.response_id)
+        await self.send(event)
 
 
-def response_run(*, response_id: int, client: httpx.Client | None = None) -> None:
-    """Generate, stream and save one response. Never raises for an endpoint's fault.
+@dataclass
+class _Prepared:
+    response: Response
+    config: EndpointConfig
+    messages: list[dict]
 
-    The final 'done' (full text, time to first token, total time) or 'error' message is sent
-    only after the database has the same outcome, so a browser that reloads sees what it saw.
-    """
+
+def _prepare(response_id: int) -> _Prepared | None:
     response = services.response_begin(response_id=response_id)
     if response is None:
+        return None
+    return _Prepared(response, endpoint_config(response), conversation_for(response))
+
+
+def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
+    """Generate, stream and save one response, blocking until it has ended.
+
+    What the Celery task calls: the side runs on the process's stream loop. ``client``
+    replaces the loop's shared HTTP client (tests pass one with a mock transport).
+    """
+    runner.run(response_stream(response_id=response_id, client=client))
+
+
+async def response_stream(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
+    """Generate, stream and save one response on the stream loop. Never raises for a fault.
+
+    The final 'done' (full text) or 'error' message is sent only after the database has the
+    same outcome, so a browser that reloads sees what it saw. A 429 whose Retry-After is
+    within RETRY_AFTER_MAX_SECONDS is waited out and asked once more; every other endpoint
+    fault ends the side with its code.
+    """
+    prepared = await runner.db(_prepare, response_id)
+    if prepared is None:
         return
+    response, config, messages = prepared.response, prepared.config, prepared.messages
     publisher = BattlePublisher(response)
+    http = client or runner.http()
     batch_seconds = settings.ARENA["STREAM_BATCH_SECONDS"]
     batch_chars = settings.ARENA["STREAM_BATCH_CHARS"]
-    max_chars = settings.ARENA["RESPONSE_MAX_CHARS"]
 
     pieces: list[str] = []
     pending: list[str] = []
     pending_chars = 0
-    total_chars = 0
     ttft_ms = None
     started = time.monotonic()
     last_flush = started
 
-    def flush() -> None:
+    async def flush() -> None:
         nonlocal pending_chars, last_flush
         if pending:
-            publisher.token("".join(pending), "".join(pieces))
+            await publisher.token("".join(pending), "".join(pieces))
             pending.clear()
             pending_chars = 0
         last_flush = time.monotonic()
 
+    async def fail(code: str) -> None:
+        await flush()
+        if await runner.db(
+            services.response_fail, response_id=response_id, code=code, text="".join(pieces)
+        ):
+            await publisher.finish({"type": "error", "code": code, "message": str(error_message(code))})
+
+    retried = False
     try:
-        config = endpoint_config(response)
-        for piece in chat_stream(config, conversation_for(response), client=client):
-            now = time.monotonic()
-            if ttft_ms is None:
-                ttft_ms = round((now - started) * 1000)
-            pieces.append(piece)
-            pending.append(piece)
-            pending_chars += len(piece)
-            total_chars += len(piece)
-            # The first token goes out at once: it is what the user waits for.
-            if len(pieces) == 1 or pending_chars >= batch_chars or now - last_flush >= batch_seconds:
-                flush()
-            # A runaway answer is cut, not streamed forever into the page and the database.
-            if total_chars >= max_chars:
+        while True:
+            stream = achat_stream(config, messages, client=http)
+            try:
+                async for piece in stream:
+                    now = time.monotonic()
+                    if ttft_ms is None:
+                        ttft_ms = round((now - started) * 1000)
+                    pieces.append(piece)
+                    pending.append(piece)
+                    pending_chars += len(piece)
+                    # The first token goes out at once: it is what the user waits for.
+                    if len(pieces) == 1 or pending_chars >= batch_chars or now - last_flush >= batch_seconds:
+                        await flush()
                 break
+            except EndpointError as error:
+                wait = error.retry_after
+                if (
+                    error.code == "rate_limited" and not retried and not pieces and wait is not None
+                    and wait <= settings.ARENA["RETRY_AFTER_MAX_SECONDS"]
+                ):
+                    retried = True
+                    logger.info("response %s: endpoint asked to retry after %.1fs", response_id, wait)
+                    await asyncio.sleep(wait)
+                    continue
+                raise
+            finally:
+                await stream.aclose()
     except EndpointError as error:
-        flush()
         logger.warning(
-            "response %s from entrant %s failed: %s", response_id, response.entrant_id, error.code
+            "response %s from entrant %s failed: %s (%s)",
+            response_id, response.entrant_id, error.code, error.message,
         )
-        services.response_fail(response_id=response_id, code=error.code, text="".join(pieces))
-        publisher.finish({"type": "error", "code": error.code, "message": str(error_message(error.code))})
+        await fail(error.code)
         return
     except Exception:
         # Our own fault (database, channel layer): the side must still end, not spin forever.
         logger.exception("response %s could not be generated", response_id)
-        services.response_fail(response_id=response_id, code="internal", text="".join(pieces))
-        publisher.finish({"type": "error", "code": "internal", "message": str(error_message("internal"))})
+        try:
+            await fail("internal")
+        except Exception:
+            # Not even that could be saved; the reaper ends the side later.
+            logger.exception("response %s could not be marked failed", response_id)
         return
-    flush()
-    text = "".join(pieces)[:max_chars]
+    await flush()
+    text = "".join(pieces)
     total_ms = round((time.monotonic() - started) * 1000)
-    if not services.response_complete(
-        response_id=response_id, text=text, ttft_ms=ttft_ms or total_ms, total_ms=total_ms
+    if not await runner.db(
+        services.response_complete,
+        response_id=response_id, text=text, ttft_ms=ttft_ms or total_ms, total_ms=total_ms,
     ):
         return  # the reaper already told the page this side failed
     # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
     # stay, as the websocket contract lists them.
-    publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
+    await publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
 
 
 def responses_reap() -> list[int]:
@@ -161,9 +276,9 @@ def responses_reap() -> list[int]:
         response = Response.objects.select_related("turn").get(pk=response_id)
         # What the side had said is kept, as for any other failure.
         if services.response_fail(response_id=response_id, code="worker_lost", text=response.text):
-            BattlePublisher(response).finish(
+            runner.run(BattlePublisher(response).finish(
                 {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
-            )
+            ))
             reaped.append(response_id)
     if reaped:
         logger.warning("reaped %d responses whose worker was lost: %s", len(reaped), reaped)
@@ -171,11 +286,17 @@ def responses_reap() -> list[int]:
 
 
 def error_message(code: str):
-    """Return the user-facing message for an endpoint failure; it never names the team."""
+    """Return the user-facing message for a side's failure; it never names the team."""
     messages = {
         "worker_lost": _("답변을 만들던 서버가 멈췄습니다. 새 대결을 시작해 주세요."),
         "timeout": _("모델이 제한 시간 안에 답하지 못했습니다."),
         "cut_off": _("모델의 답변이 중간에 끊겼습니다."),
         "empty": _("모델이 빈 답변을 보냈습니다."),
+        "rate_limited": _("모델 서버에 요청이 몰려 지금은 답할 수 없습니다. 잠시 후 새 대결을 시작해 주세요."),
+        "connection": _("모델 서버에 연결하지 못했습니다."),
+        "http_error": _("모델 서버가 오류를 돌려주었습니다."),
+        "malformed": _("모델 서버가 알아볼 수 없는 형식으로 답했습니다."),
+        "too_slow": _("모델의 답변이 너무 느려 중단했습니다."),
+        "too_long": _("모델의 답변이 허용된 길이를 넘어 중단했습니다."),
     }
     return messages.get(code, _("모델 서버에 문제가 생겨 답변을 받지 못했습니다."))

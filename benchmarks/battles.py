@@ -41,17 +41,20 @@ def percentile(values, q):
     return values[index]
 
 
-async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: float) -> dict:
+async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: float,
+                     delay: float = 0.0) -> dict:
     origin = url
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         await client.get("/")
         client.headers.update({"X-CSRFToken": client.cookies["csrftoken"], "Origin": origin})
         await barrier.wait()
+        await asyncio.sleep(delay)
         started = time.perf_counter()
         response = await client.post("/api/battles", json={"prompt": prompt})
         if response.status_code != 201:
             return {"error": f"HTTP {response.status_code}: {response.text[:200]}"}
         battle = response.json()
+        created = (time.perf_counter() - started) * 1000
         cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
         sides = {s: {"text": "", "seq": 0, "first": None, "skips": 0, "backwards": 0, "done": None}
                  for s in "ab"}
@@ -66,6 +69,7 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
                 if message["type"] == "token":
                     if side["first"] is None:
                         side["first"] = now
+                        side["first_at"] = time.perf_counter()
                     if message.get("snapshot"):
                         side["text"], side["seq"] = message["text"], message["seq"]
                     elif message["seq"] <= side["seq"]:
@@ -78,16 +82,32 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
                 else:
                     side["done"] = message
                     side["end"] = now
-    return {"id": battle["id"], "sides": sides}
+                    side["end_at"] = time.perf_counter()
+    return {"id": battle["id"], "sides": sides, "created": created}
 
 
-async def run(url: str, n: int, timeout: float) -> list[dict]:
+async def run(url: str, n: int, timeout: float, rate: float) -> list[dict]:
     barrier = asyncio.Event()
-    tasks = [asyncio.create_task(one_battle(url, f"벤치마크 질문 {i}: 서울 여행지를 추천해 줘", barrier, timeout))
+    tasks = [asyncio.create_task(one_battle(url, f"벤치마크 질문 {i}: 서울 여행지를 추천해 줘", barrier, timeout,
+                                            delay=i / rate if rate else 0.0))
              for i in range(n)]
     await asyncio.sleep(min(30, 0.05 * n + 2))  # every client has its session cookie
     barrier.set()
     return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def peak_streaming(results: list[dict]) -> int:
+    """Return the most sides that were between their first token and 'done' at one moment."""
+    edges = []
+    for r in results:
+        for side in r["sides"].values():
+            if side.get("first_at") and side.get("end_at"):
+                edges += [(side["first_at"], 1), (side["end_at"], -1)]
+    peak = current = 0
+    for _, step in sorted(edges):
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 def start_gaps(battle_ids: list[str]) -> list[float]:
@@ -142,6 +162,8 @@ def main() -> None:
     parser.add_argument("--ttft-ms", type=float, default=400)
     parser.add_argument("--tokens-per-second", type=float, default=50)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--start-rate", type=float, default=0,
+                        help="battles started per second (0: all at once, a burst)")
     args = parser.parse_args()
 
     for persona in PERSONAS:
@@ -152,12 +174,14 @@ def main() -> None:
     pids = {}
     if pid_file.exists():
         pids = {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
-    print(f"mock: ttft {args.ttft_ms:g} ms, {args.tokens_per_second:g} tokens/s; "
+    print(f"mock: ttft {args.ttft_ms:g} ms, {args.tokens_per_second:g} tokens/s; battles started "
+          + (f"{args.start_rate:g}/s; " if args.start_rate else "all at once; ") +
+          f"worker: {os.environ.get('CELERY_WORKER_CONCURRENCY', 'settings default')} threads feeding one loop; "
           f"load average before: {os.getloadavg()}; cpus: {os.cpu_count()}")
     for n in args.concurrency:
         summary = []
         for run_index in range(args.runs):
-            results = asyncio.run(run(args.url, n, args.timeout))
+            results = asyncio.run(run(args.url, n, args.timeout, args.start_rate))
             failures = [r for r in results if isinstance(r, BaseException) or "error" in r]
             ok = [r for r in results if not isinstance(r, BaseException) and "error" not in r]
             added, lost, errors = [], 0, 0
@@ -176,16 +200,22 @@ def main() -> None:
                     if side["skips"] or (shown and shown != side["done"]["text"]):
                         lost += 1
             gaps = start_gaps([r["id"] for r in ok])
+            streaming = peak_streaming(ok)
+            created = [r["created"] for r in ok]
             row = {
                 "added_p50": percentile(added, 50), "added_p99": percentile(added, 99),
                 "gap_p50": percentile(gaps, 50), "gap_p99": percentile(gaps, 99),
                 "lost": lost, "side_errors": errors, "failed_battles": len(failures),
+                "peak_streams": streaming,
+                "post_p50": percentile(created, 50), "post_p99": percentile(created, 99),
             }
             summary.append(row)
             print(f"  {n} battles, run {run_index + 1}: added TTFT p50 {row['added_p50']:.0f} ms, "
                   f"p99 {row['added_p99']:.0f} ms; start gap p50 {row['gap_p50']:.1f} ms, "
-                  f"p99 {row['gap_p99']:.1f} ms; sides with lost/reordered tokens {lost}; "
-                  f"side errors {errors}; failed battles {len(failures)}"
+                  f"p99 {row['gap_p99']:.1f} ms; of which POST /api/battles p50 {row['post_p50']:.0f} ms, "
+                  f"p99 {row['post_p99']:.0f} ms; sides with lost/reordered tokens {lost}; "
+                  f"side errors {errors}; failed battles {len(failures)}; "
+                  f"peak sides streaming at once {streaming}"
                   + (f" (first: {failures[0]!r:.200})" if failures else ""), flush=True)
             print(f"    memory MB (RSS incl. children) after the run: {memory(pids)}; "
                   f"load average: {os.getloadavg()}", flush=True)

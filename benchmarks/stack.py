@@ -23,9 +23,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--mock-port", type=int, default=8100)
-    parser.add_argument("--worker-pool", default="threads", choices=["threads"],
-                        help="threads: every stream holds one pool thread (today's path).")
-    parser.add_argument("--worker-concurrency", type=int, default=None)
+    parser.add_argument("--worker-concurrency", type=int, default=None,
+                        help="streams one worker holds at once (default: the settings', 500)")
     parser.add_argument("--web-workers", type=int, default=1)
     args = parser.parse_args()
 
@@ -43,10 +42,10 @@ def main() -> None:
     manage = str(ROOT / "manage.py")
     subprocess.run([python, manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([python, manage, "seed_demo"], env=env, check=True, cwd=ROOT)
-    # Each side holds one pool thread for its whole generation (the configuration issue 10
-    # measures and means to replace with an event loop per worker process).
-    worker = [python, "-m", "celery", "-A", "config", "worker", "--pool", args.worker_pool,
-              "--concurrency", str(args.worker_concurrency or 20), "--loglevel", "WARNING"]
+    # The worker's pool and concurrency are the settings' (as in the demo and compose) unless
+    # --worker-concurrency says otherwise.
+    worker = [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+              *(["--concurrency", str(args.worker_concurrency)] if args.worker_concurrency else [])]
     commands = {
         "mock": [python, manage, "mock_teams", "--port", str(args.mock_port), "-v0"],
         "worker": worker,

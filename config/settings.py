@@ -168,6 +168,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A side's task only hands its stream to the process's event loop (arena.runner) and waits, so
+# a pool thread costs a parked thread, not a busy one: hundreds fit in one worker process.
+# `celery -A config worker` runs this configuration; docs/performance.md has the measurements.
+CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=500)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -221,6 +226,19 @@ ARENA = {
         },
     },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
+    # Bounds on every team's stream (see arena.streaming.endpoint_config): the first piece of
+    # answer within FIRST_TOKEN_TIMEOUT_SECONDS; once answering for STREAM_MIN_RATE_GRACE_SECONDS,
+    # no slower on average than STREAM_MIN_CHARS_PER_SECOND (0 turns it off); a 429 whose
+    # Retry-After is at most RETRY_AFTER_MAX_SECONDS is waited out and asked once more.
+    "FIRST_TOKEN_TIMEOUT_SECONDS": env.float("ARENA_FIRST_TOKEN_TIMEOUT_SECONDS", default=30.0),
+    "STREAM_MIN_CHARS_PER_SECOND": env.float("ARENA_STREAM_MIN_CHARS_PER_SECOND", default=2.0),
+    "STREAM_MIN_RATE_GRACE_SECONDS": env.float("ARENA_STREAM_MIN_RATE_GRACE_SECONDS", default=10.0),
+    "RETRY_AFTER_MAX_SECONDS": env.float("ARENA_RETRY_AFTER_MAX_SECONDS", default=5.0),
+    # Threads (and so database connections) each worker process gives its streams' database
+    # work; the streams themselves run on one event loop (arena.runner).
+    "STREAM_DB_THREADS": env.int("ARENA_STREAM_DB_THREADS", default=8),
+    # Redis calls the streams of one worker process make at once (channel layer + snapshots).
+    "STREAM_REDIS_CONNECTIONS": env.int("ARENA_STREAM_REDIS_CONNECTIONS", default=40),
     # A side still pending or streaming this long past its entrant's timeout lost its worker:
     # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
     "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),

@@ -12,10 +12,11 @@ from arena.models import Response
 from arena.streaming import battle_group, response_run
 from contest.models import Entrant
 
-pytestmark = pytest.mark.django_db
+# The side's database work runs on the stream runner's own threads, so it must see committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sse(*events: dict, done: bool = True) -> httpx.Client:
+def sse(*events: dict, done: bool = True) -> httpx.AsyncClient:
     lines = "".join(
         "data: " + json.dumps({"choices": [{"index": 0, "delta": delta}]}, ensure_ascii=False) + "\n\n"
         for delta in events
@@ -27,7 +28,7 @@ def sse(*events: dict, done: bool = True) -> httpx.Client:
         seen.append(json.loads(request.content))
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client.requests_seen = seen
     return client
 
@@ -129,12 +130,17 @@ def test_finished_response_is_not_generated_twice(entrants):
     assert response.text == "이미 끝남"
 
 
-def test_runaway_answer_is_cut_at_the_limit(entrants, settings):
+def test_runaway_answer_is_stopped_at_the_limit_with_what_it_said_kept(entrants, settings, listener):
+    join, drain = listener
     settings.ARENA = {**settings.ARENA, "RESPONSE_MAX_CHARS": 50}
     battle = services.battle_start(session_key="s", prompt="질문")
+    join(battle)
     response = Response.objects.get(turn__battle=battle, side="a")
 
     response_run(response_id=response.pk, client=sse(*[{"content": "가나다라마"}] * 100))
 
     response.refresh_from_db()
-    assert response.status == "done" and len(response.text) == 50
+    assert (response.status, response.error_code) == ("error", "too_long")
+    assert len(response.text) == 50
+    error = drain()[-1]
+    assert error["type"] == "error" and "길이" in error["message"]

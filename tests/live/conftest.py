@@ -92,8 +92,8 @@ def live_stack(django_db_setup, tmp_path_factory):
     commands = {
         "mock": [python, "manage.py", "mock_teams", "--port", str(mock_port)],
         "worker": [
-            python, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
-            "--concurrency", "8", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",
+            python, "-m", "celery", "-A", "config", "worker",
+            "--concurrency", "50", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",
         ],
         "web": [
             python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",

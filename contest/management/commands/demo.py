@@ -64,7 +64,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--mock-port", type=int, default=8100)
-        parser.add_argument("--worker-concurrency", type=int, default=20)
+        parser.add_argument(
+            "--worker-concurrency", type=int, default=None,
+            help="Streams the worker holds at once (default: CELERY_WORKER_CONCURRENCY, 500).",
+        )
 
     def handle(self, *args, host, port, mock_port, worker_concurrency, **options):
         with redis_available(
@@ -85,8 +88,8 @@ class Command(BaseCommand):
         commands = {
             "mock teams": [python, manage, "mock_teams", "--port", str(mock_port)],
             "worker": [
-                python, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
-                "--concurrency", str(worker_concurrency), "--loglevel", "INFO",
+                python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                *(["--concurrency", str(worker_concurrency)] if worker_concurrency else []),
             ],
             "beat": [
                 python, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
