@@ -40,6 +40,8 @@ class StreamRunner:
         self._http: httpx.AsyncClient | None = None
         self._db: ThreadPoolExecutor | None = None
         self._redis_slots: asyncio.Semaphore | None = None
+        # Sides streaming now on this process's loop (read and written only on the loop).
+        self.streams = 0
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:

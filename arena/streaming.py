@@ -25,6 +25,7 @@ from arena.endpoints import EndpointConfig, EndpointError, achat_stream
 from arena.models import Response
 from arena.runner import runner
 from arena.selectors import conversation_for
+from contest.models import Entrant
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,14 @@ def partial_key(response_id: int) -> str:
     return f"arena:partial:{response_id}"
 
 
-def endpoint_config(response: Response) -> EndpointConfig:
-    """Build the endpoint call for a response's entrant, reading its key from the environment.
+def endpoint_config(entrant: Entrant) -> EndpointConfig:
+    """Build the endpoint call for an entrant, reading its key from the environment.
 
     The arena's bounds apply to every team alike: the first piece of answer within
     FIRST_TOKEN_TIMEOUT_SECONDS (or the entrant's whole timeout, if shorter), at most
     RESPONSE_MAX_CHARS, and no slower than STREAM_MIN_CHARS_PER_SECOND on average once it
     has answered for STREAM_MIN_RATE_GRACE_SECONDS.
     """
-    entrant = response.entrant
     arena = settings.ARENA
     api_key = os.environ.get(entrant.api_key_env) if entrant.api_key_env else None
     return EndpointConfig(
@@ -155,7 +155,7 @@ def _prepare(response_id: int) -> _Prepared | None:
     response = services.response_begin(response_id=response_id)
     if response is None:
         return None
-    return _Prepared(response, endpoint_config(response), conversation_for(response))
+    return _Prepared(response, endpoint_config(response.entrant), conversation_for(response))
 
 
 def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
@@ -181,7 +181,27 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     response, config, messages = prepared.response, prepared.config, prepared.messages
     publisher = BattlePublisher(response)
     http = client or runner.http()
-    batch_seconds = settings.ARENA["STREAM_BATCH_SECONDS"]
+    runner.streams += 1
+    try:
+        await _stream(response, config, messages, publisher, http)
+    finally:
+        runner.streams -= 1
+
+
+def batch_interval(streams: int) -> float:
+    """Return how long a side gathers tokens before sending them, with ``streams`` streaming.
+
+    STREAM_BATCH_SECONDS while the process is quiet; under load, long enough that all its
+    streams together send at most STREAM_MESSAGES_PER_SECOND, because every message costs the
+    channel layer and the web process as much as a token does. The first token of a side is
+    always sent at once.
+    """
+    arena = settings.ARENA
+    return max(arena["STREAM_BATCH_SECONDS"], streams / arena["STREAM_MESSAGES_PER_SECOND"])
+
+
+async def _stream(response, config, messages, publisher, http) -> None:
+    response_id = response.pk
     batch_chars = settings.ARENA["STREAM_BATCH_CHARS"]
 
     pieces: list[str] = []
@@ -219,7 +239,10 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
                     pending.append(piece)
                     pending_chars += len(piece)
                     # The first token goes out at once: it is what the user waits for.
-                    if len(pieces) == 1 or pending_chars >= batch_chars or now - last_flush >= batch_seconds:
+                    if (
+                        len(pieces) == 1 or pending_chars >= batch_chars
+                        or now - last_flush >= batch_interval(runner.streams)
+                    ):
                         await flush()
                 break
             except EndpointError as error:

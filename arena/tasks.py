@@ -1,6 +1,7 @@
 """Celery tasks of the arena: thin shells over `arena.streaming`."""
 from celery import shared_task
 
+from arena.health import entrants_probe
 from arena.streaming import response_run, responses_reap
 
 
@@ -14,3 +15,9 @@ def response_generate(response_id: int) -> None:
 def responses_reap_due() -> None:
     """End every side whose worker was lost (see `arena.streaming.responses_reap`)."""
     responses_reap()
+
+
+@shared_task(ignore_result=True)
+def entrants_probe_due() -> None:
+    """Probe the entrants taken out of sampling (see `arena.health.entrants_probe`)."""
+    entrants_probe()

@@ -62,6 +62,7 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
             url.replace("http", "ws", 1) + battle["stream"],
             additional_headers={"Cookie": cookie, "Origin": origin}, max_size=None,
         ) as socket:
+            opened = (time.perf_counter() - started) * 1000
             while any(side["done"] is None for side in sides.values()):
                 message = json.loads(await asyncio.wait_for(socket.recv(), timeout=timeout))
                 side = sides[message["side"]]
@@ -83,7 +84,7 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
                     side["done"] = message
                     side["end"] = now
                     side["end_at"] = time.perf_counter()
-    return {"id": battle["id"], "sides": sides, "created": created}
+    return {"id": battle["id"], "sides": sides, "created": created, "opened": opened}
 
 
 async def run(url: str, n: int, timeout: float, rate: float) -> list[dict]:
@@ -181,7 +182,9 @@ def main() -> None:
     for n in args.concurrency:
         summary = []
         for run_index in range(args.runs):
+            cpu0, wall0 = time.process_time(), time.perf_counter()
             results = asyncio.run(run(args.url, n, args.timeout, args.start_rate))
+            client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
             failures = [r for r in results if isinstance(r, BaseException) or "error" in r]
             ok = [r for r in results if not isinstance(r, BaseException) and "error" not in r]
             added, lost, errors = [], 0, 0
@@ -202,22 +205,26 @@ def main() -> None:
             gaps = start_gaps([r["id"] for r in ok])
             streaming = peak_streaming(ok)
             created = [r["created"] for r in ok]
+            opened = [r["opened"] - r["created"] for r in ok]
             row = {
                 "added_p50": percentile(added, 50), "added_p99": percentile(added, 99),
                 "gap_p50": percentile(gaps, 50), "gap_p99": percentile(gaps, 99),
                 "lost": lost, "side_errors": errors, "failed_battles": len(failures),
                 "peak_streams": streaming,
+                "ws_p50": percentile(opened, 50), "ws_p99": percentile(opened, 99),
                 "post_p50": percentile(created, 50), "post_p99": percentile(created, 99),
             }
             summary.append(row)
             print(f"  {n} battles, run {run_index + 1}: added TTFT p50 {row['added_p50']:.0f} ms, "
                   f"p99 {row['added_p99']:.0f} ms; start gap p50 {row['gap_p50']:.1f} ms, "
                   f"p99 {row['gap_p99']:.1f} ms; of which POST /api/battles p50 {row['post_p50']:.0f} ms, "
-                  f"p99 {row['post_p99']:.0f} ms; sides with lost/reordered tokens {lost}; "
+                  f"p99 {row['post_p99']:.0f} ms, websocket open p50 {row['ws_p50']:.0f} ms, "
+                  f"p99 {row['ws_p99']:.0f} ms; sides with lost/reordered tokens {lost}; "
                   f"side errors {errors}; failed battles {len(failures)}; "
                   f"peak sides streaming at once {streaming}"
                   + (f" (first: {failures[0]!r:.200})" if failures else ""), flush=True)
-            print(f"    memory MB (RSS incl. children) after the run: {memory(pids)}; "
+            print(f"    this load client used {client_cpu:.0%} of a core; "
+                  f"memory MB (RSS incl. children) after the run: {memory(pids)}; "
                   f"load average: {os.getloadavg()}", flush=True)
         med = {k: statistics.median(r[k] for r in summary) for k in summary[0]}
         print(f"{n} battles, median of {args.runs} runs: added TTFT p50 {med['added_p50']:.0f} ms, "

@@ -122,14 +122,16 @@ CACHES = {
     }
 }
 
+# Redis pub/sub, not the list-based RedisChannelLayer: a web process then receives every
+# websocket's messages pushed on one subscription instead of popping them one round trip at a
+# time, which capped delivery near 1,500 token batches a second (docs/performance.md). Nothing
+# is lost by having no queue: a browser that (re)connects catches up from the snapshot.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": env("CHANNEL_PREFIX", default="kai-asgi"),
-            "capacity": 1000,
-            "expiry": 120,
         },
     }
 }
@@ -212,6 +214,9 @@ ARENA = {
     # this many characters, so that a fast model does not flood the channel layer.
     "STREAM_BATCH_SECONDS": env.float("ARENA_STREAM_BATCH_SECONDS", default=0.05),
     "STREAM_BATCH_CHARS": env.int("ARENA_STREAM_BATCH_CHARS", default=200),
+    # Under load a worker process's streams together send at most this many token batches a
+    # second: each batch stretches to streams / this (see arena.streaming.batch_interval).
+    "STREAM_MESSAGES_PER_SECOND": env.int("ARENA_STREAM_MESSAGES_PER_SECOND", default=1000),
     # Battles started and votes cast per voter (session) and per client network (IPv4 /24,
     # IPv6 /64), each a list of windows ("30/h,200/d"), counted in Redis (see config/limits.py).
     # A network holds many citizens (a campus, a mobile carrier's NAT), so its caps are higher.
@@ -243,6 +248,10 @@ ARENA = {
     # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
     "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
     "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
+    # An entrant out of sampling after repeated failures is asked a short question this often,
+    # and is back in once it answers within HEALTH_PROBE_TIMEOUT_SECONDS (arena.health).
+    "HEALTH_PROBE_EVERY_SECONDS": env.int("ARENA_HEALTH_PROBE_EVERY_SECONDS", default=30),
+    "HEALTH_PROBE_TIMEOUT_SECONDS": env.float("ARENA_HEALTH_PROBE_TIMEOUT_SECONDS", default=20.0),
     # A proof-of-work challenge (ALTCHA) solved in the browser before each battle: on in
     # production, off in the demo and tests unless ARENA_POW=1. Work grows with MAX_NUMBER
     # (maxnumber / 2 SHA-256 hashes on average; 100,000 is about a second on a phone).
@@ -307,6 +316,10 @@ ANOMALY = {
     "SCREEN_SECONDS": env.int("ANOMALY_SCREEN_SECONDS", default=15 * 60),
 }
 CELERY_BEAT_SCHEDULE = {
+    "entrants-probe": {
+        "task": "arena.tasks.entrants_probe_due",
+        "schedule": ARENA["HEALTH_PROBE_EVERY_SECONDS"],
+    },
     "responses-reap": {
         "task": "arena.tasks.responses_reap_due",
         "schedule": ARENA["REAP_EVERY_SECONDS"],

@@ -126,6 +126,9 @@ class Entrant(models.Model):
     # Health is kept on the row so that the sampler (one query) and the admin both see it.
     consecutive_failures = models.PositiveIntegerField(_("연속 실패"), default=0)
     last_failure_at = models.DateTimeField(_("마지막 실패"), null=True, blank=True)
+    # The health probe's last look at an entrant taken out of sampling (arena.health).
+    probed_at = models.DateTimeField(_("마지막 점검"), null=True, blank=True)
+    probe_error = models.CharField(_("점검 오류"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("참가 모델")

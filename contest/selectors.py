@@ -3,17 +3,17 @@ import math
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arena.exceptions import InvalidInput
 from contest.models import Category, Contest, Entrant
 
-# An entrant that failed this many times in a row is left out of new battles until
-# HEALTH_RETRY_AFTER has passed since its last failure; then one battle tries it again.
+# An entrant that failed this many times in a row is left out of new battles until the health
+# probe (arena.health, on the beat schedule) gets an answer from it; no citizen's battle is
+# spent finding out whether it recovered.
 HEALTH_MAX_FAILURES = 3
-HEALTH_RETRY_AFTER = timedelta(seconds=60)
 
 
 def contest_current() -> Contest | None:
@@ -23,15 +23,10 @@ def contest_current() -> Contest | None:
 
 
 def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
-    """Return the contest's enabled entrants that have not failed repeatedly just now."""
-    retry_from = timezone.now() - HEALTH_RETRY_AFTER
-    return (
-        Entrant.objects.filter(contest=contest, enabled=True)
-        .filter(
-            Q(consecutive_failures__lt=HEALTH_MAX_FAILURES) | Q(last_failure_at__lt=retry_from)
-        )
-        .order_by("pk")
-    )
+    """Return the contest's enabled entrants that have not failed repeatedly."""
+    return Entrant.objects.filter(
+        contest=contest, enabled=True, consecutive_failures__lt=HEALTH_MAX_FAILURES
+    ).order_by("pk")
 
 
 def category_by_slug(slug: object) -> Category | None:
@@ -156,6 +151,8 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
             "enabled": entrant.enabled,
             "in_sampler": entrant.pk in healthy,
             "consecutive_failures": entrant.consecutive_failures,
+            "probed_at": entrant.probed_at.isoformat() if entrant.probed_at else None,
+            "probe_error": entrant.probe_error,
             "responses": entry["n"],
             "ttft_p50": _percentile(entry["ttft"], 0.5),
             "ttft_p90": _percentile(entry["ttft"], 0.9),

@@ -24,8 +24,7 @@ def answer_run(*, answer_id: int, client: httpx.Client | None = None) -> None:
     length = 0
     error_code = ""
     try:
-        # endpoint_config reads only `.entrant` (its URL, model, parameters and key variable).
-        config = endpoint_config(answer)
+        config = endpoint_config(answer.entrant)
         messages = [{"role": "user", "content": answer.prompt.text}]
         for piece in chat_stream(config, messages, client=client):
             pieces.append(piece)

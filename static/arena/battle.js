@@ -128,7 +128,14 @@
     return {
       timeout: gettext("모델이 제한 시간 안에 답하지 못했습니다."),
       cut_off: gettext("모델의 답변이 중간에 끊겼습니다."),
-      empty: gettext("모델이 빈 답변을 보냈습니다.")
+      empty: gettext("모델이 빈 답변을 보냈습니다."),
+      worker_lost: gettext("답변을 만들던 서버가 멈췄습니다. 새 대결을 시작해 주세요."),
+      rate_limited: gettext("모델 서버에 요청이 몰려 지금은 답할 수 없습니다. 잠시 후 새 대결을 시작해 주세요."),
+      connection: gettext("모델 서버에 연결하지 못했습니다."),
+      http_error: gettext("모델 서버가 오류를 돌려주었습니다."),
+      malformed: gettext("모델 서버가 알아볼 수 없는 형식으로 답했습니다."),
+      too_slow: gettext("모델의 답변이 너무 느려 중단했습니다."),
+      too_long: gettext("모델의 답변이 허용된 길이를 넘어 중단했습니다.")
     }[message.code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
   }
 

@@ -5,6 +5,7 @@
   const root = document.getElementById("console");
   if (!root) return;
   const gettext = window.gettext || ((s) => s);
+  const interpolate = window.interpolate || ((format, args) => args.reduce((text, arg) => text.replace("%s", arg), format));
   const SVG = "http://www.w3.org/2000/svg";
 
   function el(name, attrs, text) {
@@ -74,13 +75,22 @@
       [gettext("진행 중"), data.battles.running, "running"],
       [gettext("실패"), data.battles.failed, "failed"],
     ]));
+    // An entrant out of sampling says why and when the health probe last tried it.
+    const samplerState = (e) => {
+      if (e.in_sampler) return gettext("포함");
+      if (!e.enabled) return gettext("사용 안 함");
+      const probe = e.probed_at
+        ? interpolate(gettext("마지막 점검 %s: %s"), [new Date(e.probed_at).toLocaleTimeString(), e.probe_error || gettext("응답함")])
+        : gettext("점검 대기");
+      return interpolate(gettext("제외됨 (연속 실패 %s회) · %s"), [e.consecutive_failures, probe]);
+    };
     const entrants = root.querySelector("#entrants tbody");
     entrants.replaceChildren();
     for (const e of data.entrants) {
       const tr = document.createElement("tr");
       cell(tr, e.name);
       cell(tr, e.team);
-      cell(tr, e.in_sampler ? gettext("포함") : gettext("제외됨"), e.in_sampler ? "" : "out-of-sampler");
+      cell(tr, samplerState(e), e.in_sampler ? "" : "out-of-sampler");
       cell(tr, e.responses);
       cell(tr, `${e.ttft_p50 ?? "—"} / ${e.ttft_p90 ?? "—"}`);
       cell(tr, `${e.total_p50 ?? "—"} / ${e.total_p90 ?? "—"}`);

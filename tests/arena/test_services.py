@@ -85,14 +85,15 @@ def test_disabled_and_failing_entrants_are_not_sampled(contest):
         assert {battle.entrant_a, battle.entrant_b} == set(healthy)
 
 
-def test_failing_entrant_is_retried_after_the_cooldown(contest):
+def test_failing_entrant_stays_out_however_long_ago_it_failed_until_a_probe_succeeds(contest):
     EntrantFactory(contest=contest)
     EntrantFactory(
         contest=contest,
         consecutive_failures=5,
-        last_failure_at=timezone.now() - timedelta(minutes=5),
+        last_failure_at=timezone.now() - timedelta(hours=5),
     )
-    assert services.battle_start(session_key="s", prompt="질문")
+    with pytest.raises(NoEntrantsAvailable):
+        services.battle_start(session_key="s", prompt="질문")
 
 
 def test_fewer_than_two_healthy_entrants_is_a_clear_error(contest):

@@ -4,11 +4,11 @@ import json
 
 import httpx
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from arena import services
 from arena.models import Response
+from arena.runner import runner
 from arena.streaming import battle_group, response_run
 from contest.models import Entrant
 
@@ -35,27 +35,31 @@ def sse(*events: dict, done: bool = True) -> httpx.AsyncClient:
 
 @pytest.fixture
 def listener():
-    """Join a battle's group like a browser does and collect what it is sent."""
+    """Join a battle's group like a browser does and collect what it is sent.
+
+    It listens from the stream runner's own loop: a pub/sub subscription lives as long as the
+    event loop it was made on, and the runner's lives as long as the process.
+    """
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
+    channel = runner.run(layer.new_channel())
     joined = []
 
     def join(battle):
-        async_to_sync(layer.group_add)(battle_group(battle.pk), channel)
+        runner.run(layer.group_add(battle_group(battle.pk), channel))
         joined.append(battle)
 
     def drain():
         events = []
         while True:
             try:
-                message = async_to_sync(_receive)(layer, channel)
+                message = runner.run(_receive(layer, channel))
             except TimeoutError:
                 return events
             events.append(message["event"])
 
     yield join, drain
     for battle in joined:
-        async_to_sync(layer.group_discard)(battle_group(battle.pk), channel)
+        runner.run(layer.group_discard(battle_group(battle.pk), channel))
 
 
 async def _receive(layer, channel):
