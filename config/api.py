@@ -15,6 +15,7 @@ import functools
 import logging
 from typing import Annotated
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
 from django.utils.translation import gettext as _
@@ -23,6 +24,8 @@ from django.views.decorators.csrf import csrf_protect
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from pydantic import AfterValidator, StrictStr
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from arena.exceptions import DomainError
 
@@ -125,6 +128,22 @@ def _validation_error(request, error: ValidationError):
         "invalid", _("요청 값이 올바르지 않습니다. %(summary)s") % {"summary": summary}, 400,
         fields=fields,
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+@api.exception_handler(RedisConnectionError)
+@api.exception_handler(RedisTimeoutError)
+def _service_unavailable(request, error: Exception):
+    # The database dropped the connection (or its pool had none free) or Redis did not answer.
+    # The transaction was rolled back, except in the rare case that the commit itself was cut
+    # off, so the client may retry: a vote that did land then answers `already_voted`.
+    logger.warning("%s %s: a backing service failed: %r", request.method, request.path, error)
+    response = error_response(
+        "unavailable", _("서버 연결이 잠시 끊겨 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."), 503
+    )
+    response["Retry-After"] = "2"
+    return response
 
 
 @api.exception_handler(HttpError)
