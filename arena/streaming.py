@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 import redis.asyncio
+import redis.exceptions
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -114,8 +115,22 @@ def _snapshots_get() -> Snapshots:
     return _snapshots
 
 
+# What a Redis restart looks like from the stream loop.
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
 class BattlePublisher:
-    """Send one response's events to its battle group, with per-response sequence numbers."""
+    """Send one response's events to its battle group, with per-response sequence numbers.
+
+    Redis going away must not fail a side: the answer keeps streaming into the database. A
+    batch that could not be sent leaves the page behind, so the next one that can be sent is a
+    snapshot (the whole text so far), which the page puts in place of what it has. The final
+    message is retried for FINISH_RETRY_SECONDS; after that a page still waiting finds the
+    outcome when it reconnects, from the database (static/arena/battle.js reconnects a silent
+    socket).
+    """
+
+    FINISH_RETRY_SECONDS = 10.0
 
     def __init__(self, response: Response):
         self.group = battle_group(response.turn.battle_id)
@@ -123,6 +138,7 @@ class BattlePublisher:
         self.turn = response.turn.index
         self.response_id = response.pk
         self.seq = 0
+        self.behind = False
         self.layer = get_channel_layer()
 
     async def send(self, event: dict) -> None:
@@ -132,16 +148,36 @@ class BattlePublisher:
 
     async def token(self, text: str, full_text: str) -> None:
         self.seq += 1
-        # The snapshot first: a browser that joins between the two then gets this batch
-        # from the snapshot and drops the batch itself as already seen.
-        async with runner.redis_slots():
-            await _snapshots_get().set(self.response_id, self.seq, full_text)
-        await self.send({"type": "token", "seq": self.seq, "text": text})
+        try:
+            # The snapshot first: a browser that joins between the two then gets this batch
+            # from the snapshot and drops the batch itself as already seen.
+            async with runner.redis_slots():
+                await _snapshots_get().set(self.response_id, self.seq, full_text)
+            if self.behind:
+                await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True})
+            else:
+                await self.send({"type": "token", "seq": self.seq, "text": text})
+            self.behind = False
+        except REDIS_ERRORS as error:
+            if not self.behind:
+                logger.warning("response %s: tokens not published (%r); streaming on", self.response_id, error)
+            self.behind = True
 
     async def finish(self, event: dict) -> None:
-        async with runner.redis_slots():
-            await _snapshots_get().delete(self.response_id)
-        await self.send(event)
+        give_up_at = time.monotonic() + self.FINISH_RETRY_SECONDS
+        delay = 0.25
+        while True:
+            try:
+                async with runner.redis_slots():
+                    await _snapshots_get().delete(self.response_id)
+                await self.send(event)
+                return
+            except REDIS_ERRORS as error:
+                if time.monotonic() + delay > give_up_at:
+                    logger.warning("response %s: final message not published (%r)", self.response_id, error)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
 
 
 @dataclass

@@ -171,13 +171,24 @@
     }
   }
 
+  // Longer than a streaming answer pauses; a thinking model silent for longer only costs a reconnect.
+  var SILENCE_MS = 15000;
+
   function connect(attempt) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var current = battle;
     var socket = new WebSocket(scheme + window.location.host + "/ws/battles/" + current.id + "/");
     current.socket = socket;
-    socket.onmessage = function (event) { handleEvent(JSON.parse(event.data)); };
+    var heard = Date.now();
+    // A socket that stays open but falls silent (the server's Redis restarted, say) is closed
+    // and opened again: the server's snapshot on connect, from the database, fills any gap.
+    var watchdog = window.setInterval(function () {
+      if (battle !== current || current.voted || bothFinished()) { window.clearInterval(watchdog); return; }
+      if (socket.readyState === WebSocket.OPEN && Date.now() - heard > SILENCE_MS) socket.close();
+    }, 2000);
+    socket.onmessage = function (event) { heard = Date.now(); handleEvent(JSON.parse(event.data)); };
     socket.onclose = function (event) {
+      window.clearInterval(watchdog);
       // Reconnect while answers are still coming; the server's snapshot fills any gap.
       if (battle !== current || current.voted || bothFinished() || event.code === 4403) return;
       var delay = Math.min(8000, 500 * Math.pow(2, attempt));
