@@ -104,15 +104,16 @@ class Snapshots:
         await client.delete(cache.make_key(partial_key(response_id)))
 
 
-_snapshots: Snapshots | None = None
+_snapshots: dict[str, Snapshots] = {}
 
 
 def _snapshots_get() -> Snapshots:
-    # One per process, created on the stream loop, whose Redis connections it then owns.
-    global _snapshots
-    if _snapshots is None:
-        _snapshots = Snapshots()
-    return _snapshots
+    # One per process and cache location, created on the stream loop, whose Redis connections
+    # it then owns.
+    location = str(settings.CACHES["default"].get("LOCATION"))
+    if location not in _snapshots:
+        _snapshots[location] = Snapshots()
+    return _snapshots[location]
 
 
 # What a Redis restart looks like from the stream loop.

@@ -148,3 +148,20 @@ def test_runaway_answer_is_stopped_at_the_limit_with_what_it_said_kept(entrants,
     assert len(response.text) == 50
     error = drain()[-1]
     assert error["type"] == "error" and "길이" in error["message"]
+
+
+def test_with_redis_unreachable_the_side_still_streams_into_the_database(entrants, settings, monkeypatch):
+    # Given Redis (channel layer and snapshot cache) stops answering mid-contest
+    dead = "redis://127.0.0.1:9/0"
+    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [dead]}}}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": dead}}
+    monkeypatch.setattr("arena.streaming.BattlePublisher.FINISH_RETRY_SECONDS", 0.5)
+    battle = services.battle_start(session_key="s", prompt="질문")
+    response = Response.objects.get(turn__battle=battle, side="a")
+
+    # When the side streams its answer
+    response_run(response_id=response.pk, client=sse(*[{"content": f"조각{i} "} for i in range(5)]))
+
+    # Then the answer is complete in the database, for the page to find when it reconnects
+    response.refresh_from_db()
+    assert (response.status, response.text) == ("done", "".join(f"조각{i} " for i in range(5)))
