@@ -162,6 +162,7 @@
       setSideStatus(message.side, "done");
       afterSideFinished();
     } else if (message.type === "error") {
+      if (state.status === "error") return;  // a reconnect's snapshot repeats it
       var note = document.createElement("p");
       note.className = "side-error";
       note.textContent = sideErrorText(message);
