@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from arena import services
@@ -77,6 +78,17 @@ class BattlePublisher:
         self.send(event)
 
 
+def connection_release() -> None:
+    """Give this thread's database connection back before a stream that may last minutes.
+
+    With the connection pool (config/settings.py), a connection held through a stream is one
+    the other tasks and requests wait for; the next query takes one from the pool again.
+    Inside a transaction (a test's, or a caller's) the connection stays where it is.
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def response_run(*, response_id: int, client: httpx.Client | None = None) -> None:
     """Generate, stream and save one response. Never raises for an endpoint's fault.
 
@@ -109,7 +121,9 @@ def response_run(*, response_id: int, client: httpx.Client | None = None) -> Non
 
     try:
         config = endpoint_config(response)
-        for piece in chat_stream(config, conversation_for(response), client=client):
+        messages = conversation_for(response)
+        connection_release()
+        for piece in chat_stream(config, messages, client=client):
             now = time.monotonic()
             if ttft_ms is None:
                 ttft_ms = round((now - started) * 1000)

@@ -15,6 +15,7 @@ import functools
 import logging
 from typing import Annotated
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
 from django.utils.translation import gettext as _
@@ -125,6 +126,18 @@ def _validation_error(request, error: ValidationError):
         "invalid", _("요청 값이 올바르지 않습니다. %(summary)s") % {"summary": summary}, 400,
         fields=fields,
     )
+
+
+@api.exception_handler(OperationalError)
+def _database_unavailable(request, error: OperationalError):
+    # No connection came free in the pool within DB_POOL_TIMEOUT, or PostgreSQL refused one:
+    # the request's transaction did not commit, and the client may try again in a moment.
+    logger.warning("database unavailable for %s: %s", request.path, error)
+    response = error_response(
+        "unavailable", _("지금 요청이 많아 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."), 503
+    )
+    response["Retry-After"] = "1"
+    return response
 
 
 @api.exception_handler(HttpError)

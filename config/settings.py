@@ -106,6 +106,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not ":memory:", so that the worker and ASGI processes of end-to-end tests share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif env.bool("DB_POOL", default=True):
+    # Each ASGI request runs in a thread of its own, and so does each Celery task of the
+    # threads pool: with persistent connections every thread kept one (past max_connections
+    # under load), without them every request paid for a new backend. A pool per process
+    # (psycopg_pool, Django's "pool" option) hands a few connections around and bounds them;
+    # Django returns a request's connection to the pool when the request ends, which requires
+    # CONN_MAX_AGE = 0. A request that waits DB_POOL_TIMEOUT seconds for a free connection gets
+    # the API's 503 (config.api) instead of queueing without end.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
