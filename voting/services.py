@@ -12,7 +12,7 @@ from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, Inv
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest
-from contest.selectors import contest_accepts_judgments
+from contest.selectors import contest_accepts_judgments, contest_lock_shared
 from voting import anomaly, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import (
@@ -39,11 +39,14 @@ def voter_hash(session_key: str) -> str:
 def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     """Record the owner's one vote on a completed battle and return the reveal of both sides.
 
-    Locks the battle row, so two concurrent votes serialise, then the contest row, so no vote
-    slips in while the contest closes (see contest.services.contest_transition); the unique constraint on
-    Vote.battle is the final guard. Raises InvalidInput for an unknown choice, BattleNotFound,
-    NotBattleOwner, ContestNotOpen, BattleNotVotable while a side is streaming or after a side
-    failed, and AlreadyVoted for a second vote.
+    Locks the battle row alone, so two concurrent votes on one battle serialise while votes on
+    different battles do not wait for each other; then shares the contest row's lock with the
+    other votes, so no vote slips in while the contest closes (contest.services.contest_transition
+    locks it for update); the vote chain's head is locked last (see chain_append), the only lock
+    all votes queue for. The unique constraint on Vote.battle is the final guard. Raises
+    InvalidInput for an unknown choice, BattleNotFound, NotBattleOwner, ContestNotOpen,
+    BattleNotVotable while a side is streaming or after a side failed, and AlreadyVoted for a
+    second vote.
     """
     if not isinstance(choice, str) or choice not in Vote.Choice.values:
         raise InvalidInput(
@@ -52,14 +55,14 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if Vote.objects.filter(battle=battle).exists():
         raise AlreadyVoted()
-    # The contest row is locked too: closing locks it before freezing the boards, so a vote
-    # either commits before the freeze counts it or sees the closed phase and is refused.
-    contest = Contest.objects.select_for_update().get(pk=battle.contest_id)
+    # Closing locks the contest row before freezing the boards, so a vote either commits
+    # before the freeze counts it or sees the closed phase and is refused.
+    contest = contest_lock_shared(contest_id=battle.contest_id)
     if not contest_accepts_judgments(contest):
         raise ContestNotOpen(_("대회가 열려 있을 때만 투표할 수 있습니다."))
-    statuses = set(
-        Response.objects.filter(turn__battle=battle).values_list("status", flat=True)
-    )
+    # One read of the turns and their responses serves both the status check and the exclusion.
+    turns = list(battle.turns.prefetch_related("responses").order_by("index"))
+    statuses = {response.status for turn in turns for response in turn.responses.all()}
     if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
         raise BattleNotVotable(_("두 답변이 모두 끝난 뒤에 투표할 수 있습니다."))
     if Response.Status.ERROR in statuses:
@@ -68,7 +71,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         battle=battle,
         choice=choice,
         voter=voter_hash(session_key),
-        excluded=battle_exclusion(battle) or "",
+        excluded=battle_exclusion(battle, turns) or "",
     )
     vote.full_clean(exclude=["battle"])
     try:
@@ -88,8 +91,10 @@ def chain_append(*, name: str, row: dict) -> chain.Link:
     concurrent writers chain one after another and a rolled-back row leaves no link behind.
     Any chained table (votes, expert judgments) uses this with its own `name`.
     """
-    ChainHead.objects.get_or_create(name=name)
-    head = ChainHead.objects.select_for_update().get(name=name)
+    head = ChainHead.objects.select_for_update().filter(name=name).first()
+    if head is None:  # the chain's first row
+        ChainHead.objects.get_or_create(name=name)
+        head = ChainHead.objects.select_for_update().get(name=name)
     link = chain.link_next(length=head.length, head=head.hash, row=row)
     head.length, head.hash = link.seq, link.hash
     head.save(update_fields=["length", "hash", "updated_at"])
