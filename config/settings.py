@@ -292,6 +292,10 @@ LEADERBOARD = {
         "expert": env.float("LEADERBOARD_WEIGHT_EXPERT", default=0.5),
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
+    # The leaderboard API's JSON and the page's data are served from the cache (Redis) and
+    # dropped whenever a snapshot lands or the contest changes phase; this bounds what nothing
+    # drops: the chain head and the team names in the JSON may be this many seconds old.
+    "CACHE_SECONDS": env.int("LEADERBOARD_CACHE_SECONDS", default=5),
     # The panel board's raking weights are trimmed to [1/cap, cap] times the mean.
     "PANEL_WEIGHT_CAP": env.float("LEADERBOARD_PANEL_WEIGHT_CAP", default=5.0),
 }

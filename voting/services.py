@@ -1,18 +1,25 @@
 """Every write of voting."""
 import hashlib
 import hmac
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
-from contest.models import Category, Contest
-from contest.selectors import contest_accepts_judgments, contest_lock_shared
+from contest.models import Category, Contest, Entrant
+from contest.selectors import (
+    category_by_slug,
+    contest_accepts_judgments,
+    contest_current,
+    contest_lock_shared,
+)
 from voting import anomaly, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import (
@@ -230,9 +237,66 @@ def leaderboard_compute(
     )
     snapshot.full_clean()
     snapshot.save()
+    # Cleared before the pages are told, so the board they fetch then is the new one.
+    leaderboard_cache_clear()
     event = {"track": track, "category": category.slug if category else None}
     transaction.on_commit(lambda: leaderboard_announce(event))
     return snapshot
+
+
+def leaderboard_public(*, track: str, category_slug: str | None = None) -> dict:
+    """Return the leaderboard API's answer: the board of record of the current contest.
+
+    Computes the first snapshot if none exists yet. The answer is cached for
+    settings.LEADERBOARD["CACHE_SECONDS"] and dropped when a snapshot lands or the contest
+    changes phase (leaderboard_cache_clear), so reads between refreshes touch no database; only
+    the chain head and the team names may lag that many seconds. Raises InvalidInput for an
+    unknown category (never cached).
+    """
+    slug_digest = hashlib.sha256((category_slug or "").encode()).hexdigest()[:16]
+    key = selectors.leaderboard_cache_key(f"api:{track}:{slug_digest}")
+    board = cache.get(key)
+    if board is not None:
+        return board
+    category = category_by_slug(category_slug)
+    contest = contest_current()
+    if contest is None:
+        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
+    else:
+        snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
+        if snapshot is None:
+            snapshot = leaderboard_compute(contest=contest, track=track, category=category)
+        teams = dict(
+            Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
+        )
+        board = {
+            **snapshot.payload,
+            "track": track,
+            "category": category_slug or None,
+            "contest": contest.slug,
+            "computed_at": snapshot.computed_at,
+            "votes_sha256": snapshot.votes_sha256,
+            "chain_head": selectors.chain_head_get(selectors.VOTE_CHAIN),
+            "teams": teams,
+            "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
+            "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        }
+    cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
+    return board
+
+
+def leaderboard_cache_clear() -> None:
+    """Make every cached leaderboard read miss: now, and again once the caller's transaction
+    commits, so that a read which cached the old board in between does not outlive the commit.
+
+    Called when a snapshot lands and when a contest changes phase (freezing boards, or changing
+    which contest the public site shows).
+    """
+    def clear() -> None:
+        cache.set(selectors.LEADERBOARD_CACHE_GENERATION, uuid.uuid4().hex, None)
+
+    clear()
+    transaction.on_commit(clear)
 
 
 def _panel_raked(*, contest: Contest, rows: list[dict]) -> dict:
