@@ -5,7 +5,8 @@ own; Django's RedisCache builds a connection pool per cache object, so each requ
 connections to Redis (and redis-py reads its package metadata from disk for each). Here the
 pools live at module level, keyed by server and options: a request takes a connection that an
 earlier request left open. redis-py's pools are thread-safe and reset themselves in a forked
-child.
+child; settings.CACHES gives a BlockingConnectionPool, so that threads beyond its size wait for
+a connection rather than fail (a plain pool refuses the 101st).
 """
 import threading
 

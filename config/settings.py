@@ -134,6 +134,13 @@ CACHES = {
         "BACKEND": "config.cache.RedisCache",  # one Redis connection pool per process
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_PREFIX", default="kai"),
+        # Shared by every request thread, the pool is bounded: past REDIS_POOL_MAX_SIZE
+        # connections a thread waits (up to 10 s) for a free one instead of failing.
+        "OPTIONS": {
+            "pool_class": "redis.BlockingConnectionPool",
+            "max_connections": env.int("REDIS_POOL_MAX_SIZE", default=50),
+            "timeout": 10,
+        },
     }
 }
 
