@@ -8,11 +8,13 @@ from contest.models import Team
 def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
     """Return the battle with its entrants, or raise BattleNotFound / NotBattleOwner.
 
-    With `lock`, the row is locked for update; the caller must then be inside a transaction.
+    With `lock`, the battle's row (and only it, not the contest, entrant and team rows joined
+    to it, which every other battle shares) is locked for update; the caller must then be inside
+    a transaction.
     """
     battles = Battle.objects.select_related("contest", "entrant_a__team", "entrant_b__team")
     if lock:
-        battles = battles.select_for_update()
+        battles = battles.select_for_update(of=("self",))
     battle = battles.filter(pk=battle_id).first()
     if battle is None:
         raise BattleNotFound()

@@ -18,7 +18,8 @@ import redis.asyncio
 import redis.exceptions
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
 from arena import services
@@ -76,9 +77,8 @@ class Snapshots:
 
     def __init__(self) -> None:
         self._redis: redis.asyncio.Redis | None = None
-        location = settings.CACHES["default"]
-        if location["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-            self._url = location["LOCATION"]
+        if isinstance(caches["default"], RedisCache):
+            self._url = settings.CACHES["default"]["LOCATION"]
         else:
             self._url = None
 

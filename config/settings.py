@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.SyncChainMiddleware",  # last: see its docstring
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +107,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not ":memory:", so that the worker and ASGI processes of end-to-end tests share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif env.bool("DB_POOL", default=True):
+    # Each ASGI request runs in a thread of its own, and so does each Celery task of the
+    # threads pool: with persistent connections every thread kept one (past max_connections
+    # under load), without them every request paid for a new backend. A pool per process
+    # (psycopg_pool, Django's "pool" option) hands a few connections around and bounds them;
+    # Django returns a request's connection to the pool when the request ends, which requires
+    # CONN_MAX_AGE = 0. A request that waits DB_POOL_TIMEOUT seconds for a free connection gets
+    # the API's 503 (config.api) instead of queueing without end.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -116,9 +131,16 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",  # one Redis connection pool per process
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_PREFIX", default="kai"),
+        # Shared by every request thread, the pool is bounded: past REDIS_POOL_MAX_SIZE
+        # connections a thread waits (up to 10 s) for a free one instead of failing.
+        "OPTIONS": {
+            "pool_class": "redis.BlockingConnectionPool",
+            "max_connections": env.int("REDIS_POOL_MAX_SIZE", default=50),
+            "timeout": 10,
+        },
     }
 }
 
@@ -305,6 +327,10 @@ LEADERBOARD = {
         "expert": env.float("LEADERBOARD_WEIGHT_EXPERT", default=0.5),
     },
     "REFRESH_SECONDS": env.int("LEADERBOARD_REFRESH_SECONDS", default=60),
+    # The leaderboard API's JSON and the page's data are served from the cache (Redis) and
+    # dropped whenever a snapshot lands or the contest changes phase; this bounds what nothing
+    # drops: the chain head and the team names in the JSON may be this many seconds old.
+    "CACHE_SECONDS": env.int("LEADERBOARD_CACHE_SECONDS", default=5),
     # The panel board's raking weights are trimmed to [1/cap, cap] times the mean.
     "PANEL_WEIGHT_CAP": env.float("LEADERBOARD_PANEL_WEIGHT_CAP", default=5.0),
 }

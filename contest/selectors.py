@@ -3,6 +3,7 @@ import math
 from collections import Counter
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,22 @@ def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
     return Entrant.objects.filter(
         contest=contest, enabled=True, consecutive_failures__lt=HEALTH_MAX_FAILURES
     ).order_by("pk")
+
+
+def contest_lock_shared(*, contest_id: int) -> Contest:
+    """Return the contest with its row locked FOR SHARE until the caller's transaction ends.
+
+    For writes that must not cross a phase change (votes): they share the lock with one
+    another, so they do not wait for each other, while contest_transition's FOR UPDATE waits
+    for all of them and they wait for it. The caller must be inside a transaction. On SQLite,
+    where one write transaction runs at a time (BEGIN IMMEDIATE), it is a plain read.
+    """
+    if connection.vendor != "postgresql":
+        return Contest.objects.get(pk=contest_id)
+    table = connection.ops.quote_name(Contest._meta.db_table)
+    column = connection.ops.quote_name(Contest._meta.pk.column)
+    locked = Contest.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s FOR SHARE", [contest_id])
+    return list(locked)[0]
 
 
 def category_by_slug(slug: object) -> Category | None:

@@ -88,6 +88,10 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
         leaderboards_freeze(contest=contest)
     elif current == Phase.CLOSED and to == Phase.OPEN:
         leaderboards_unfreeze(contest=contest)
+    # The public boards show the current contest's board of record, and both may have changed.
+    from voting.services import leaderboard_cache_clear
+
+    leaderboard_cache_clear()
     return contest
 
 

@@ -42,6 +42,16 @@ def generous_limits(settings):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["10000/m"], ["10000/m"])}
 
 
+@pytest.fixture(autouse=True)
+def leaderboards_uncached():
+    # The cache outlives each test's rolled-back database: no test sees another's boards.
+    from django.core.cache import cache
+
+    from voting.selectors import LEADERBOARD_CACHE_GENERATION
+
+    cache.set(LEADERBOARD_CACHE_GENERATION, uuid.uuid4().hex, None)
+
+
 @pytest.fixture
 def contest(db):
     return ContestFactory()

@@ -3,15 +3,12 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from django.conf import settings
 from ninja import Query, Router, Schema
 
 from arena.api import Reveal
 from config.api import Error, Text
 from config.limits import limits_check
-from contest.models import Entrant
-from contest.selectors import category_by_slug, contest_current
-from voting import selectors, services
+from voting import services
 from voting.models import Track
 
 router = Router(tags=["votes and leaderboards"])
@@ -89,26 +86,4 @@ class Leaderboard(Schema):
             exclude_none=False)
 def leaderboard(request, query: Query[LeaderboardQuery]):
     """Return the latest leaderboard snapshot (computing the first one if none exists yet)."""
-    track = query.track
-    category = category_by_slug(query.category)
-    contest = contest_current()
-    if contest is None:
-        return {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
-    snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
-    if snapshot is None:
-        snapshot = services.leaderboard_compute(contest=contest, track=track, category=category)
-    teams = dict(
-        Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
-    )
-    return {
-        **snapshot.payload,
-        "track": track,
-        "category": query.category or None,
-        "contest": contest.slug,
-        "computed_at": snapshot.computed_at,
-        "votes_sha256": snapshot.votes_sha256,
-        "chain_head": selectors.chain_head_get(selectors.VOTE_CHAIN),
-        "teams": teams,
-        "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
-        "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
-    }
+    return services.leaderboard_public(track=query.track, category_slug=query.category)

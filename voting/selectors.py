@@ -4,11 +4,14 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
 from arena.models import Response
 from contest.models import Category, Contest
+from contest.selectors import contest_current
 from voting import chain, ratings
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
 
@@ -225,3 +228,28 @@ def voter_impact(*, contest: Contest, voter: str) -> list[dict]:
     ]
     impact.sort(key=lambda row: (row["rank_with"] or 999, row["model"]))
     return impact
+
+
+# Every cached leaderboard's key carries the current generation; a new generation (see
+# services.leaderboard_cache_clear) makes them all miss at once, whatever board they hold.
+LEADERBOARD_CACHE_GENERATION = "leaderboard:generation"
+
+
+def leaderboard_cache_key(name: str) -> str:
+    """Return the cache key of one cached leaderboard read (`name`) in the current generation."""
+    generation = cache.get(LEADERBOARD_CACHE_GENERATION) or "0"
+    return f"leaderboard:{generation}:{name}"
+
+
+def leaderboard_page_context() -> dict:
+    """Return what the leaderboard page shows around the board: the contest and the categories.
+
+    Cached like the board itself (settings.LEADERBOARD["CACHE_SECONDS"]), so that a page view
+    reads no database.
+    """
+    key = leaderboard_cache_key("page")
+    context = cache.get(key)
+    if context is None:
+        context = {"contest": contest_current(), "categories": list(Category.objects.all())}
+        cache.set(key, context, settings.LEADERBOARD["CACHE_SECONDS"])
+    return context

@@ -1,18 +1,25 @@
 """Every write of voting."""
 import hashlib
 import hmac
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
-from contest.models import Category, Contest
-from contest.selectors import contest_accepts_judgments
+from contest.models import Category, Contest, Entrant
+from contest.selectors import (
+    category_by_slug,
+    contest_accepts_judgments,
+    contest_current,
+    contest_lock_shared,
+)
 from voting import anomaly, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import (
@@ -39,11 +46,14 @@ def voter_hash(session_key: str) -> str:
 def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     """Record the owner's one vote on a completed battle and return the reveal of both sides.
 
-    Locks the battle row, so two concurrent votes serialise, then the contest row, so no vote
-    slips in while the contest closes (see contest.services.contest_transition); the unique constraint on
-    Vote.battle is the final guard. Raises InvalidInput for an unknown choice, BattleNotFound,
-    NotBattleOwner, ContestNotOpen, BattleNotVotable while a side is streaming or after a side
-    failed, and AlreadyVoted for a second vote.
+    Locks the battle row alone, so two concurrent votes on one battle serialise while votes on
+    different battles do not wait for each other; then shares the contest row's lock with the
+    other votes, so no vote slips in while the contest closes (contest.services.contest_transition
+    locks it for update); the vote chain's head is locked last (see chain_append), the only lock
+    all votes queue for. The unique constraint on Vote.battle is the final guard. Raises
+    InvalidInput for an unknown choice, BattleNotFound, NotBattleOwner, ContestNotOpen,
+    BattleNotVotable while a side is streaming or after a side failed, and AlreadyVoted for a
+    second vote.
     """
     if not isinstance(choice, str) or choice not in Vote.Choice.values:
         raise InvalidInput(
@@ -52,14 +62,14 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     if Vote.objects.filter(battle=battle).exists():
         raise AlreadyVoted()
-    # The contest row is locked too: closing locks it before freezing the boards, so a vote
-    # either commits before the freeze counts it or sees the closed phase and is refused.
-    contest = Contest.objects.select_for_update().get(pk=battle.contest_id)
+    # Closing locks the contest row before freezing the boards, so a vote either commits
+    # before the freeze counts it or sees the closed phase and is refused.
+    contest = contest_lock_shared(contest_id=battle.contest_id)
     if not contest_accepts_judgments(contest):
         raise ContestNotOpen(_("대회가 열려 있을 때만 투표할 수 있습니다."))
-    statuses = set(
-        Response.objects.filter(turn__battle=battle).values_list("status", flat=True)
-    )
+    # One read of the turns and their responses serves both the status check and the exclusion.
+    turns = list(battle.turns.prefetch_related("responses").order_by("index"))
+    statuses = {response.status for turn in turns for response in turn.responses.all()}
     if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
         raise BattleNotVotable(_("두 답변이 모두 끝난 뒤에 투표할 수 있습니다."))
     if Response.Status.ERROR in statuses:
@@ -68,7 +78,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         battle=battle,
         choice=choice,
         voter=voter_hash(session_key),
-        excluded=battle_exclusion(battle) or "",
+        excluded=battle_exclusion(battle, turns) or "",
     )
     vote.full_clean(exclude=["battle"])
     try:
@@ -88,8 +98,10 @@ def chain_append(*, name: str, row: dict) -> chain.Link:
     concurrent writers chain one after another and a rolled-back row leaves no link behind.
     Any chained table (votes, expert judgments) uses this with its own `name`.
     """
-    ChainHead.objects.get_or_create(name=name)
-    head = ChainHead.objects.select_for_update().get(name=name)
+    head = ChainHead.objects.select_for_update().filter(name=name).first()
+    if head is None:  # the chain's first row
+        ChainHead.objects.get_or_create(name=name)
+        head = ChainHead.objects.select_for_update().get(name=name)
     link = chain.link_next(length=head.length, head=head.hash, row=row)
     head.length, head.hash = link.seq, link.hash
     head.save(update_fields=["length", "hash", "updated_at"])
@@ -225,9 +237,66 @@ def leaderboard_compute(
     )
     snapshot.full_clean()
     snapshot.save()
+    # Cleared before the pages are told, so the board they fetch then is the new one.
+    leaderboard_cache_clear()
     event = {"track": track, "category": category.slug if category else None}
     transaction.on_commit(lambda: leaderboard_announce(event))
     return snapshot
+
+
+def leaderboard_public(*, track: str, category_slug: str | None = None) -> dict:
+    """Return the leaderboard API's answer: the board of record of the current contest.
+
+    Computes the first snapshot if none exists yet. The answer is cached for
+    settings.LEADERBOARD["CACHE_SECONDS"] and dropped when a snapshot lands or the contest
+    changes phase (leaderboard_cache_clear), so reads between refreshes touch no database; only
+    the chain head and the team names may lag that many seconds. Raises InvalidInput for an
+    unknown category (never cached).
+    """
+    slug_digest = hashlib.sha256((category_slug or "").encode()).hexdigest()[:16]
+    key = selectors.leaderboard_cache_key(f"api:{track}:{slug_digest}")
+    board = cache.get(key)
+    if board is not None:
+        return board
+    category = category_by_slug(category_slug)
+    contest = contest_current()
+    if contest is None:
+        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
+    else:
+        snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
+        if snapshot is None:
+            snapshot = leaderboard_compute(contest=contest, track=track, category=category)
+        teams = dict(
+            Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
+        )
+        board = {
+            **snapshot.payload,
+            "track": track,
+            "category": category_slug or None,
+            "contest": contest.slug,
+            "computed_at": snapshot.computed_at,
+            "votes_sha256": snapshot.votes_sha256,
+            "chain_head": selectors.chain_head_get(selectors.VOTE_CHAIN),
+            "teams": teams,
+            "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
+            "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        }
+    cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
+    return board
+
+
+def leaderboard_cache_clear() -> None:
+    """Make every cached leaderboard read miss: now, and again once the caller's transaction
+    commits, so that a read which cached the old board in between does not outlive the commit.
+
+    Called when a snapshot lands and when a contest changes phase (freezing boards, or changing
+    which contest the public site shows).
+    """
+    def clear() -> None:
+        cache.set(selectors.LEADERBOARD_CACHE_GENERATION, uuid.uuid4().hex, None)
+
+    clear()
+    transaction.on_commit(clear)
 
 
 def _panel_raked(*, contest: Contest, rows: list[dict]) -> dict:

@@ -2,9 +2,8 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from contest.models import Category
-from contest.selectors import contest_current
 from voting.models import Track
+from voting.selectors import leaderboard_page_context
 
 
 def leaderboard_page(request):
@@ -12,9 +11,8 @@ def leaderboard_page(request):
         request,
         "voting/leaderboard.html",
         {
-            "contest": contest_current(),
+            **leaderboard_page_context(),
             "tracks": Track.choices,
-            "categories": Category.objects.all(),
             "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
             "bootstrap_rounds": settings.LEADERBOARD["BOOTSTRAP_ROUNDS"],

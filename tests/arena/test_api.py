@@ -195,3 +195,19 @@ def test_page_stays_korean_for_an_english_browser_until_english_is_chosen(client
 
     page = client.get("/", **english_browser).content.decode()
     assert '<html lang="en">' in page and "A is better" in page
+
+
+def test_vote_without_a_free_database_connection_is_json_503(client, started, monkeypatch):
+    from django.db import OperationalError
+
+    def pool_exhausted(**kwargs):
+        raise OperationalError("couldn't get a connection after 10.00 sec")
+
+    battle_finish(started)
+    monkeypatch.setattr("voting.services.vote_cast", pool_exhausted)
+
+    response = post(client, f"/api/battles/{started}/vote", {"choice": "a"})
+
+    assert_error(response, 503, "unavailable")
+    assert response["Retry-After"] == "2"
+    assert not Vote.objects.exists()

@@ -211,3 +211,32 @@ def test_organizer_recomputes_boards_from_the_admin(contest, field, admin_client
     assert response.status_code == 200
     assert LeaderboardSnapshot.objects.filter(contest=contest, category=None).count() == 4
     assert "다시 계산했습니다" in response.content.decode()
+
+
+def test_api_reads_come_from_the_cache_until_a_new_snapshot_lands(
+    contest, field, django_assert_num_queries
+):
+    client = Client()
+    votes_simulate(contest, field, 30)
+    services.leaderboard_compute(contest=contest, track="citizen")
+    first = client.get("/api/leaderboard").json()
+
+    # Given a board already served, when it is read again, then no query reaches the database.
+    with django_assert_num_queries(0):
+        again = client.get("/api/leaderboard").json()
+    assert again == first
+
+    # When new votes are counted, then the next read shows the new snapshot at once.
+    votes_simulate(contest, field, 5, seed=3)
+    services.leaderboard_compute(contest=contest, track="citizen")
+    assert client.get("/api/leaderboard").json()["votes"] == 35 != first["votes"]
+
+
+def test_leaderboard_page_follows_the_contest_phase_at_once(contest):
+    from contest.services import contest_transition
+
+    assert Client().get("/leaderboard/").context["contest"].phase == contest.phase
+
+    contest_transition(contest=contest, to="paused", actor=None)
+
+    assert Client().get("/leaderboard/").context["contest"].phase == "paused"

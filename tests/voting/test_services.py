@@ -71,3 +71,51 @@ def test_vote_refused_when_contest_not_open(battle):
     with pytest.raises(ContestNotOpen):
         vote_cast(battle_id=battle.pk, session_key="owner", choice="a")
     assert not Vote.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_in_progress_does_not_hold_up_a_vote_on_another_battle(entrants, settings):
+    """Only the battle's own row is locked: the contest, entrants and teams stay free."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from arena.selectors import battle_get_for_owner
+    from contest.selectors import contest_lock_shared
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one write at a time")
+    first, second = (
+        arena_services.battle_start(session_key=owner, prompt="질문") for owner in ("one", "two")
+    )
+    Response.objects.update(status=Response.Status.DONE, text="답")
+    holding, release = threading.Event(), threading.Event()
+
+    def vote_in_progress():
+        # Given a vote on the first battle that holds its locks (battle, then contest)...
+        with transaction.atomic():
+            battle = battle_get_for_owner(battle_id=first.pk, session_key="one", lock=True)
+            contest_lock_shared(contest_id=battle.contest_id)
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=vote_in_progress)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        outcome = []
+        voter = threading.Thread(
+            target=lambda: (
+                outcome.append(vote_cast(battle_id=second.pk, session_key="two", choice="b")),
+                connection.close(),
+            )
+        )
+        # ...when the second battle's owner votes, then the vote goes through meanwhile.
+        voter.start()
+        voter.join(5)
+        assert outcome, "the second vote waited for the first battle's locks"
+    finally:
+        release.set()
+        holder.join(10)
+    assert Vote.objects.get().battle_id == second.pk

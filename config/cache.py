@@ -1,0 +1,37 @@
+"""Django's Redis cache, with one connection pool per process that every thread shares.
+
+Django keeps one cache object per thread, and under ASGI every request runs in a thread of its
+own; Django's RedisCache builds a connection pool per cache object, so each request opened new
+connections to Redis (and redis-py reads its package metadata from disk for each). Here the
+pools live at module level, keyed by server and options: a request takes a connection that an
+earlier request left open. redis-py's pools are thread-safe and reset themselves in a forked
+child; settings.CACHES gives a BlockingConnectionPool, so that threads beyond its size wait for
+a connection rather than fail (a plain pool refuses the 101st).
+"""
+import threading
+
+from django.core.cache.backends import redis as django_redis
+
+_pools: dict[tuple, object] = {}
+_pools_lock = threading.Lock()
+
+
+class SharedPoolRedisCacheClient(django_redis.RedisCacheClient):
+    def _get_connection_pool(self, write):
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (server, self._pool_class, tuple(sorted(self._pool_options.items(), key=str)))
+        pool = _pools.get(key)
+        if pool is None:
+            with _pools_lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
+        return pool
+
+
+class RedisCache(django_redis.RedisCache):
+    """settings.CACHES backend: `config.cache.RedisCache`, options as Django's RedisCache."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedPoolRedisCacheClient
