@@ -48,6 +48,8 @@ class SideState(Schema):
     # Null until the vote: timings can fingerprint a team (docs/integrity.md).
     ttft_ms: int | None
     total_ms: int | None
+    # Why the side failed ("timeout", "worker_lost", ...) when its status is "error"; else null.
+    error: str | None = None
 
 
 class TurnState(Schema):

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -35,7 +36,14 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-FAULTS = ("http_500", "timeout", "malformed", "cut_off")
+# What a persona may do wrong: answer 500, say nothing ("timeout"), break the SSE halfway
+# ("malformed"), stop halfway ("cut_off"), answer 429 with Retry-After ("rate_limited"), trickle
+# half a character a second ("slow"), or never finish ("endless", bounded only by the client).
+FAULTS = ("http_500", "timeout", "malformed", "cut_off", "rate_limited", "slow", "endless")
+
+# The "slow" fault's pace, well under any sane minimum rate; "rate_limited"'s Retry-After.
+SLOW_SECONDS_PER_CHAR = 2.0
+RATE_LIMITED_RETRY_AFTER = 2
 
 # A hung endpoint must outlast any sane answer deadline; it still ends when the client leaves.
 HANG_SECONDS = 3600.0
@@ -380,6 +388,13 @@ class MockTeamsApp:
                 send, 500, "The server had an error while processing your request.", "server_error"
             )
             return
+        if fault == "rate_limited":
+            message = "Rate limit reached for requests. Please try again later."
+            await _error_respond(
+                send, 429, message, "rate_limit_exceeded",
+                headers=[(b"retry-after", str(RATE_LIMITED_RETRY_AFTER).encode())],
+            )
+            return
         answer, reasoning = answer_for(slug, messages)
         chunks = _Chunks(
             completion_id="chatcmpl-" + conversation.hex()[:24],
@@ -441,7 +456,11 @@ async def _answer_stream(
     interval = 1 / (settings.tokens_per_second * speed)
     tokens = _TOKEN.findall(answer)
     halfway = len(tokens) // 2
+    if fault == "endless":
+        tokens, halfway = itertools.cycle(tokens + ["\n\n"]), -1
     for i, token in enumerate(tokens):
+        if fault == "slow" and i:
+            first_token_at += len(token) * SLOW_SECONDS_PER_CHAR / speed
         if i == halfway and fault == "cut_off":
             await emit(b"", more=False)
             return
@@ -500,16 +519,22 @@ async def _json_body(receive: Receive) -> Any:
         return None
 
 
-async def _json_respond(send: Send, status: int, payload: dict) -> None:
+async def _json_respond(send: Send, status: int, payload: dict, headers: list | None = None) -> None:
     body = json.dumps(payload, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-async def _error_respond(send: Send, status: int, message: str, code: str) -> None:
+async def _error_respond(
+    send: Send, status: int, message: str, code: str, headers: list | None = None
+) -> None:
     kind = "server_error" if status >= 500 else "invalid_request_error"
-    await _json_respond(send, status, {"error": {"message": message, "type": kind, "code": code}})
+    error = {"error": {"message": message, "type": kind, "code": code}}
+    await _json_respond(send, status, error, headers)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -90,6 +90,7 @@ def battle_state(battle: Battle) -> dict:
                         "status": by_side[side].status,
                         "ttft_ms": by_side[side].ttft_ms if voted else None,
                         "total_ms": by_side[side].total_ms if voted else None,
+                        "error": by_side[side].error_code or None,
                     }
                     for side in (Side.A, Side.B)
                 },

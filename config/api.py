@@ -28,6 +28,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from arena.exceptions import DomainError
+from config.errors import RETRY_AFTER_SECONDS, service_unavailable_message
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +140,8 @@ def _service_unavailable(request, error: Exception):
     # The transaction was rolled back, except in the rare case that the commit itself was cut
     # off, so the client may retry: a vote that did land then answers `already_voted`.
     logger.warning("%s %s: a backing service failed: %r", request.method, request.path, error)
-    response = error_response(
-        "unavailable", _("서버 연결이 잠시 끊겨 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."), 503
-    )
-    response["Retry-After"] = "2"
+    response = error_response("unavailable", service_unavailable_message(), 503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

