@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-from contest.management.commands.demo import processes_supervise
+from config.celery import app as celery_app
+from contest.management.commands.demo import broker_use, processes_supervise
 
 
 def _run(seconds: float) -> subprocess.Popen:
@@ -44,3 +45,15 @@ def test_a_process_that_keeps_crashing_stops_the_site():
     finally:
         for process in processes.values():
             process.kill()
+
+
+def test_the_demo_queues_its_own_tasks_on_the_redis_it_started():
+    # The demo's own process queues the expert track's answers; with no Redis at REDIS_URL it
+    # starts an embedded one, and those tasks must go there, not to the closed address.
+    before = celery_app.conf.broker_url
+    try:
+        broker_use("redis://127.0.0.1:6389/0")
+        with celery_app.connection_for_write() as connection:
+            assert connection.as_uri() == "redis://127.0.0.1:6389/0"
+    finally:
+        broker_use(before)
