@@ -28,17 +28,11 @@ from pathlib import Path
 import httpx
 import websockets
 
+from procs import children, percentile  # benchmarks/procs.py
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PERSONAS = ["hyperclova", "exaone", "ax", "solar", "varco"]
-
-
-def percentile(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    index = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
-    return values[index]
 
 
 async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: float,
@@ -141,17 +135,6 @@ def memory(pids: dict[str, int]) -> dict[str, float]:
                 pass
         out[name] = round(total / 1024, 1)
     return out
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            for child in (task / "children").read_text().split():
-                found += [int(child)] + children(int(child))
-        except OSError:
-            pass
-    return found
 
 
 def main() -> None:

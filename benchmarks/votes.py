@@ -41,18 +41,13 @@ from pathlib import Path
 
 import httpx
 
+import procs  # benchmarks/procs.py
+from procs import cpu_seconds, percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PERSONAS = ["hyperclova", "exaone", "ax", "solar", "varco"]
 CHOICES = ["a", "b", "tie", "both_bad"]
-
-
-def percentile(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    index = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
-    return values[index]
 
 
 def django_setup() -> None:
@@ -86,42 +81,11 @@ def votes_recorded(battle_ids: list[str]) -> set[str]:
             .values_list("battle_id", flat=True)}
 
 
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) of each stack process and its children, of this client, and
-    of the whole machine (PostgreSQL's backends come and go with each request: they are in it)."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def of(pid: int) -> float:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            return 0.0
-
-    out = {name: sum(of(p) for p in [pid] + children(pid)) for name, pid in pids.items()}
-    out["this client"] = sum(os.times()[:2])
-    jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    out["machine (all cpus)"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick  # not idle/iowait
-    return out
-
-
 def stack_configuration(pids: dict[str, int]) -> dict[str, str]:
     """Each stack process's command line and CONN_MAX_AGE, and PostgreSQL's connection caps."""
     from django.db import connection
 
-    out = {}
-    for name, pid in pids.items():
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-            environ = dict(item.split("=", 1) for item in
-                           Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
-                           if "=" in item)
-        except OSError:
-            out[name] = "not running"
-            continue
-        out[name] = " ".join(Path(a).name if a.endswith(".py") else a for a in argv[1:] if a)
-        if name == "web":
-            out[name] += f" (CONN_MAX_AGE={environ.get('CONN_MAX_AGE', 'unset')})"
+    out = procs.stack_configuration(pids)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('max_connections'), datconnlimit "
                        "FROM pg_database WHERE datname = current_database()")
@@ -129,17 +93,6 @@ def stack_configuration(pids: dict[str, int]) -> dict[str, str]:
     out["postgres"] = (f"max_connections {max_connections}, this database's connection limit "
                        f"{'none' if database_limit < 0 else database_limit}")
     return out
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            for child in (task / "children").read_text().split():
-                found += [int(child)] + children(int(child))
-        except OSError:
-            pass
-    return found
 
 
 class Citizen:

@@ -1,0 +1,59 @@
+"""Figures about the stack's processes that every load benchmark prints, read from /proc."""
+import os
+from pathlib import Path
+
+
+def percentile(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[index]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            for child in (task / "children").read_text().split():
+                found += [int(child)] + children(int(child))
+        except OSError:
+            pass
+    return found
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) of each stack process and its children, of this client, and
+    of the whole machine (PostgreSQL and Redis are in it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            return 0.0
+
+    out = {name: sum(of(p) for p in [pid] + children(pid)) for name, pid in pids.items()}
+    out["this client"] = sum(os.times()[:2])
+    jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    out["machine (all cpus)"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick  # not idle/iowait
+    return out
+
+
+def stack_configuration(pids: dict[str, int]) -> dict[str, str]:
+    """Each stack process's command line, and the web's CONN_MAX_AGE."""
+    out = {}
+    for name, pid in pids.items():
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            environ = dict(item.split("=", 1) for item in
+                           Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+                           if "=" in item)
+        except OSError:
+            out[name] = "not running"
+            continue
+        out[name] = " ".join(Path(a).name if a.endswith(".py") else a for a in argv[1:] if a)
+        if name == "web":
+            out[name] += f" (CONN_MAX_AGE={environ.get('CONN_MAX_AGE', 'unset')})"
+    return out
