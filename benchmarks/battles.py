@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from procs import children, percentile  # benchmarks/procs.py
+from procs import children, mock_pace, percentile, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -150,14 +150,8 @@ def main() -> None:
                         help="battles started per second (0: all at once, a burst)")
     args = parser.parse_args()
 
-    for persona in PERSONAS:
-        httpx.put(f"{args.mock_url}/_control/{persona}", json={
-            "ttft_ms": args.ttft_ms, "tokens_per_second": args.tokens_per_second,
-            "thinking": False, "fault": None}).raise_for_status()
-    pid_file = ROOT / "var" / "bench-stack.pids"
-    pids = {}
-    if pid_file.exists():
-        pids = {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
+    mock_pace(args.mock_url, ttft_ms=args.ttft_ms, tokens_per_second=args.tokens_per_second)
+    pids = stack_pids()
     print(f"mock: ttft {args.ttft_ms:g} ms, {args.tokens_per_second:g} tokens/s; battles started "
           + (f"{args.start_rate:g}/s; " if args.start_rate else "all at once; ") +
           f"worker: {os.environ.get('CELERY_WORKER_CONCURRENCY', 'settings default')} threads feeding one loop; "

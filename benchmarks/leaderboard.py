@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httptools
 import httpx
 
-from procs import cpu_seconds, percentile, stack_configuration  # benchmarks/procs.py
+from procs import cpu_seconds, percentile, stack_configuration, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,10 +148,7 @@ def main() -> None:
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
     args = parser.parse_args()
 
-    pid_file = ROOT / "var" / "bench-stack.pids"
-    pids = {}
-    if pid_file.exists():
-        pids = {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
+    pids = stack_pids()
     print(f"target {args.url}; load client: {args.client} "
           f"({'asyncio + httptools' if args.client == 'raw' else 'httpx ' + httpx.__version__}), "
           f"one keep-alive connection per client, in this process on the same "

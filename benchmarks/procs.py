@@ -2,6 +2,10 @@
 import os
 from pathlib import Path
 
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def percentile(values, q):
     values = sorted(values)
@@ -57,3 +61,21 @@ def stack_configuration(pids: dict[str, int]) -> dict[str, str]:
         if name == "web":
             out[name] += f" (CONN_MAX_AGE={environ.get('CONN_MAX_AGE', 'unset')})"
     return out
+
+
+def stack_pids() -> dict[str, int]:
+    """The pids benchmarks/stack.py wrote for its processes ({} when it is not running)."""
+    pid_file = ROOT / "var" / "bench-stack.pids"
+    if not pid_file.exists():
+        return {}
+    return {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
+
+
+def mock_pace(mock_url: str, *, ttft_ms: float, tokens_per_second: float) -> None:
+    """Set every mock persona to this time to first token and rate, with no fault."""
+    from arena.mock_teams import PERSONAS
+
+    for persona in PERSONAS:
+        httpx.put(f"{mock_url}/_control/{persona}", json={
+            "ttft_ms": ttft_ms, "tokens_per_second": tokens_per_second,
+            "thinking": False, "fault": None}).raise_for_status()

@@ -42,7 +42,7 @@ from pathlib import Path
 import httpx
 
 import procs  # benchmarks/procs.py
-from procs import cpu_seconds, percentile
+from procs import cpu_seconds, mock_pace, percentile, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -207,14 +207,8 @@ def main() -> None:
     django_setup()
     from django.conf import settings
 
-    for persona in PERSONAS:
-        httpx.put(f"{args.mock_url}/_control/{persona}", json={
-            "ttft_ms": args.ttft_ms, "tokens_per_second": args.tokens_per_second,
-            "thinking": False, "fault": None}).raise_for_status()
-    pid_file = ROOT / "var" / "bench-stack.pids"
-    pids = {}
-    if pid_file.exists():
-        pids = {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
+    mock_pace(args.mock_url, ttft_ms=args.ttft_ms, tokens_per_second=args.tokens_per_second)
+    pids = stack_pids()
     database = settings.DATABASES["default"]
     print(f"target {args.url}; database {database['NAME']}@{database['HOST']}:{database['PORT']}; "
           f"stack pids {pids}; mock while preparing: ttft {args.ttft_ms:g} ms, "
