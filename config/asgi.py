@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, websockets to the arena's consumers."""
+"""ASGI entry point: HTTP goes to Django (leaderboard reads replayed in front of it, see
+config/read_cache.py), websockets to the arena's consumers."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -11,11 +12,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from config.read_cache import LeaderboardReadCache  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": LeaderboardReadCache(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

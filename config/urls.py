@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.i18n import JavaScriptCatalog
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from arena import api as arena_api
 from arena import views as arena_views
@@ -40,7 +41,10 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("accounts/login/", login_view, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is in every page's header. It takes no CSRF token, so that a page
+    # for a visitor without a session sets no cookie and can be replayed to the next one
+    # (config/read_cache.py); a forged switch could only change a visitor's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
