@@ -9,8 +9,8 @@ task is acknowledged only when its side has ended, and a worker takes no more si
 pool has threads.
 
 The loop owns what is shared by its streams: one HTTP client (connections to a team are
-reused), the Channels layer's Redis connections and one Redis client for the text-so-far
-snapshots. Database work never runs on the loop: it goes to a small pool of threads
+reused) and its Redis outboxes (`arena.outbox`: the text-so-far snapshots and the token
+batches, sent in one pipeline per loop turn). Database work never runs on the loop: it goes to a small pool of threads
 (ARENA_STREAM_DB_THREADS), which also bounds the database connections a worker opens.
 """
 from __future__ import annotations
@@ -38,9 +38,8 @@ class StreamRunner:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._http: dict[str, httpx.AsyncClient] | None = None
         self._db: ThreadPoolExecutor | None = None
-        self._redis_slots: asyncio.Semaphore | None = None
         # Sides streaming now on this process's loop (read and written only on the loop).
         self.streams = 0
 
@@ -56,7 +55,6 @@ class StreamRunner:
                     max_workers=settings.ARENA["STREAM_DB_THREADS"], thread_name_prefix="arena-db"
                 )
                 self._http = None
-                self._redis_slots = None
                 self._loop, self._pid = loop, os.getpid()
             return self._loop
 
@@ -64,25 +62,21 @@ class StreamRunner:
         """Run ``coroutine`` on the stream loop and return its result, blocking this thread."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop()).result()
 
-    def http(self) -> httpx.AsyncClient:
-        """Return the loop's HTTP client for team endpoints (call it on the loop)."""
+    def http(self, base_url: str) -> httpx.AsyncClient:
+        """Return the loop's HTTP client for one team endpoint (call it on the loop).
+
+        One client per endpoint, not one for all: httpcore's pool scans every connection it
+        holds each time a request starts or ends, so one pool of hundreds of streams cost the
+        worker about a fifth of its CPU at 400 sides (docs/performance.md).
+        """
         if self._http is None:
+            self._http = {}
+        if base_url not in self._http:
             # Every stream may hold a connection; idle ones are kept for the next answer.
-            self._http = httpx.AsyncClient(
+            self._http[base_url] = httpx.AsyncClient(
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=200)
             )
-        return self._http
-
-    def redis_slots(self) -> asyncio.Semaphore:
-        """Return the semaphore every Redis call of the streams holds (call it on the loop).
-
-        redis-py's asyncio pools refuse, rather than queue, a call beyond their 100 connections;
-        hundreds of streams publishing at once would hit that. Waiting for a slot instead costs
-        microseconds, and STREAM_REDIS_CONNECTIONS stays well under the pools' limit.
-        """
-        if self._redis_slots is None:
-            self._redis_slots = asyncio.Semaphore(settings.ARENA["STREAM_REDIS_CONNECTIONS"])
-        return self._redis_slots
+        return self._http[base_url]
 
     async def db(self, function: Callable[..., T], /, *args, **kwargs) -> T:
         """Run blocking database work on the runner's database threads and return its result.

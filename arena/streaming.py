@@ -14,15 +14,13 @@ import time
 from dataclasses import dataclass
 
 import httpx
-import redis.asyncio
 import redis.exceptions
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
-from arena import services
+from arena import outbox, services
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream
 from arena.models import Response
 from arena.runner import runner
@@ -69,47 +67,38 @@ def endpoint_config(entrant: Entrant) -> EndpointConfig:
 class Snapshots:
     """Keep each streaming side's text so far where `arena.consumers` reads it (the cache).
 
-    Written from the stream loop without blocking it: an asyncio Redis client sets the very
-    key, in the very format, that Django's Redis cache reads (a pickled value under
-    ``cache.make_key``), so the reader stays a plain ``cache.get``. Any other cache backend
-    (none is configured today) is written through the cache itself.
+    Written from the stream loop without blocking it, through the loop's Redis outbox
+    (`arena.outbox`): the very key, in the very format, that Django's Redis cache reads (a
+    pickled value under ``cache.make_key``), so the reader stays a plain ``cache.get``. Any
+    other cache backend (none is configured today) is written through the cache itself.
     """
 
     def __init__(self) -> None:
-        self._redis: redis.asyncio.Redis | None = None
         if isinstance(caches["default"], RedisCache):
             self._url = settings.CACHES["default"]["LOCATION"]
         else:
             self._url = None
 
-    def _client(self) -> "redis.asyncio.Redis | None":
-        if self._url and self._redis is None:
-            self._redis = redis.asyncio.Redis.from_url(self._url)
-        return self._redis
-
     async def set(self, response_id: int, seq: int, text: str) -> None:
         value = {"seq": seq, "text": text}
-        client = self._client()
-        if client is None:
+        if self._url is None:
             cache.set(partial_key(response_id), value, PARTIAL_TTL_SECONDS)
             return
         key = cache.make_key(partial_key(response_id))
-        await client.set(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=PARTIAL_TTL_SECONDS)
+        value = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        await outbox.outbox_for(self._url).send(("SET", key, value, "EX", PARTIAL_TTL_SECONDS))
 
     async def delete(self, response_id: int) -> None:
-        client = self._client()
-        if client is None:
+        if self._url is None:
             cache.delete(partial_key(response_id))
             return
-        await client.delete(cache.make_key(partial_key(response_id)))
+        await outbox.outbox_for(self._url).send(("DEL", cache.make_key(partial_key(response_id))))
 
 
 _snapshots: dict[str, Snapshots] = {}
 
 
 def _snapshots_get() -> Snapshots:
-    # One per process and cache location, created on the stream loop, whose Redis connections
-    # it then owns.
     location = str(settings.CACHES["default"].get("LOCATION"))
     if location not in _snapshots:
         _snapshots[location] = Snapshots()
@@ -140,20 +129,17 @@ class BattlePublisher:
         self.response_id = response.pk
         self.seq = 0
         self.behind = False
-        self.layer = get_channel_layer()
 
     async def send(self, event: dict) -> None:
         event = {**event, "side": self.side, "turn": self.turn}
-        async with runner.redis_slots():
-            await self.layer.group_send(self.group, {"type": "battle.event", "event": event})
+        await outbox.group_send(self.group, {"type": "battle.event", "event": event})
 
     async def token(self, text: str, full_text: str) -> None:
         self.seq += 1
         try:
             # The snapshot first: a browser that joins between the two then gets this batch
             # from the snapshot and drops the batch itself as already seen.
-            async with runner.redis_slots():
-                await _snapshots_get().set(self.response_id, self.seq, full_text)
+            await _snapshots_get().set(self.response_id, self.seq, full_text)
             if self.behind:
                 await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True})
             else:
@@ -169,8 +155,7 @@ class BattlePublisher:
         delay = 0.25
         while True:
             try:
-                async with runner.redis_slots():
-                    await _snapshots_get().delete(self.response_id)
+                await _snapshots_get().delete(self.response_id)
                 await self.send(event)
                 return
             except REDIS_ERRORS as error:
@@ -217,7 +202,7 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
         return
     response, config, messages = prepared.response, prepared.config, prepared.messages
     publisher = BattlePublisher(response)
-    http = client or runner.http()
+    http = client or runner.http(config.base_url)
     runner.streams += 1
     try:
         await _stream(response, config, messages, publisher, http)

@@ -197,7 +197,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ttft-ms", type=float, default=0,
                         help="the mock's time to first token while battles are prepared")
-    parser.add_argument("--tokens-per-second", type=float, default=5000)
+    parser.add_argument("--tokens-per-second", type=float, default=500,
+                        help="the mock's rate while preparing (much faster starves its own loop)")
     parser.add_argument("--prepare-parallel", type=int, default=10,
                         help="battles started at a time while preparing (not timed)")
     parser.add_argument("--timeout", type=float, default=60, help="per request, seconds")

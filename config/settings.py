@@ -270,8 +270,6 @@ ARENA = {
     # Threads (and so database connections) each worker process gives its streams' database
     # work; the streams themselves run on one event loop (arena.runner).
     "STREAM_DB_THREADS": env.int("ARENA_STREAM_DB_THREADS", default=8),
-    # Redis calls the streams of one worker process make at once (channel layer + snapshots).
-    "STREAM_REDIS_CONNECTIONS": env.int("ARENA_STREAM_REDIS_CONNECTIONS", default=40),
     # A side still pending or streaming this long past its entrant's timeout lost its worker:
     # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
     "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),

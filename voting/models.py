@@ -35,13 +35,16 @@ class Vote(models.Model):
 class ChainHead(models.Model):
     """The latest link of one audit chain ("votes", later "judgments").
 
-    Appending locks this row (SELECT ... FOR UPDATE), so concurrent writers chain one after
-    another; on SQLite, BEGIN IMMEDIATE serialises them anyway.
+    Appending updates this row, which locks it until the appending transaction ends, so
+    concurrent writers chain one after another; on SQLite, BEGIN IMMEDIATE serialises them
+    anyway. `prev` is the hash the latest link followed: the one UPDATE that appends a link on
+    PostgreSQL returns it (voting.services.chain_append).
     """
 
     name = models.CharField(max_length=30, unique=True)
     length = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    prev = models.CharField(max_length=64, default="0" * 64)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
@@ -82,39 +82,73 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     )
     vote.full_clean(exclude=["battle"])
     try:
-        with transaction.atomic():
-            vote.save()
+        vote.save()
     except IntegrityError as error:
+        # No savepoint around the insert: raising leaves vote_cast's transaction, which rolls
+        # back, and nothing else runs in it. The battle row's lock makes this a rare race.
         raise AlreadyVoted() from error
+    # Last, so that the one lock every vote queues for is held for one statement and the commit.
     vote_chain_link(vote=vote)
     return battle_reveal(battle)
 
 
-def chain_append(*, name: str, row: dict) -> chain.Link:
-    """Append a row's content to the audit chain `name` and return its link.
+def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chain.Link:
+    """Append the row `pk` of `table`, whose content is `row`, to the audit chain `name`, and
+    store its link on that row (`chain_seq`, `chain_prev`, `chain_hash`); return the link.
 
-    The caller must be inside the transaction that saves the row, and store the link on it:
-    the chain head stays locked (SELECT ... FOR UPDATE) until that transaction ends, so
-    concurrent writers chain one after another and a rolled-back row leaves no link behind.
-    Any chained table (votes, expert judgments) uses this with its own `name`.
+    The caller must be inside the transaction that saved the row: appending updates the chain
+    head, whose row lock is held until that transaction ends, so concurrent writers chain one
+    after another and a rolled-back row leaves no link behind. On PostgreSQL one statement
+    updates the head and stores the link (PostgreSQL computes the same SHA-256 as
+    voting.chain.link_hash), so the lock is held for that statement and the commit alone;
+    elsewhere the head is read, locked, and written back.
     """
+    content = chain.canonical(row)
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        head, rows = quote(ChainHead._meta.db_table), quote(table._meta.db_table)
+        key = quote(table._meta.pk.column)
+        statement = f"""
+            WITH link AS (
+                UPDATE {head}
+                SET length = length + 1, prev = hash, updated_at = now(),
+                    hash = encode(sha256(convert_to(hash || E'\\n', 'UTF8') || %s), 'hex')
+                WHERE name = %s
+                RETURNING length, prev, hash
+            )
+            UPDATE {rows} SET chain_seq = link.length, chain_prev = link.prev,
+                chain_hash = link.hash
+            FROM link WHERE {rows}.{key} = %s
+            RETURNING link.length, link.prev, link.hash
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [content, name, pk])
+            stored = cursor.fetchone()
+            if stored is None:  # the chain's first row: make its head, then append
+                ChainHead.objects.get_or_create(name=name)
+                cursor.execute(statement, [content, name, pk])
+                stored = cursor.fetchone()
+        seq, prev, hash_ = stored
+        return chain.Link(seq=seq, prev=prev, hash=hash_)
     head = ChainHead.objects.select_for_update().filter(name=name).first()
     if head is None:  # the chain's first row
         ChainHead.objects.get_or_create(name=name)
         head = ChainHead.objects.select_for_update().get(name=name)
     link = chain.link_next(length=head.length, head=head.hash, row=row)
-    head.length, head.hash = link.seq, link.hash
-    head.save(update_fields=["length", "hash", "updated_at"])
+    head.length, head.prev, head.hash = link.seq, link.prev, link.hash
+    head.save(update_fields=["length", "prev", "hash", "updated_at"])
+    table.objects.filter(pk=pk).update(
+        chain_seq=link.seq, chain_prev=link.prev, chain_hash=link.hash
+    )
     return link
 
 
 def vote_chain_link(*, vote: Vote) -> None:
     """Chain a vote that was just saved, in the caller's transaction (see chain_append)."""
-    link = chain_append(name=selectors.VOTE_CHAIN, row=selectors.vote_chain_row(vote))
-    vote.chain_seq, vote.chain_prev, vote.chain_hash = link.seq, link.prev, link.hash
-    Vote.objects.filter(pk=vote.pk).update(
-        chain_seq=link.seq, chain_prev=link.prev, chain_hash=link.hash
+    link = chain_append(
+        name=selectors.VOTE_CHAIN, row=selectors.vote_chain_row(vote), table=Vote, pk=vote.pk
     )
+    vote.chain_seq, vote.chain_prev, vote.chain_hash = link.seq, link.prev, link.hash
 
 
 def track_check(track: object) -> None:
