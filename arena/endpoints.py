@@ -118,6 +118,9 @@ class _Reader:
         self.body_started = False
         self.answered = self.finished = False
         self.first_at: float | None = None
+        # Time the caller held a yielded piece (its own work, or its process busy elsewhere):
+        # the endpoint's bytes wait in the socket meanwhile, so it is not the endpoint's time.
+        self.held = 0.0
         self.chars = 0
 
     def fail(self, code: EndpointErrorCode, message: str, **extra) -> EndpointError:
@@ -145,7 +148,7 @@ class _Reader:
         if not self.answered and now > self.first_deadline:
             raise self.fail("timeout", f"no answer text within {self.first_deadline - self.started:g}s")
         if self.first_at is not None and config.min_chars_per_second is not None:
-            answering = now - self.first_at
+            answering = now - self.first_at - self.held
             if answering > config.min_rate_grace_seconds and (
                 self.chars / answering < config.min_chars_per_second
             ):
@@ -237,7 +240,9 @@ def chat_stream(
                 if piece is _DONE:
                     return
                 if piece:
+                    held_from = time.monotonic()
                     yield piece
+                    reader.held += time.monotonic() - held_from
             reader.end()
     except _HTTPX_ERRORS as exc:
         raise reader.transport_error(exc) from exc
@@ -268,7 +273,9 @@ async def achat_stream(
                 if piece is _DONE:
                     return
                 if piece:
+                    held_from = time.monotonic()
                     yield piece
+                    reader.held += time.monotonic() - held_from
             reader.end()
     except _HTTPX_ERRORS as exc:
         raise reader.transport_error(exc) from exc

@@ -276,3 +276,43 @@ def test_done_without_any_content_is_empty():
                     "data: [DONE]\n\n")
 
     assert _error(_config(), handler).code == "empty"
+
+
+def _trickling(pieces: list[str], gap: float) -> Callable[[httpx.Request], httpx.Response]:
+    """An endpoint that sends one piece every `gap` seconds, then [DONE]."""
+
+    def body() -> Iterator[bytes]:
+        for piece in pieces:
+            yield _chunk(piece).encode()
+            time.sleep(gap)
+        yield b"data: [DONE]\n\n"
+
+    def handler(request):
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+
+    return handler
+
+
+def test_a_stream_under_the_minimum_rate_is_too_slow():
+    config = _config(min_chars_per_second=20, min_rate_grace_seconds=0.2)
+
+    error = _error(config, _trickling(["가"] * 8, 0.1))
+
+    assert error.code == "too_slow"
+
+
+def test_time_the_arena_holds_a_piece_is_not_counted_against_the_endpoint():
+    # Given an endpoint that answers briskly, and a minimum rate with a short grace
+    config = _config(min_chars_per_second=20, min_rate_grace_seconds=0.2)
+    pieces = []
+
+    # When the arena's own process is busy for longer than the grace after the first piece
+    # (as a worker loaded by hundreds of other streams can be)
+    with _client(_trickling(["가나다라마바사아"] * 4, 0.0)) as client:
+        for piece in chat_stream(config, MESSAGES, client=client):
+            pieces.append(piece)
+            if len(pieces) == 1:
+                time.sleep(0.5)
+
+    # Then the answer is complete, not failed as too slow
+    assert "".join(pieces) == "가나다라마바사아" * 4
