@@ -48,21 +48,23 @@ def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
     turn = Turn(battle=battle, index=index, prompt=prompt)
     turn.full_clean(exclude=["battle"])
     turn.save()
-    Response.objects.bulk_create(
+    responses = Response.objects.bulk_create(
         [
             Response(turn=turn, side=Side.A, entrant=battle.entrant_a),
             Response(turn=turn, side=Side.B, entrant=battle.entrant_b),
         ]
     )
-    transaction.on_commit(lambda: turn_dispatch(turn_id=turn.pk))
+    response_ids = [response.pk for response in responses]
+    if None in response_ids:  # a database that returns no ids from a bulk insert
+        response_ids = list(Response.objects.filter(turn=turn).values_list("pk", flat=True))
+    transaction.on_commit(lambda: turn_dispatch(response_ids=response_ids))
     return turn
 
 
-def turn_dispatch(*, turn_id: int) -> None:
+def turn_dispatch(*, response_ids: list[int]) -> None:
     """Send one generation task per side to the workers, together."""
     from arena.tasks import response_generate
 
-    response_ids = Response.objects.filter(turn_id=turn_id).values_list("pk", flat=True)
     group(response_generate.si(response_id) for response_id in response_ids).apply_async()
 
 
@@ -97,8 +99,15 @@ def battle_start(
         entrant_a=entrant_a,
         entrant_b=entrant_b,
     )
-    battle.full_clean()
-    battle.save()
+    # The contest, category and entrants were just read, the id is a new UUID and the sampler
+    # picks two different entrants (the database's constraints stay the last guard): checking
+    # them again would cost seven queries of the battle's start.
+    battle.full_clean(
+        exclude=["contest", "category", "entrant_a", "entrant_b"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    battle.save(force_insert=True)
     _turn_create(battle=battle, index=0, prompt=cleaned)
     return battle
 
