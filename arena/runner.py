@@ -8,10 +8,11 @@ scale-out: `arena.tasks.response_generate` hands its side to this loop and waits
 task is acknowledged only when its side has ended, and a worker takes no more sides than its
 pool has threads.
 
-The loop owns what is shared by its streams: one HTTP client (connections to a team are
-reused) and its Redis outboxes (`arena.outbox`: the text-so-far snapshots and the token
-batches, sent in one pipeline per loop turn). Database work never runs on the loop: it goes to a small pool of threads
-(ARENA_STREAM_DB_THREADS), which also bounds the database connections a worker opens.
+The loop owns what is shared by its streams: one HTTP client per team endpoint (connections
+to a team are reused) and its Redis outboxes (`arena.outbox`: the text-so-far snapshots and
+the token batches, sent in one pipeline per loop turn). Database work never runs on the loop:
+it goes to a small pool of threads (ARENA_STREAM_DB_THREADS), which also bounds the database
+connections a worker opens.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class StreamRunner:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
-        self._http: dict[str, httpx.AsyncClient] | None = None
+        self._http: dict[str, httpx.AsyncClient] = {}
         self._db: ThreadPoolExecutor | None = None
         # Sides streaming now on this process's loop (read and written only on the loop).
         self.streams = 0
@@ -54,7 +55,7 @@ class StreamRunner:
                 self._db = ThreadPoolExecutor(
                     max_workers=settings.ARENA["STREAM_DB_THREADS"], thread_name_prefix="arena-db"
                 )
-                self._http = None
+                self._http = {}
                 self._loop, self._pid = loop, os.getpid()
             return self._loop
 
@@ -69,8 +70,6 @@ class StreamRunner:
         holds each time a request starts or ends, so one pool of hundreds of streams cost the
         worker about a fifth of its CPU at 400 sides (docs/performance.md).
         """
-        if self._http is None:
-            self._http = {}
         if base_url not in self._http:
             # Every stream may hold a connection; idle ones are kept for the next answer.
             self._http[base_url] = httpx.AsyncClient(

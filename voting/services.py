@@ -103,8 +103,8 @@ def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chai
     voting.chain.link_hash), so the lock is held for that statement and the commit alone;
     elsewhere the head is read, locked, and written back.
     """
-    content = chain.canonical(row)
     if connection.vendor == "postgresql":
+        content = chain.canonical(row)
         quote = connection.ops.quote_name
         head, rows = quote(ChainHead._meta.db_table), quote(table._meta.db_table)
         key = quote(table._meta.pk.column)
