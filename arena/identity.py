@@ -67,10 +67,23 @@ _IDENTITY_PROMPT = re.compile(
 )
 
 
+# Runs of characters that may be format characters: none below U+00AD (the soft hyphen), among
+# the CJK symbols and ideographs or the Hangul syllables, which are nearly all of an answer.
+_MAYBE_FORMAT = re.compile(r"[^\x00-\xac\u3000-\u9fff\uac00-\ud7a3]+")
+
+
+def _format_dropped(run: re.Match) -> str:
+    return "".join(ch for ch in run.group() if unicodedata.category(ch) != "Cf")
+
+
 def normalise(text: str) -> str:
-    """Return `text` in NFKC with invisible format characters (category Cf) removed."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    """Return `text` in NFKC with invisible format characters (category Cf) removed.
+
+    Only the runs that may hold one are looked at character by character: a vote normalises
+    every answer of its battle, and a character-by-character pass over all of them was a tenth
+    of a vote's CPU.
+    """
+    return _MAYBE_FORMAT.sub(_format_dropped, unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,11 @@ def battle_status(battle: Battle, responses: list[Response]) -> str:
 
 def identity_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Return every team's identity terms, in a stable hashable shape for the matcher's cache."""
-    teams = Team.objects.order_by("slug").values_list("slug", "identity_terms")
+    return identity_terms_of(Team.objects.order_by("slug").values_list("slug", "identity_terms"))
+
+
+def identity_terms_of(teams) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return identity_terms' shape from (slug, identity_terms) rows in slug order."""
     return tuple((slug, tuple(identity.terms_parse(raw))) for slug, raw in teams)
 
 

@@ -26,9 +26,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:  # the process has gone
+        return ""
+
+
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) of each stack process and its children, of this client, and
-    of the whole machine (PostgreSQL and Redis are in it)."""
+    """CPU seconds (user + system) of each stack process and its children, of PostgreSQL's and
+    Redis's processes, of this client, and of the whole machine."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def of(pid: int) -> float:
@@ -39,6 +46,9 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
             return 0.0
 
     out = {name: sum(of(p) for p in [pid] + children(pid)) for name, pid in pids.items()}
+    for server in ("postgres", "redis-server"):  # every process of that name (backends too)
+        out[server] = sum(of(int(p.parent.name)) for p in Path("/proc").glob("[0-9]*/comm")
+                          if _read(p) == server)
     out["this client"] = sum(os.times()[:2])
     jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     out["machine (all cpus)"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick  # not idle/iowait

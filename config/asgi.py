@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP goes to Django (leaderboard reads replayed in front of it, see
-config/read_cache.py), websockets to the arena's consumers."""
+config/read_cache.py, and on PostgreSQL a vote that will be stored answered in front of it,
+see voting/fast_vote.py), websockets to the arena's consumers."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -14,10 +15,11 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from config.read_cache import LeaderboardReadCache  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from voting.fast_vote import FastVote  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": LeaderboardReadCache(django_asgi_app),
+        "http": LeaderboardReadCache(FastVote(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -88,6 +88,9 @@ TEMPLATES = [
 
 # Database: a SQLite file by default (WAL, and BEGIN IMMEDIATE so that concurrent writers queue
 # instead of failing with "database is locked"); DATABASE_URL selects PostgreSQL.
+# Seconds a request waits for a free database connection of its process's pool before the API
+# answers 503 (Django's pool below, and the vote's own in voting/fast_vote.py).
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -119,7 +122,7 @@ elif env.bool("DB_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "timeout": DB_POOL_TIMEOUT,
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -273,6 +276,10 @@ ARENA = {
     # A side still pending or streaming this long past its entrant's timeout lost its worker:
     # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
     "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
+    # On PostgreSQL, a vote that will be stored is answered on the event loop, outside Django's
+    # request cycle (voting/fast_vote.py), with a pool of this many connections per process.
+    "VOTE_FAST_PATH": env.bool("ARENA_VOTE_FAST_PATH", default=True),
+    "VOTE_FAST_PATH_CONNECTIONS": env.int("ARENA_VOTE_FAST_PATH_CONNECTIONS", default=5),
     "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
     # An entrant out of sampling after repeated failures is asked a short question this often,
     # and is back in once it answers within HEALTH_PROBE_TIMEOUT_SECONDS (arena.health).

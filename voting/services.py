@@ -92,6 +92,21 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     return battle_reveal(battle)
 
 
+def chain_head_advance_sql(*, content: str, name: str, where: str = "") -> str:
+    """Return PostgreSQL's `UPDATE` of a chain head by one row, `RETURNING length, prev, hash`
+    (the new link): the same SHA-256 as voting.chain.link_hash. `content` and `name` are the
+    placeholders of the row's canonical bytes and of the chain's name; `where` adds conditions.
+    """
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    return f"""
+        UPDATE {head}
+        SET length = length + 1, prev = hash, updated_at = now(),
+            hash = encode(sha256(convert_to(hash || E'\\n', 'UTF8') || {content}), 'hex')
+        WHERE name = {name} {where}
+        RETURNING length, prev, hash
+    """
+
+
 def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chain.Link:
     """Append the row `pk` of `table`, whose content is `row`, to the audit chain `name`, and
     store its link on that row (`chain_seq`, `chain_prev`, `chain_hash`); return the link.
@@ -104,29 +119,22 @@ def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chai
     elsewhere the head is read, locked, and written back.
     """
     if connection.vendor == "postgresql":
-        content = chain.canonical(row)
         quote = connection.ops.quote_name
-        head, rows = quote(ChainHead._meta.db_table), quote(table._meta.db_table)
-        key = quote(table._meta.pk.column)
+        rows, key = quote(table._meta.db_table), quote(table._meta.pk.column)
         statement = f"""
-            WITH link AS (
-                UPDATE {head}
-                SET length = length + 1, prev = hash, updated_at = now(),
-                    hash = encode(sha256(convert_to(hash || E'\\n', 'UTF8') || %s), 'hex')
-                WHERE name = %s
-                RETURNING length, prev, hash
-            )
+            WITH link AS ({chain_head_advance_sql(content="%s", name="%s")})
             UPDATE {rows} SET chain_seq = link.length, chain_prev = link.prev,
                 chain_hash = link.hash
             FROM link WHERE {rows}.{key} = %s
             RETURNING link.length, link.prev, link.hash
         """
+        params = [chain.canonical(row), name, pk]
         with connection.cursor() as cursor:
-            cursor.execute(statement, [content, name, pk])
+            cursor.execute(statement, params)
             stored = cursor.fetchone()
             if stored is None:  # the chain's first row: make its head, then append
                 ChainHead.objects.get_or_create(name=name)
-                cursor.execute(statement, [content, name, pk])
+                cursor.execute(statement, params)
                 stored = cursor.fetchone()
         seq, prev, hash_ = stored
         return chain.Link(seq=seq, prev=prev, hash=hash_)

@@ -158,3 +158,17 @@ def test_clean_battle_counts(leaky_battle):
     assert client.get(f"/api/battles/{battle_id}").json()["excluded"] is None
     client.post(f"/api/battles/{battle_id}/vote", {"choice": "a"}, content_type="application/json")
     assert Vote.objects.get(battle_id=battle_id).excluded == ""
+
+
+def test_every_format_character_is_dropped_and_nothing_else():
+    import sys
+    import unicodedata
+
+    from arena.identity import normalise
+
+    format_characters = "".join(
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
+    )
+    assert normalise(f"엑{format_characters}사원 EXA{format_characters}ONE") == "엑사원 EXAONE"
+    kept = "저는 ＥＸＡＯＮＥ입니다 — 漢字 “인용” café ½"
+    assert normalise(kept) == unicodedata.normalize("NFKC", kept)

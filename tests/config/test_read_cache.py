@@ -1,28 +1,15 @@
 """Leaderboard reads replayed in front of Django (config/read_cache.py), through the ASGI app."""
-import httpx
 import pytest
 import redis.asyncio
 from asgiref.sync import sync_to_async
-from django.core.asgi import get_asgi_application
 from django.test import Client
 
 from config.read_cache import LeaderboardReadCache
+from tests.asgi import CountingDjango, client_for
 from tests.factories import EntrantFactory, OrganizerFactory, votes_simulate
 from voting import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class CountingDjango:
-    """Django's ASGI app, counting the requests that reach it."""
-
-    def __init__(self):
-        self.app = get_asgi_application()
-        self.requests = 0
-
-    async def __call__(self, scope, receive, send):
-        self.requests += 1
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture
@@ -33,11 +20,6 @@ def django_app():
 @pytest.fixture
 def front(django_app):
     return LeaderboardReadCache(django_app)
-
-
-def client_for(app, cookies=None):
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                             base_url="http://testserver", cookies=cookies)
 
 
 @pytest.fixture

@@ -1,0 +1,281 @@
+"""Votes answered in front of Django (voting/fast_vote.py), through the ASGI app, on PostgreSQL.
+
+Each test asks what a citizen sees (the answer, the stored vote, the audit chain) and whether
+Django had to answer: a vote that will be stored must not reach it, every other request must,
+so that its errors stay Django's own.
+"""
+import asyncio
+import json
+
+import psycopg
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test import Client
+
+from arena.models import Battle, Response
+from contest.models import Contest
+from tests.asgi import CountingDjango, client_for
+from tests.conftest import limits
+from voting import chain, selectors
+from voting.fast_vote import FastVote
+from voting.models import ChainHead, Vote
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def django_app():
+    if connection.vendor != "postgresql":
+        pytest.skip("the vote is answered in front of Django on PostgreSQL only")
+    return CountingDjango()
+
+
+@pytest.fixture
+async def front(django_app):
+    app = FastVote(django_app)
+    assert app.enabled
+    yield app
+    await app.close()
+
+
+class Citizen:
+    """A browser with its session, its CSRF token and one battle."""
+
+    def __init__(self, prompt="서울 여행지를 추천해 줘"):
+        self.browser = browser = Client(enforce_csrf_checks=True)
+        browser.get("/")
+        self.token = browser.cookies["csrftoken"].value
+        started = browser.post("/api/battles", {"prompt": prompt}, content_type="application/json",
+                               headers={"X-CSRFToken": self.token, "Origin": "http://testserver"})
+        assert started.status_code == 201, started.content
+        self.battle = started.json()["id"]
+        self.cookies = {name: morsel.value for name, morsel in browser.cookies.items()}
+
+    def finish(self, text="경복궁과 북촌 한옥마을을 추천합니다.", status=Response.Status.DONE):
+        Response.objects.filter(turn__battle_id=self.battle).update(status=Response.Status.DONE,
+                                                                    text=text)
+        if status != Response.Status.DONE:
+            Response.objects.filter(turn__battle_id=self.battle, side="b").update(status=status)
+
+    async def vote(self, app, body=None, *, headers=None, cookies=None, battle=None):
+        async with client_for(app, self.cookies if cookies is None else cookies) as client:
+            return await client.post(
+                f"/api/battles/{battle or self.battle}/vote",
+                content=json.dumps({"choice": "a"} if body is None else body),
+                headers={"Content-Type": "application/json", "X-CSRFToken": self.token,
+                         "Origin": "http://testserver", **(headers or {})},
+            )
+
+
+def citizens(n=1, **kwargs):
+    return [Citizen(**kwargs) for _ in range(n)]
+
+
+def chain_problems():
+    head = ChainHead.objects.get(name=selectors.VOTE_CHAIN)
+    return chain.chain_verify(selectors.vote_chain_entries(), head=(head.length, head.hash))
+
+
+@sync_to_async
+def chain_started():
+    """The chain's first vote, cast through Django, which makes the chain's head."""
+    (first,) = citizens()
+    first.finish()
+    voted = first.browser.post(f"/api/battles/{first.battle}/vote", {"choice": "b"},
+                         content_type="application/json",
+                         headers={"X-CSRFToken": first.token, "Origin": "http://testserver"})
+    assert voted.status_code == 200
+
+
+async def test_a_vote_is_stored_chained_and_revealed_without_django(entrants, front, django_app):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+
+    response = await citizen.vote(front, {"choice": "tie"})
+
+    assert response.status_code == 200, response.content
+    assert django_app.requests == 0
+    battle = await sync_to_async(Battle.objects.select_related(
+        "entrant_a__team", "entrant_b__team").get)(pk=citizen.battle)
+    assert response.json() == {"reveal": {
+        "a": {"team": battle.entrant_a.team.name, "model": battle.entrant_a.display_name},
+        "b": {"team": battle.entrant_b.team.name, "model": battle.entrant_b.display_name},
+    }}
+    vote = await sync_to_async(Vote.objects.get)(battle_id=citizen.battle)
+    assert vote.choice == "tie" and vote.excluded == "" and vote.chain_seq == 2
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_the_answer_is_the_one_django_gives(entrants, front, django_app):
+    await chain_started()
+    by_django, in_front = await sync_to_async(citizens)(2)
+    for citizen in (by_django, in_front):
+        await sync_to_async(citizen.finish)()
+
+    django_answer = await by_django.vote(django_app)
+    front_answer = await in_front.vote(front)
+
+    assert django_app.requests == 1  # the first vote only
+    assert django_answer.status_code == front_answer.status_code == 200
+    assert set(django_answer.json()["reveal"]) == set(front_answer.json()["reveal"]) == {"a", "b"}
+
+    def headers(response):
+        return {k: v for k, v in response.headers.items() if k not in ("content-length", "date")}
+
+    assert headers(front_answer) == headers(django_answer)
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_an_identity_leak_is_excluded_as_django_excludes_it(entrants, front, django_app):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    team = entrants[0].team
+    team.identity_terms = "Leakmodel"
+    await sync_to_async(team.save)()
+    await sync_to_async(citizen.finish)(text="저는 Leakmodel입니다. 경복궁을 추천해요.")
+
+    assert (await citizen.vote(front)).status_code == 200
+
+    assert django_app.requests == 0
+    vote = await sync_to_async(Vote.objects.get)(battle_id=citizen.battle)
+    assert vote.excluded == "identity_leak"
+
+
+REFUSED = {
+    # name: (how the request or the battle is spoiled, status, code Django answers)
+    "a side still streaming": ("streaming", 409, "not_votable"),
+    "a side failed": ("failed", 409, "not_votable"),
+    "another citizen's battle": ("stranger", 403, "forbidden"),
+    "no session cookie": ("no_session", 403, "forbidden"),
+    "a wrong CSRF token": ("bad_token", 403, "csrf_failed"),
+    "another site's Origin": ("bad_origin", 403, "csrf_failed"),
+    "an unknown choice": ("bad_choice", 400, "invalid"),
+    "a body that is not JSON": ("not_json", 400, "invalid"),
+    "an oversized body": ("huge", 413, "too_large"),
+    "a closed contest": ("closed", 409, "contest_closed"),
+    "a second vote": ("twice", 409, "already_voted"),
+    "an unknown battle": ("unknown", 404, "not_found"),
+}
+
+
+@pytest.mark.parametrize("spoil, status, code", REFUSED.values(), ids=REFUSED.keys())
+async def test_a_vote_that_would_be_refused_is_djangos_to_answer(
+    entrants, contest, front, django_app, spoil, status, code
+):
+    await chain_started()
+    citizen, stranger = await sync_to_async(citizens)(2)
+    await sync_to_async(citizen.finish)()
+    body, headers, cookies, battle = None, None, None, None
+    if spoil == "streaming":
+        await sync_to_async(Response.objects.filter(
+            turn__battle_id=citizen.battle, side="a").update)(status=Response.Status.STREAMING)
+    elif spoil == "failed":
+        await sync_to_async(citizen.finish)(status=Response.Status.ERROR)
+    elif spoil == "stranger":
+        cookies, headers = stranger.cookies, {"X-CSRFToken": stranger.token}
+    elif spoil == "no_session":
+        cookies = {"csrftoken": citizen.cookies["csrftoken"]}
+    elif spoil == "bad_token":
+        headers = {"X-CSRFToken": "x" * 32}
+    elif spoil == "bad_origin":
+        headers = {"Origin": "https://evil.example"}
+    elif spoil == "bad_choice":
+        body = {"choice": "c"}
+    elif spoil == "not_json":
+        body = "{choice"
+    elif spoil == "huge":
+        body = {"choice": "a", "padding": "가" * 200_000}
+    elif spoil == "closed":
+        await sync_to_async(Contest.objects.filter(pk=contest.pk).update)(phase=Contest.Phase.CLOSED)
+    elif spoil == "twice":
+        assert (await citizen.vote(front)).status_code == 200
+    elif spoil == "unknown":
+        battle = "00000000-0000-4000-8000-000000000000"
+    stored = await sync_to_async(Vote.objects.count)()
+    reached = django_app.requests
+
+    if spoil == "not_json":
+        async with client_for(front, citizen.cookies) as client:
+            response = await client.post(f"/api/battles/{citizen.battle}/vote", content=body,
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRFToken": citizen.token,
+                                                  "Origin": "http://testserver"})
+    else:
+        response = await citizen.vote(front, body, headers=headers, cookies=cookies, battle=battle)
+
+    assert response.status_code == status, response.content
+    assert response.json()["error"]["code"] == code
+    assert django_app.requests == reached + 1
+    assert await sync_to_async(Vote.objects.count)() == stored
+
+
+async def test_a_refused_vote_counts_once_against_the_limit(entrants, front, django_app, settings):
+    await chain_started()
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["2/h"], ["100/h"])}
+    (citizen,) = await sync_to_async(citizens)()
+
+    # Given a vote refused while the battle still streams (Django counts it, once)...
+    assert (await citizen.vote(front)).status_code == 409
+    await sync_to_async(citizen.finish)()
+
+    # ...the second attempt is within the budget of two, and stored in front of Django.
+    assert (await citizen.vote(front)).status_code == 200
+    assert django_app.requests == 1
+    # A third is over it: Django answers 429.
+    refused = await citizen.vote(front)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+
+
+async def test_a_contest_closed_between_read_and_write_stores_nothing(
+    entrants, contest, front, django_app, monkeypatch
+):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+    store = FastVote.store
+
+    async def closed_meanwhile(self, conn, vote, read):
+        await conn.execute("UPDATE contest_contest SET phase = 'closed' WHERE id = %s", [contest.pk])
+        return await store(self, conn, vote, read)
+
+    monkeypatch.setattr(FastVote, "store", closed_meanwhile)
+
+    response = await citizen.vote(front)
+
+    assert response.status_code == 409 and response.json()["error"]["code"] == "contest_closed"
+    assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_concurrent_votes_are_each_stored_once_and_chained_in_order(entrants, front):
+    await chain_started()
+    crowd = await sync_to_async(citizens)(12)
+    for citizen in crowd:
+        await sync_to_async(citizen.finish)()
+
+    # Twelve citizens at once, and the first of them twice.
+    answers = await asyncio.gather(*(c.vote(front) for c in crowd), crowd[0].vote(front))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * 12 + [409]
+    assert await sync_to_async(Vote.objects.count)() == 13
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_a_database_failure_on_write_is_the_apis_503(entrants, front, monkeypatch):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+
+    async def connection_lost(self, conn, vote, read):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(FastVote, "store", connection_lost)
+
+    response = await citizen.vote(front)
+
+    assert response.status_code == 503 and response.json()["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"] == "2"
+    assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()

@@ -1,0 +1,304 @@
+"""A vote that will be stored, answered on the event loop: `POST /api/battles/<id>/vote` without
+Django's request cycle (an ASGI middleware in front of Django, as config/read_cache.py is).
+
+Why: through Django (voting.api.battle_vote, voting.services.vote_cast) a vote costs about
+20 ms of CPU: the request cycle, ten ORM queries and their compilation. Two web processes on the
+2-core machine then record about 50 votes a second, where the contest asks for 500. A bare ASGI
+app that reads one row and writes one on the same server and database does about 720 a second
+there (benchmarks/vote_floor.py), so a vote must cost little more than its two statements.
+
+One definition of every answer but success: this path answers only a vote that it has stored.
+Every other request, and every vote that any check below would refuse, goes to Django
+unchanged (the body it read is replayed), and Django answers it as before: its error JSON, its
+status, its Korean or English message. So this path only has to agree with vote_cast on when a
+vote is accepted, and tests/voting/test_fast_vote.py checks that it does. It runs only on
+PostgreSQL (settings.ARENA["VOTE_FAST_PATH"], on by default): SQLite keeps Django's path.
+
+What a vote must pass here, each as Django would judge it:
+
+- the request phase of Django's SecurityMiddleware, CommonMiddleware (an allowed host) and
+  CsrfViewMiddleware (the origin and the token), on Django's own ASGIRequest;
+- a body of at most config.api.MAX_BODY_BYTES, a JSON object whose `choice` is a Vote.Choice;
+- a session key in the cookie that Django's session store accepts. As in battle_vote, the key
+  is compared with the battle's owner; the session itself is not read;
+- one read of the battle: its owner, no vote yet, the contest open, every side done; from its
+  prompts and answers the vote's exclusion (arena.identity), and from its entrants the reveal;
+- the rate limits (config.limits.limits_check, django-ratelimit in Redis), counted in a thread,
+  only once the vote has passed everything else, so that no refused vote is counted twice;
+- one round trip that writes: three statements that PostgreSQL runs as one transaction. It
+  locks the battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
+  Then one statement appends the vote to the chain and inserts it. Its conditions repeat the
+  read's checks under those locks, on a fresh snapshot (READ COMMITTED), so a turn added, a
+  contest closed or a vote cast in between stops it. The chain head's lock is held by the
+  server alone, from that statement to its commit, never across a round trip to Python.
+
+If the write stores nothing (a check failed meanwhile, or the chain has no head yet) the vote
+goes to Django, which finds out why (and counts the limits once more: such a race is rare). If
+the database fails, the answer is the API's 503, as Django gives it.
+"""
+import asyncio
+import json
+import logging
+import re
+from importlib import import_module
+from io import BytesIO
+from uuid import UUID
+
+import psycopg
+import psycopg_pool
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, HttpResponseForbidden
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.utils import timezone, translation
+
+from arena import identity
+from arena.selectors import identity_terms_of
+from config.api import MAX_BODY_BYTES, error_response
+from config.errors import RETRY_AFTER_SECONDS, service_unavailable_message
+from config.limits import limits_check
+from config.middleware import KoreanFirstLocaleMiddleware
+from voting import chain, selectors
+from voting.models import Vote
+from voting.services import chain_head_advance_sql, voter_hash
+
+logger = logging.getLogger(__name__)
+
+# Django's `uuid` path converter: other spellings of an id are Django's 404.
+PATH = re.compile(r"/api/battles/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/vote")
+
+READ = """
+SELECT b.session_key, b.contest_id, c.phase,
+    EXISTS (SELECT 1 FROM voting_vote v WHERE v.battle_id = b.id) AS voted,
+    ta.name, ea.display_name, tb.name, eb.display_name,
+    (SELECT json_agg(json_build_object('prompt', t.prompt, 'answers',
+        (SELECT json_agg(json_build_array(r.side, r.status, r.text))
+         FROM arena_response r WHERE r.turn_id = t.id)) ORDER BY t.index)
+     FROM arena_turn t WHERE t.battle_id = b.id) AS turns,
+    (SELECT json_agg(json_build_array(slug, identity_terms) ORDER BY slug)
+     FROM contest_team) AS terms
+FROM arena_battle b
+JOIN contest_contest c ON c.id = b.contest_id
+JOIN contest_entrant ea ON ea.id = b.entrant_a_id JOIN contest_team ta ON ta.id = ea.team_id
+JOIN contest_entrant eb ON eb.id = b.entrant_b_id JOIN contest_team tb ON tb.id = eb.team_id
+WHERE b.id = %(battle)s
+"""
+
+# What the read found, checked again by the write under the battle's and the contest's locks.
+STILL_VOTABLE = """
+    AND EXISTS (SELECT 1 FROM arena_battle WHERE id = %(battle)s AND session_key = %(session)s)
+    AND EXISTS (SELECT 1 FROM contest_contest WHERE id = %(contest)s AND phase = 'open')
+    AND NOT EXISTS (SELECT 1 FROM voting_vote WHERE battle_id = %(battle)s)
+    AND (SELECT count(*) FROM arena_turn WHERE battle_id = %(battle)s) = %(turns)s
+    AND NOT EXISTS (SELECT 1 FROM arena_response r JOIN arena_turn t ON t.id = r.turn_id
+                    WHERE t.battle_id = %(battle)s AND r.status <> 'done')
+"""
+
+
+def write_sql() -> str:
+    return f"""
+SELECT 1 FROM arena_battle WHERE id = %(battle)s FOR UPDATE;
+SELECT 1 FROM contest_contest WHERE id = %(contest)s FOR SHARE;
+WITH link AS ({chain_head_advance_sql(content="%(content)s", name="%(chain)s", where=STILL_VOTABLE)})
+INSERT INTO voting_vote (battle_id, choice, voter, excluded, created_at, chain_seq, chain_prev,
+    chain_hash)
+SELECT %(battle)s, %(choice)s, %(voter)s, %(excluded)s, %(created_at)s, length, prev, hash
+FROM link RETURNING chain_seq
+"""
+
+
+class SilentCsrf(CsrfViewMiddleware):
+    """Django's CSRF check, without its warning: a refused request is Django's to log (once)."""
+
+    def _reject(self, request, reason):
+        return HttpResponseForbidden()
+
+
+class Refused(Exception):
+    """A check says no: Django answers the request."""
+
+
+def _unused_view(request):  # what CsrfViewMiddleware.process_view is asked about
+    raise AssertionError("never called")
+
+
+class FastVote:
+    def __init__(self, app):
+        self.app = app
+        self.enabled = (settings.ARENA["VOTE_FAST_PATH"]
+                        and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
+        nothing = lambda request: None  # noqa: E731 (the middleware are only asked, never chained)
+        self.security, self.common = SecurityMiddleware(nothing), CommonMiddleware(nothing)
+        self.csrf, self.locale = SilentCsrf(nothing), KoreanFirstLocaleMiddleware(nothing)
+        # Django's response phase for an API answer, innermost first (settings.MIDDLEWARE):
+        # the same headers as Django's own answer.
+        self.responders = [XFrameOptionsMiddleware(nothing), self.common, self.locale,
+                           CSPMiddleware(nothing), self.security]
+        self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
+        self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
+        self._write = None
+
+    async def __call__(self, scope, receive, send):
+        match = (scope["type"] == "http" and scope["method"] == "POST" and self.enabled
+                 and PATH.fullmatch(scope["path"]))
+        if not match:
+            return await self.app(scope, receive, send)
+        body, more = b"", True
+        while more and len(body) <= MAX_BODY_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        try:
+            response = await self.vote(scope, body, UUID(match.group(1))) if not more else None
+        except Refused:
+            response = None
+        except Exception:  # a bug here must not become a 500: Django answers the vote
+            logger.exception("POST %s: the vote in front of Django failed", scope["path"])
+            response = None
+        if response is None:
+            return await self.app(scope, _replay(body, more, receive), send)
+        await _send(response, send)
+
+    async def vote(self, scope, body: bytes, battle_id: UUID) -> HttpResponse:
+        request = ASGIRequest(scope, BytesIO(body))
+        try:
+            for middleware in (self.security, self.common, self.csrf):
+                if middleware.process_request(request) is not None:
+                    raise Refused()
+            if self.csrf.process_view(request, _unused_view, (), {}) is not None:
+                raise Refused()
+        except Refused:
+            raise
+        except Exception as error:  # DisallowedHost and the like: Django says it
+            raise Refused() from error
+        choice = _choice(request, body)
+        request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        session_key = request.session.session_key  # None unless the store accepts its form
+        if not session_key:
+            raise Refused()
+        self.locale.process_request(request)  # the visitor's language, for the answer
+        try:
+            pool = await self.pool()
+            async with pool.connection() as conn:
+                read = await (await conn.execute(READ, {"battle": battle_id})).fetchone()
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            raise Refused() from error  # Django meets the same fault and says so
+        vote, reveal = self.vote_make(read, battle_id, session_key, choice)
+        try:
+            await asyncio.to_thread(limits_check, request, action="vote")
+        except Exception as error:  # rate-limited, or Redis failed: Django says which
+            raise Refused() from error
+        try:
+            async with pool.connection() as conn:
+                if not await self.store(conn, vote, read):
+                    raise Refused()
+        except psycopg.errors.IntegrityError as error:  # a second vote won the race
+            raise Refused() from error
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            logger.warning("POST %s: a backing service failed: %r", request.path, error)
+            failed = error_response("unavailable", service_unavailable_message(), 503)
+            failed["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return self.respond(request, failed)
+        answer = json.dumps({"reveal": reveal})
+        return self.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+
+    def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
+        """Return the vote (unsaved) and the reveal, or raise Refused as vote_cast would refuse."""
+        if read is None:
+            raise Refused()
+        owner, _, phase, voted, team_a, model_a, team_b, model_b, turns, terms = read
+        answers = [answer for turn in turns for answer in turn["answers"] or []]
+        if (owner != session_key or voted or phase != "open" or not answers
+                or any(status != "done" for _, status, _ in answers)):
+            raise Refused()
+        by_side: dict[str, list[str]] = {"a": [], "b": []}
+        for side, _, text in answers:
+            by_side[side].append(text)
+        excluded = identity.battle_exclusion(
+            terms=identity_terms_of(terms or []), prompts=[turn["prompt"] for turn in turns],
+            answers=by_side,
+        )
+        vote = Vote(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
+                    excluded=excluded or "", created_at=timezone.now())
+        reveal = {"a": {"team": team_a, "model": model_a}, "b": {"team": team_b, "model": model_b}}
+        return vote, reveal
+
+    async def store(self, conn, vote: Vote, read) -> bool:
+        """Lock, check again, chain and insert, in one round trip; return whether it stored."""
+        self._write = self._write or write_sql()
+        cursor = psycopg.AsyncClientCursor(conn)  # client-side binding: several statements
+        await cursor.execute(self._write, {
+            "battle": vote.battle_id, "session": read[0], "contest": read[1],
+            "turns": len(read[8]), "chain": selectors.VOTE_CHAIN, "choice": vote.choice,
+            "voter": vote.voter, "excluded": vote.excluded, "created_at": vote.created_at,
+            "content": chain.canonical(selectors.vote_chain_row(vote)),
+        })
+        cursor.nextset()
+        cursor.nextset()
+        return await cursor.fetchone() is not None
+
+    def respond(self, request, response: HttpResponse) -> HttpResponse:
+        with translation.override(request.LANGUAGE_CODE):
+            for middleware in self.responders:
+                response = middleware.process_response(request, response)
+        return response
+
+    async def pool(self) -> psycopg_pool.AsyncConnectionPool:
+        """This event loop's connections (a uvicorn process has one loop; tests have several)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._pools:
+            database = settings.DATABASES["default"]
+            conninfo = psycopg.conninfo.make_conninfo(
+                dbname=database["NAME"], user=database.get("USER") or None,
+                password=database.get("PASSWORD") or None, host=database.get("HOST") or None,
+                port=str(database["PORT"]) if database.get("PORT") else None,
+            )
+            pool = psycopg_pool.AsyncConnectionPool(
+                conninfo, kwargs={"autocommit": True}, open=False, name="fast-vote",
+                min_size=1, max_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
+                timeout=settings.DB_POOL_TIMEOUT,
+            )
+            self._pools[loop] = pool
+            await pool.open()
+        return self._pools[loop]
+
+    async def close(self) -> None:
+        """Close this event loop's connections (tests, before their database goes)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
+
+def _choice(request, body: bytes) -> str:
+    if not request.content_type == "application/json":
+        raise Refused()
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise Refused() from error
+    if not isinstance(data, dict) or data.get("choice") not in Vote.Choice.values:
+        raise Refused()
+    return data["choice"]
+
+
+def _replay(body: bytes, more: bool, receive):
+    """The request's receive for Django: the body read so far, then the rest as it comes."""
+    pending = [{"type": "http.request", "body": body, "more_body": more}]
+
+    async def replayed():
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+async def _send(response: HttpResponse, send) -> None:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()]
+    headers += [(b"set-cookie", c.OutputString().encode("ascii")) for c in response.cookies.values()]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})
