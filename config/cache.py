@@ -8,7 +8,9 @@ earlier request left open. redis-py's pools are thread-safe and reset themselves
 child; settings.CACHES gives a BlockingConnectionPool, so that threads beyond its size wait for
 a connection rather than fail (a plain pool refuses the 101st). The client objects over the
 pools are kept too: redis-py builds its table of about 170 response callbacks for every new
-client, and Django asks for a new one per cache call (0.3 ms each, three per vote).
+client, and Django asks for a new one per cache call (0.3 ms each, three per vote). And `incr`
+is one round trip, not Django's two (EXISTS, then INCRBY): django-ratelimit increments every
+counter of a battle or a vote that way.
 """
 import threading
 
@@ -17,6 +19,11 @@ from django.core.cache.backends import redis as django_redis
 _pools: dict[tuple, object] = {}
 _clients: dict[int, object] = {}
 _pools_lock = threading.Lock()
+# INCRBY only a key that is there, as Django's incr does, in one round trip.
+_INCR_IF_EXISTS = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end "
+    "return false"
+)
 
 
 class SharedPoolRedisCacheClient(django_redis.RedisCacheClient):
@@ -38,6 +45,13 @@ class SharedPoolRedisCacheClient(django_redis.RedisCacheClient):
         if client is None:
             client = _clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+
+    def incr(self, key, delta):
+        value = self.get_client(key, write=True).eval(_INCR_IF_EXISTS, 1, key, delta)
+        if value is None:
+            raise ValueError("Key '%s' not found." % key)
+        return value
 
 
 class RedisCache(django_redis.RedisCache):

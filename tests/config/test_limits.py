@@ -1,4 +1,5 @@
 """Caps per voter and per client network, per hour and per day: 429 with Retry-After."""
+import pytest
 from django.test import Client
 
 from arena.models import Battle
@@ -77,3 +78,13 @@ def test_votes_are_capped_too(client, entrants, settings, fresh_cache):
                          content_type="application/json", REMOTE_ADDR="203.0.113.7")
     assert first.status_code == 200
     assert second.status_code == 429 and "Retry-After" in second
+
+
+def test_the_cache_increments_a_counter_that_exists_and_refuses_one_that_does_not(fresh_cache):
+    from django.core.cache import cache
+
+    with pytest.raises(ValueError):
+        cache.incr("counter-never-set")
+    assert cache.get("counter-never-set") is None
+    cache.add("counter", 1, 60)
+    assert cache.incr("counter") == 2 and cache.incr("counter", 5) == 7 and cache.get("counter") == 7
