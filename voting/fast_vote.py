@@ -1,11 +1,13 @@
 """A vote that will be stored, answered on the event loop: `POST /api/battles/<id>/vote` without
 Django's request cycle (an ASGI middleware in front of Django, as config/read_cache.py is).
 
-Why: through Django (voting.api.battle_vote, voting.services.vote_cast) a vote costs about
-20 ms of CPU: the request cycle, ten ORM queries and their compilation. Two web processes on the
-2-core machine then record about 50 votes a second, where the contest asks for 500. A bare ASGI
-app that reads one row and writes one on the same server and database does about 720 a second
-there (benchmarks/vote_floor.py), so a vote must cost little more than its two statements.
+Why: through Django (voting.api.battle_vote, voting.services.vote_cast) a vote cost 25-29 ms
+of CPU on the project's 2-core machine: the request cycle, ten ORM queries and their
+compilation. Two web processes there recorded about 50 votes a second, where the contest asks
+for 500. A bare ASGI app that reads one row and writes one on the same server and database does
+about 720 a second there (benchmarks/vote_floor.py), so a vote must cost little more than its
+two statements. This path records about 170 a second there, at 6.5 ms of CPU a vote
+(docs/performance.md).
 
 One definition of every answer but success: this path answers only a vote that it has stored.
 Every other request, and every vote that any check below would refuse, goes to Django
