@@ -34,9 +34,9 @@ What a vote must pass here, each as Django would judge it:
   contest closed or a vote cast in between stops it. The chain head's lock is held by the
   server alone, from that statement to its commit, never across a round trip to Python.
 
-If the write stores nothing (a check failed meanwhile, or the chain has no head yet) the vote
-goes to Django, which finds out why (and counts the limits once more: such a race is rare). If
-the database fails, the answer is the API's 503, as Django gives it.
+If the write stores nothing (a check failed meanwhile, or the chain has no head yet), or the
+database fails, the vote goes to Django, which finds out why, or stores it, or answers the
+API's 503; it counts the limits once more, which only such a rare case costs.
 """
 import asyncio
 import json
@@ -60,8 +60,7 @@ from django.utils import timezone, translation
 
 from arena import identity
 from arena.selectors import identity_terms_of
-from config.api import MAX_BODY_BYTES, error_response
-from config.errors import RETRY_AFTER_SECONDS, service_unavailable_message
+from config.api import MAX_BODY_BYTES
 from config.limits import limits_check
 from config.middleware import KoreanFirstLocaleMiddleware
 from voting import chain, selectors
@@ -200,13 +199,12 @@ class FastVote:
             async with pool.connection() as conn:
                 if not await self.store(conn, vote, read):
                     raise Refused()
-        except psycopg.errors.IntegrityError as error:  # a second vote won the race
-            raise Refused() from error
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
-            logger.warning("POST %s: a backing service failed: %r", request.path, error)
-            failed = error_response("unavailable", service_unavailable_message(), 503)
-            failed["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return self.respond(request, failed)
+            # A second vote won the race (the unique constraint), or the connection failed, in
+            # which case nothing was stored unless the commit itself was cut off. Either way
+            # Django tries: it stores the vote once, says already_voted, or answers 503.
+            logger.info("POST %s: the vote goes to Django: %r", request.path, error)
+            raise Refused() from error
         answer = json.dumps({"reveal": reveal})
         return self.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
 

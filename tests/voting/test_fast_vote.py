@@ -6,6 +6,7 @@ so that its errors stay Django's own.
 """
 import asyncio
 import json
+import time
 
 import psycopg
 import pytest
@@ -264,15 +265,58 @@ async def test_concurrent_votes_are_each_stored_once_and_chained_in_order(entran
     assert await sync_to_async(chain_problems)() == []
 
 
-async def test_a_database_failure_on_write_is_the_apis_503(entrants, front, monkeypatch):
+@sync_to_async
+def backend_terminate(pid: int) -> None:
+    """End a PostgreSQL backend and wait until it has gone (the signal is asynchronous)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"backend {pid} still there")
+
+
+async def test_a_connection_dropped_before_the_write_leaves_the_vote_to_django(
+    entrants, front, django_app, monkeypatch
+):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+    store = FastVote.store
+
+    async def connection_dropped(self, conn, vote, read):
+        # PostgreSQL drops the very connection the vote is about to be written on.
+        await backend_terminate(conn.info.backend_pid)
+        return await store(self, conn, vote, read)
+
+    monkeypatch.setattr(FastVote, "store", connection_dropped)
+
+    response = await citizen.vote(front)
+
+    # Django, on its own connection, stores the vote once and answers as it always does.
+    assert response.status_code == 200 and set(response.json()["reveal"]) == {"a", "b"}
+    assert django_app.requests == 1
+    assert await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).count)() == 1
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_without_a_database_the_vote_is_the_apis_503(entrants, front, monkeypatch):
     await chain_started()
     (citizen,) = await sync_to_async(citizens)()
     await sync_to_async(citizen.finish)()
 
-    async def connection_lost(self, conn, vote, read):
+    def no_database(**kwargs):
+        from django.db import OperationalError
+
+        raise OperationalError("couldn't get a connection after 10.00 sec")
+
+    async def no_connection(self, conn, vote, read):
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(FastVote, "store", connection_lost)
+    monkeypatch.setattr(FastVote, "store", no_connection)
+    monkeypatch.setattr("voting.services.vote_cast", no_database)
 
     response = await citizen.vote(front)
 
