@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psycopg
 
-from procs import cpu_seconds, percentile  # benchmarks/procs.py
+from procs import cpu_seconds, percentile, raw_post  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = """
@@ -110,17 +110,11 @@ async def load(port: int, battle_ids: list[str], in_flight: int) -> dict:
     gate = asyncio.Semaphore(in_flight)
 
     async def vote(battle_id: str) -> tuple[int, float]:
-        body = b'{"choice": "a"}'
-        request = (f"POST /api/battles/{battle_id}/vote HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                   "Connection: close\r\n\r\n").encode() + body
         async with gate:
             started = time.perf_counter()
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(request)
-            answer = await reader.read(-1)
-            writer.close()
-            return int(answer.split(b" ", 2)[1]), (time.perf_counter() - started) * 1000
+            status, _ = await raw_post("127.0.0.1", port, f"/api/battles/{battle_id}/vote",
+                                       b'{"choice": "a"}')
+            return status, (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
     results = await asyncio.gather(*(vote(b) for b in battle_ids))

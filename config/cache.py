@@ -46,7 +46,6 @@ class SharedPoolRedisCacheClient(django_redis.RedisCacheClient):
             client = _clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
-
     def incr(self, key, delta):
         value = self.get_client(key, write=True).eval(_INCR_IF_EXISTS, 1, key, delta)
         if value is None:

@@ -276,11 +276,11 @@ ARENA = {
     # A side still pending or streaming this long past its entrant's timeout lost its worker:
     # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
     "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
+    "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
     # On PostgreSQL, a vote that will be stored is answered on the event loop, outside Django's
     # request cycle (voting/fast_vote.py), with a pool of this many connections per process.
     "VOTE_FAST_PATH": env.bool("ARENA_VOTE_FAST_PATH", default=True),
     "VOTE_FAST_PATH_CONNECTIONS": env.int("ARENA_VOTE_FAST_PATH_CONNECTIONS", default=5),
-    "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
     # An entrant out of sampling after repeated failures is asked a short question this often,
     # and is back in once it answers within HEALTH_PROBE_TIMEOUT_SECONDS (arena.health).
     "HEALTH_PROBE_EVERY_SECONDS": env.int("ARENA_HEALTH_PROBE_EVERY_SECONDS", default=30),

@@ -48,6 +48,7 @@ from uuid import UUID
 
 import psycopg
 import psycopg_pool
+from psycopg.rows import namedtuple_row
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -75,7 +76,7 @@ PATH = re.compile(r"/api/battles/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 READ = """
 SELECT b.session_key, b.contest_id, c.phase,
     EXISTS (SELECT 1 FROM voting_vote v WHERE v.battle_id = b.id) AS voted,
-    ta.name, ea.display_name, tb.name, eb.display_name,
+    ta.name AS team_a, ea.display_name AS model_a, tb.name AS team_b, eb.display_name AS model_b,
     (SELECT json_agg(json_build_object('prompt', t.prompt, 'answers',
         (SELECT json_agg(json_build_array(r.side, r.status, r.text))
          FROM arena_response r WHERE r.turn_id = t.id)) ORDER BY t.index)
@@ -141,7 +142,7 @@ class FastVote:
                            CSPMiddleware(nothing), self.security]
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
         self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
-        self._write = None
+        self.write = write_sql() if self.enabled else None
 
     async def __call__(self, scope, receive, send):
         match = (scope["type"] == "http" and scope["method"] == "POST" and self.enabled
@@ -169,15 +170,13 @@ class FastVote:
     async def vote(self, scope, body: bytes, battle_id: UUID) -> HttpResponse:
         request = ASGIRequest(scope, BytesIO(body))
         try:
-            for middleware in (self.security, self.common, self.csrf):
-                if middleware.process_request(request) is not None:
-                    raise Refused()
-            if self.csrf.process_view(request, _unused_view, (), {}) is not None:
-                raise Refused()
-        except Refused:
-            raise
+            refused = any(middleware.process_request(request) is not None
+                          for middleware in (self.security, self.common, self.csrf))
+            refused = refused or self.csrf.process_view(request, _unused_view, (), {}) is not None
         except Exception as error:  # DisallowedHost and the like: Django says it
             raise Refused() from error
+        if refused:
+            raise Refused()
         choice = _choice(request, body)
         request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         session_key = request.session.session_key  # None unless the store accepts its form
@@ -186,8 +185,8 @@ class FastVote:
         self.locale.process_request(request)  # the visitor's language, for the answer
         try:
             pool = await self.pool()
-            async with pool.connection() as conn:
-                read = await (await conn.execute(READ, {"battle": battle_id})).fetchone()
+            async with pool.connection() as conn, conn.cursor(row_factory=namedtuple_row) as cursor:
+                read = await (await cursor.execute(READ, {"battle": battle_id})).fetchone()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
         vote, reveal = self.vote_make(read, battle_id, session_key, choice)
@@ -212,30 +211,30 @@ class FastVote:
         """Return the vote (unsaved) and the reveal, or raise Refused as vote_cast would refuse."""
         if read is None:
             raise Refused()
-        owner, _, phase, voted, team_a, model_a, team_b, model_b, turns, terms = read
-        answers = [answer for turn in turns for answer in turn["answers"] or []]
-        if (owner != session_key or voted or phase != "open" or not answers
+        answers = [answer for turn in read.turns for answer in turn["answers"] or []]
+        if (read.session_key != session_key or read.voted or read.phase != "open" or not answers
                 or any(status != "done" for _, status, _ in answers)):
             raise Refused()
         by_side: dict[str, list[str]] = {"a": [], "b": []}
         for side, _, text in answers:
             by_side[side].append(text)
         excluded = identity.battle_exclusion(
-            terms=identity_terms_of(terms or []), prompts=[turn["prompt"] for turn in turns],
+            terms=identity_terms_of(read.terms or []),
+            prompts=[turn["prompt"] for turn in read.turns],
             answers=by_side,
         )
         vote = Vote(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
                     excluded=excluded or "", created_at=timezone.now())
-        reveal = {"a": {"team": team_a, "model": model_a}, "b": {"team": team_b, "model": model_b}}
+        reveal = {"a": {"team": read.team_a, "model": read.model_a},
+                  "b": {"team": read.team_b, "model": read.model_b}}
         return vote, reveal
 
     async def store(self, conn, vote: Vote, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored."""
-        self._write = self._write or write_sql()
         cursor = psycopg.AsyncClientCursor(conn)  # client-side binding: several statements
-        await cursor.execute(self._write, {
-            "battle": vote.battle_id, "session": read[0], "contest": read[1],
-            "turns": len(read[8]), "chain": selectors.VOTE_CHAIN, "choice": vote.choice,
+        await cursor.execute(self.write, {
+            "battle": vote.battle_id, "session": read.session_key, "contest": read.contest_id,
+            "turns": len(read.turns), "chain": selectors.VOTE_CHAIN, "choice": vote.choice,
             "voter": vote.voter, "excluded": vote.excluded, "created_at": vote.created_at,
             "content": chain.canonical(selectors.vote_chain_row(vote)),
         })

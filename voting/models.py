@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from arena.models import Battle
+from voting.chain import GENESIS
 
 
 class Vote(models.Model):
@@ -43,8 +44,8 @@ class ChainHead(models.Model):
 
     name = models.CharField(max_length=30, unique=True)
     length = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-    prev = models.CharField(max_length=64, default="0" * 64)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    prev = models.CharField(max_length=64, default=GENESIS)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
