@@ -59,3 +59,8 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+    def eval(self, script: str, keys: list[str], args: list) -> object:
+        """Run a Lua script on the cache's server (what the cache API has no verb for);
+        `keys` are the cache's own keys (`make_key`)."""
+        return self._cache.get_client(write=True).eval(script, len(keys), *keys, *args)

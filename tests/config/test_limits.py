@@ -88,3 +88,55 @@ def test_the_cache_increments_a_counter_that_exists_and_refuses_one_that_does_no
     assert cache.get("counter-never-set") is None
     cache.add("counter", 1, 60)
     assert cache.incr("counter") == 2 and cache.incr("counter", 5) == 7 and cache.get("counter") == 7
+
+
+def _request(session_key="voter-1", address="203.0.113.7"):
+    from types import SimpleNamespace
+
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/api/battles", REMOTE_ADDR=address)
+    request.session = SimpleNamespace(session_key=session_key)
+    return request
+
+
+def test_the_counters_are_django_ratelimits_own_and_expire_with_their_window(settings, fresh_cache):
+    from django.core.cache import cache
+    from django_ratelimit.core import get_usage
+
+    from config.limits import KEYS, limits_check
+
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["5/h", "100/d"], ["50/h"])}
+    request = _request()
+    for _ in range(3):
+        limits_check(request, action="vote")
+    # django-ratelimit reads the same count under the same key, for every counter ...
+    for group, scope, rate in [("vote:voter:5/h", "voter", "5/h"), ("vote:voter:100/d", "voter", "100/d"),
+                               ("vote:network:50/h", "network", "50/h")]:
+        usage = get_usage(request, group=group, key=KEYS[scope], rate=rate, increment=False)
+        assert usage["count"] == 3 and not usage["should_limit"]
+    # ... and every counter expires: none can lock a citizen out beyond its window.
+    client = cache._cache.get_client(write=True)
+    keys = client.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*rl:*")
+    assert len(keys) == 3
+    assert all(0 < client.ttl(key) <= 24 * 3600 + 5 for key in keys)
+
+
+def test_the_event_loops_count_and_djangos_share_one_budget(settings, fresh_cache):
+    import asyncio
+
+    from arena.exceptions import RateLimited
+    from config.limits import alimits_check, limits_check
+
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["3/h"], ["100/h"])}
+    request = _request()
+    asyncio.run(alimits_check(request, action="vote"))
+    limits_check(request, action="vote")
+    asyncio.run(alimits_check(request, action="vote"))
+    with pytest.raises(RateLimited) as refused:
+        limits_check(request, action="vote")
+    assert 0 < refused.value.retry_after <= 3600
+    with pytest.raises(RateLimited):
+        asyncio.run(alimits_check(request, action="vote"))
+    # Another voter of another network is untouched.
+    asyncio.run(alimits_check(_request("voter-2", "198.51.100.1"), action="vote"))
