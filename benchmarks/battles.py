@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from procs import children, mock_pace, percentile, stack_pids  # benchmarks/procs.py
+from procs import children, cpu_seconds, mock_pace, percentile, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -78,7 +78,8 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
                     side["done"] = message
                     side["end"] = now
                     side["end_at"] = time.perf_counter()
-    return {"id": battle["id"], "sides": sides, "created": created, "opened": opened}
+    return {"id": battle["id"], "sides": sides, "created": created, "opened": opened,
+            "posted_at": started}
 
 
 async def run(url: str, n: int, timeout: float, rate: float) -> list[dict]:
@@ -146,6 +147,8 @@ def main() -> None:
     parser.add_argument("--ttft-ms", type=float, default=400)
     parser.add_argument("--tokens-per-second", type=float, default=50)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="write every side's timings of every run to this JSON file")
     parser.add_argument("--start-rate", type=float, default=0,
                         help="battles started per second (0: all at once, a burst)")
     args = parser.parse_args()
@@ -156,12 +159,16 @@ def main() -> None:
           + (f"{args.start_rate:g}/s; " if args.start_rate else "all at once; ") +
           f"worker: {os.environ.get('CELERY_WORKER_CONCURRENCY', 'settings default')} threads feeding one loop; "
           f"load average before: {os.getloadavg()}; cpus: {os.cpu_count()}")
+    dumped = []
     for n in args.concurrency:
         summary = []
         for run_index in range(args.runs):
-            cpu0, wall0 = time.process_time(), time.perf_counter()
+            cpu0, wall0, stack0 = time.process_time(), time.perf_counter(), cpu_seconds(pids)
             results = asyncio.run(run(args.url, n, args.timeout, args.start_rate))
-            client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+            wall = time.perf_counter() - wall0
+            client_cpu = (time.process_time() - cpu0) / wall
+            stack_cpu = {name: f"{(seconds - stack0.get(name, 0)) / wall:.0%}"
+                         for name, seconds in cpu_seconds(pids).items()}
             failures = [r for r in results if isinstance(r, BaseException) or "error" in r]
             ok = [r for r in results if not isinstance(r, BaseException) and "error" not in r]
             added, lost, errors = [], 0, 0
@@ -179,6 +186,14 @@ def main() -> None:
                     shown = side["text"]
                     if side["skips"] or (shown and shown != side["done"]["text"]):
                         lost += 1
+            if args.dump:
+                first_post = min(r["posted_at"] for r in ok)
+                dumped.append({"battles": n, "run": run_index + 1, "sides": [
+                    {"battle": r["id"], "side": name, "posted_s": round(r["posted_at"] - first_post, 3),
+                     "post_ms": round(r["created"]), "opened_ms": round(r["opened"]),
+                     "first_ms": side["first"] and round(side["first"]), "done": side["done"]["type"]}
+                    for r in ok for name, side in r["sides"].items()]})
+                args.dump.write_text(json.dumps(dumped, indent=1))
             gaps = start_gaps([r["id"] for r in ok])
             streaming = peak_streaming(ok)
             created = [r["created"] for r in ok]
@@ -200,6 +215,7 @@ def main() -> None:
                   f"side errors {errors}; failed battles {len(failures)}; "
                   f"peak sides streaming at once {streaming}"
                   + (f" (first: {failures[0]!r:.200})" if failures else ""), flush=True)
+            print(f"    share of a core over the run's {wall:.0f} s: {stack_cpu}", flush=True)
             print(f"    this load client used {client_cpu:.0%} of a core; "
                   f"memory MB (RSS incl. children) after the run: {memory(pids)}; "
                   f"load average: {os.getloadavg()}", flush=True)

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--mock-port", type=int, default=8100)
     parser.add_argument("--worker-concurrency", type=int, default=None,
-                        help="streams one worker holds at once (default: the settings', 500)")
+                        help="streams one worker holds at once (default: the settings', 1000)")
     parser.add_argument("--web-workers", type=int, default=1)
     args = parser.parse_args()
 

@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from config.memory import freeze_startup_objects  # noqa: E402
 from config.read_cache import LeaderboardReadCache  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from voting.fast_vote import FastVote  # noqa: E402
@@ -25,3 +26,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Everything loaded so far lives as long as the process: out of the collector's sight.
+freeze_startup_objects()

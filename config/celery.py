@@ -2,9 +2,19 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("kai_arena")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _freeze(**kwargs) -> None:
+    # Once the worker has loaded everything: its full collections stop walking it (the
+    # collections paused every stream of the process; config/memory.py).
+    from config.memory import freeze_startup_objects
+
+    freeze_startup_objects()

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from arena.mock_teams import PERSONAS, serve
+from config.memory import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -42,4 +43,5 @@ class Command(BaseCommand):
             raise CommandError("--speed must be positive.")
         # Django's verbosity 0..3 maps onto uvicorn's quietest to chattiest log levels.
         log_level = ("warning", "info", "info", "debug")[options["verbosity"]]
+        freeze_startup_objects()  # as the site's processes do: short full collections
         serve(host, port, speed=speed, require_key=require_key, log_level=log_level)

@@ -75,7 +75,7 @@ class Command(BaseCommand):
         parser.add_argument("--mock-port", type=int, default=8100)
         parser.add_argument(
             "--worker-concurrency", type=int, default=None,
-            help="Streams the worker holds at once (default: CELERY_WORKER_CONCURRENCY, 500).",
+            help="Streams the worker holds at once (default: CELERY_WORKER_CONCURRENCY, 1000).",
         )
 
     def handle(self, *args, host, port, mock_port, worker_concurrency, **options):
