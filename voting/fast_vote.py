@@ -278,11 +278,15 @@ class FastVote:
             )
             pool = psycopg_pool.AsyncConnectionPool(
                 conninfo, kwargs={"autocommit": True}, open=False, name="fast-vote",
-                min_size=1, max_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
+                # All opened at once: a connection opened while votes wait costs them a
+                # backend's start (the first run after a start had a p99 of 322 ms, against
+                # 80-108 ms once they were open).
+                min_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
+                max_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
                 timeout=settings.DB_POOL_TIMEOUT,
             )
             self._pools[loop] = pool
-            await pool.open()
+            await pool.open(wait=True)  # every connection ready before the first vote
         return self._pools[loop]
 
     async def close(self) -> None:
