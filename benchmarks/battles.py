@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from procs import children, cpu_seconds, mock_pace, percentile, stack_pids  # benchmarks/procs.py
+from procs import children, collector_paused, cpu_seconds, mock_pace, percentile, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -164,7 +164,8 @@ def main() -> None:
         summary = []
         for run_index in range(args.runs):
             cpu0, wall0, stack0 = time.process_time(), time.perf_counter(), cpu_seconds(pids)
-            results = asyncio.run(run(args.url, n, args.timeout, args.start_rate))
+            with collector_paused():
+                results = asyncio.run(run(args.url, n, args.timeout, args.start_rate))
             wall = time.perf_counter() - wall0
             client_cpu = (time.process_time() - cpu0) / wall
             stack_cpu = {name: f"{(seconds - stack0.get(name, 0)) / wall:.0%}"

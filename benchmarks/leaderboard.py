@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httptools
 import httpx
 
-from procs import cpu_seconds, percentile, stack_configuration, stack_pids  # benchmarks/procs.py
+from procs import collector_paused, cpu_seconds, percentile, stack_configuration, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,7 +166,8 @@ def main() -> None:
             summary = []
             for run_index in range(args.runs):
                 before = cpu_seconds(pids)
-                row = asyncio.run(one_run(args.url, path, clients, args.duration, args.client))
+                with collector_paused():
+                    row = asyncio.run(one_run(args.url, path, clients, args.duration, args.client))
                 after = cpu_seconds(pids)
                 summary.append(row)
                 print(f"  GET {path}, {clients} clients, run {run_index + 1}: "

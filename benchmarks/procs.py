@@ -1,5 +1,7 @@
 """Figures about the stack's processes that every load benchmark prints, read from /proc."""
 import asyncio
+import contextlib
+import gc
 import os
 from pathlib import Path
 
@@ -107,3 +109,21 @@ def mock_pace(mock_url: str, *, ttft_ms: float, tokens_per_second: float) -> Non
         httpx.put(f"{mock_url}/_control/{persona}", json={
             "ttft_ms": ttft_ms, "tokens_per_second": tokens_per_second,
             "thinking": False, "fault": None}).raise_for_status()
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Keep this load client's own garbage collector out of what it times.
+
+    A full collection of the client (hundreds of clients' objects, the last run's results)
+    paused it for 170-275 ms, and every request and message it was timing meanwhile looked
+    that much slower: the platform's p99 carried the client's pauses. The garbage is collected
+    before and after instead.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 
 import procs  # benchmarks/procs.py
-from procs import cpu_seconds, mock_pace, percentile, raw_post, stack_pids  # benchmarks/procs.py
+from procs import collector_paused, cpu_seconds, mock_pace, percentile, raw_post, stack_pids  # benchmarks/procs.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -170,10 +170,11 @@ async def one_run(args, n: int, run_tag: str, pids: dict[str, int]) -> dict:
     gate = asyncio.Semaphore(args.in_flight or n)
     tasks = [asyncio.create_task(c.vote(rng.choice(CHOICES), release, gate)) for c in citizens]
     await asyncio.sleep(0.2)  # every task waits on the release
-    cpu_before = cpu_seconds(pids)
-    released = time.perf_counter()
-    release.set()
-    results = await asyncio.gather(*tasks)
+    with collector_paused():
+        cpu_before = cpu_seconds(pids)
+        released = time.perf_counter()
+        release.set()
+        results = await asyncio.gather(*tasks)
     wall = max(r["end"] for r in results) - released
     cpu_after = cpu_seconds(pids)
     await asyncio.gather(*(c.client.aclose() for c in citizens))
