@@ -6,8 +6,9 @@ of CPU on the project's 2-core machine: the request cycle, ten ORM queries and t
 compilation. Two web processes there recorded about 50 votes a second, where the contest asks
 for 500. A bare ASGI app that reads one row and writes one on the same server and database does
 about 720 a second there (benchmarks/vote_floor.py), so a vote must cost little more than its
-two statements. This path records about 170 a second there, at 6.5 ms of CPU a vote
-(docs/performance.md).
+two statements. This path recorded about 170 a second there, at 6.5 ms of CPU a vote, and
+about 820 a second on a faster machine of the same size once its rate limits took one round
+trip and its write no statement planned per vote (docs/performance.md).
 
 One definition of every answer but success: this path answers only a vote that it has stored.
 Every other request, and every vote that any check below would refuse, goes to Django
