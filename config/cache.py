@@ -60,7 +60,7 @@ class RedisCache(django_redis.RedisCache):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
 
-    def eval(self, script: str, keys: list[str], args: list) -> object:
-        """Run a Lua script on the cache's server (what the cache API has no verb for);
-        `keys` are the cache's own keys (`make_key`)."""
-        return self._cache.get_client(write=True).eval(script, len(keys), *keys, *args)
+    def eval(self, script: str, numkeys: int, arguments: list) -> object:
+        """Run a Lua script on the cache's server (what the cache API has no verb for), as
+        Redis's EVAL: its first `numkeys` arguments are keys, the cache's own (`make_key`)."""
+        return self._cache.get_client(write=True).eval(script, numkeys, *arguments)

@@ -4,6 +4,8 @@ import os
 from celery import Celery
 from celery.signals import worker_ready
 
+from config.memory import freeze_startup_objects
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("kai_arena")
@@ -15,6 +17,4 @@ app.autodiscover_tasks()
 def _freeze(**kwargs) -> None:
     # Once the worker has loaded everything: its full collections stop walking it (the
     # collections paused every stream of the process; config/memory.py).
-    from config.memory import freeze_startup_objects
-
     freeze_startup_objects()
