@@ -24,13 +24,20 @@ SECRET_KEY = env("SECRET_KEY", default=DEMO_SECRET_KEY)
 # contest (docs/integrity.md). Production (and `manage.py check --deploy`) refuses the demo default.
 VOTER_HASH_KEY_DEMO = "insecure-demo-voter-key-set-VOTER_HASH_KEY-in-production"
 VOTER_HASH_KEY = env("VOTER_HASH_KEY", default=VOTER_HASH_KEY_DEMO)
+# The proof-of-work challenges' HMAC key; unset, it is derived from SECRET_KEY.
+POW_HMAC_KEY = env("ARENA_POW_HMAC_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
-for _name, _value, _demo in (("SECRET_KEY", SECRET_KEY, DEMO_SECRET_KEY),
-                              ("VOTER_HASH_KEY", VOTER_HASH_KEY, VOTER_HASH_KEY_DEMO)):
-    if PRODUCTION and (_value == _demo or len(_value) < 32):
-        raise ImproperlyConfigured(
-            f"ARENA_ENV=production needs {_name}: a random string of 32+ characters."
-        )
+if PRODUCTION:
+    # Refuse to start with a weak, demo or shared key, naming each (config/keys.py).
+    from config.keys import key_problems, keys_refusal
+
+    _problems = key_problems(
+        {"SECRET_KEY": SECRET_KEY, "VOTER_HASH_KEY": VOTER_HASH_KEY,
+         **({"ARENA_POW_HMAC_KEY": POW_HMAC_KEY} if POW_HMAC_KEY else {})},
+        demo_values={DEMO_SECRET_KEY, VOTER_HASH_KEY_DEMO},
+    )
+    if _problems:
+        raise ImproperlyConfigured(keys_refusal(_problems))
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -185,6 +192,8 @@ LOGIN_LIMITS = {
 
 # Production: cookies only over HTTPS, HSTS, and the TLS proxy's word on the scheme.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+# Not HttpOnly: the page's script reads the CSRF cookie to send X-CSRFToken (static/arena/api.js).
+CSRF_COOKIE_HTTPONLY = False
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
 if env.bool("BEHIND_TLS_PROXY", default=PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -301,7 +310,7 @@ ARENA = {
         "ENABLED": env.bool("ARENA_POW", default=PRODUCTION),
         "MAX_NUMBER": env.int("ARENA_POW_MAX_NUMBER", default=100_000),
         "EXPIRES_SECONDS": env.int("ARENA_POW_EXPIRES_SECONDS", default=600),
-        "HMAC_KEY": env("ARENA_POW_HMAC_KEY", default="") or f"pow:{SECRET_KEY}",
+        "HMAC_KEY": POW_HMAC_KEY or f"pow:{SECRET_KEY}",
     },
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"

@@ -16,7 +16,7 @@ SHOW = (
 
 def settings_in(**environment):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY")}
+           if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY", "ARENA_POW_HMAC_KEY")}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -31,8 +31,14 @@ def test_production_refuses_to_start_with_the_demo_secrets():
     assert "VOTER_HASH_KEY" in result.stderr
 
 
+# Keys as `secrets.token_urlsafe(48)` makes them (fixed here, so a failure is reproducible).
+STRONG_SECRET = "Qm7vR2xK9pLw4Tz8NcYb1HdF6sJg3AeU5oVi0WnXqZrBtMkEyPuCl-_aSdGhJfKe"
+STRONG_VOTER_KEY = "h4Jx9Lq2Vt7Rk1Wm8Pz3Yb6Nc0Fd5Gs-Ha_Ej2Ku7Mo4Qr9Tv1Xw6Zy3Ab8Cd5Ef0"
+
+
 def test_production_turns_every_defence_on():
-    result = settings_in(ARENA_ENV="production", SECRET_KEY="x" * 50, VOTER_HASH_KEY="y" * 50)
+    result = settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET,
+                         VOTER_HASH_KEY=STRONG_VOTER_KEY)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "pow": True, "two_factor": True, "secure_cookies": True, "httponly": True,
@@ -45,3 +51,51 @@ def test_the_demo_runs_without_them():
     assert json.loads(result.stdout) == {
         "pow": False, "two_factor": False, "secure_cookies": False, "httponly": True, "hsts": 0,
     }
+
+
+def refusal(**keys) -> str:
+    """Start production settings with these keys; return what it refused with (it must refuse)."""
+    result = settings_in(ARENA_ENV="production", **keys)
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr
+    return result.stderr
+
+
+def test_production_refuses_a_long_key_of_one_letter():
+    # Long enough for the old rule (32), but one letter over and over: no secret at all.
+    stderr = refusal(SECRET_KEY="a" * 40, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    assert "SECRET_KEY is weak" in stderr and "at least 50 characters" in stderr
+    stderr = refusal(SECRET_KEY="ab" * 40, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    assert "SECRET_KEY is weak" in stderr and "at least 5 of them different" in stderr
+    # Django's own development keys are refused too.
+    stderr = refusal(SECRET_KEY="django-insecure-" + STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    assert "SECRET_KEY is weak" in stderr
+
+
+def test_production_refuses_a_voter_key_shared_with_the_secret_key_and_names_every_problem():
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_SECRET)
+    assert "VOTER_HASH_KEY is the same as SECRET_KEY" in stderr
+    # Every problem at once, so one restart is enough to fix them all.
+    stderr = refusal(SECRET_KEY="x" * 50, VOTER_HASH_KEY="y" * 20)
+    assert "SECRET_KEY is weak" in stderr and "VOTER_HASH_KEY is weak" in stderr
+    assert "secrets.token_urlsafe" in stderr
+
+
+def test_production_refuses_the_example_files_stand_ins():
+    stderr = refusal(SECRET_KEY="change-me-to-a-long-random-string-of-at-least-32-characters",
+                     VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    assert "SECRET_KEY is the demo's or .env.example's stand-in" in stderr
+
+
+def test_production_refuses_a_proof_of_work_key_that_is_weak_or_shared():
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY,
+                     ARENA_POW_HMAC_KEY=STRONG_VOTER_KEY)
+    assert "ARENA_POW_HMAC_KEY is the same as VOTER_HASH_KEY" in stderr
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY,
+                     ARENA_POW_HMAC_KEY="pow" * 5)
+    assert "ARENA_POW_HMAC_KEY is weak" in stderr
+
+
+def test_the_refusal_never_prints_a_key():
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_SECRET)
+    assert STRONG_SECRET not in stderr
