@@ -1,4 +1,4 @@
-"""The public vote dataset as files: JSONL and Parquet, the same columns, and their hashes.
+"""The public datasets as files: JSONL and Parquet, the same columns, and their hashes.
 
 Pure Python + pyarrow; nothing here imports Django, so anyone holding a published file can read
 it, check it against its manifest and recompute the board with this module and ratings.py.
@@ -7,6 +7,8 @@ it, check it against its manifest and recompute the board with this module and r
   The SHA-256 of that file is the ``votes_sha256`` a leaderboard snapshot records.
 - Parquet: the same rows and columns, typed by ``SCHEMA``. Its rows, written back as canonical
   JSONL lines, hash to the same ``votes_sha256`` (``rows_sha256``).
+- ``Spec`` names each dataset's columns and free-text columns; ``rows_public`` and
+  ``files_write`` are the one way every export path (console, commands) turns rows into files.
 
 Reading for ratings is columnar: pyarrow parses the file, dictionary-encodes the model and
 winner columns and hands integer codes to ``ratings.aggregate_encoded``, so a million votes
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from voting.ratings import WINNER_LABELS
+from voting.redaction import redact
 
 COLUMNS = ("battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
            "turns", "created_at", "voter", "excluded")
@@ -67,6 +71,44 @@ JUDGMENT_SCHEMA = pa.schema([
 ])
 
 FORMATS = (".jsonl", ".parquet")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One public dataset: what every export path writes for it, and nothing else."""
+
+    name: str                       # the files' stem in a folder export: votes.jsonl, votes.parquet
+    manifest: str                   # the manifest's name in a folder export
+    columns: tuple[str, ...]
+    schema: pa.Schema
+    # Free text people wrote: redacted before it leaves the site. Every other column is an id,
+    # a label or a hash that the boards' snapshots are hashed over, so it is published as it is.
+    text_columns: tuple[str, ...]
+
+
+VOTES = Spec("votes", "manifest.json", COLUMNS, SCHEMA, ())
+JUDGMENTS = Spec("judgments", "judgments-manifest.json", JUDGMENT_COLUMNS, JUDGMENT_SCHEMA,
+                 ("rationale",))
+
+
+def rows_public(spec: Spec, rows: Iterable[dict], counts: Counter) -> list[dict]:
+    """Return the rows as published: the spec's columns only, its text columns redacted.
+
+    The redactions are added to `counts` (see voting.redaction) for the manifest.
+    """
+    return [
+        {key: redact(row.get(key) or "", counts) if key in spec.text_columns else row.get(key)
+         for key in spec.columns}
+        for row in rows
+    ]
+
+
+def files_write(spec: Spec, rows: list[dict], jsonl: Path) -> dict[str, str]:
+    """Write the rows as `jsonl` and as the Parquet file beside it; return {name: sha256}."""
+    parquet = jsonl.with_suffix(".parquet")
+    jsonl_write(rows, jsonl)
+    parquet_write(rows, parquet, schema=spec.schema)
+    return {path.name: file_sha256(path) for path in (jsonl, parquet)}
 
 
 class DatasetError(ValueError):

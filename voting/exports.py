@@ -29,7 +29,16 @@ from voting.models import LeaderboardSnapshot, Track, Vote
 Progress = Callable[[int, int, str], None]
 
 DATASET_FILES = ("votes.jsonl", "votes.parquet")
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = dataset.VOTES.manifest
+JUDGMENT_FILES = ("judgments.jsonl", "judgments.parquet")
+JUDGMENT_MANIFEST_FILE = dataset.JUDGMENTS.manifest
+# A command given one file (`--output votes.jsonl`) puts the manifest beside it, as it always
+# has, and keeps the old manifest's two keys for scripts written against it.
+NAMED_MANIFEST_SUFFIX = ".manifest.json"
+
+
+class OutputInvalid(ValueError):
+    """The file a command was told to write is not one the dataset writer can write."""
 
 
 def _noop(done: int, total: int, label: str) -> None:
@@ -51,93 +60,109 @@ def snapshot_for(*, contest: Contest, track: str, category: Category | None, dig
     return found or leaderboard_compute(contest=contest, track=track, category=category)
 
 
-def dataset_export(*, contest: Contest, directory: Path, track: str = Track.CITIZEN,
-                   progress: Progress = _noop) -> dict:
-    """Write votes.jsonl, votes.parquet and manifest.json for one track; return the manifest.
+def _paths(spec: dataset.Spec, directory: Path | None, output: Path | None) -> tuple[Path, Path]:
+    """Return where the JSONL file and the manifest go: a folder's fixed names, or `output`."""
+    if output is not None:
+        jsonl = Path(output)
+        if jsonl.suffix.lower() == ".parquet":
+            raise OutputInvalid(_("출력 경로는 JSONL 파일이어야 합니다 (Parquet 파일은 그 옆에 씁니다)."))
+        return jsonl, jsonl.with_name(jsonl.name + NAMED_MANIFEST_SUFFIX)
+    if directory is None:
+        raise ValueError("dataset export needs a directory or an output file")
+    return Path(directory) / f"{spec.name}.jsonl", Path(directory) / spec.manifest
 
-    The manifest is DESIGN.md's `{"contest", "phase", "snapshot", "rows", "files": {name:
-    sha256}, "redactions": {kind: n}}`; the JSONL file's SHA-256 equals the snapshot's
-    `votes_sha256`, so `manage.py ratings --input` on either file reproduces that board.
+
+def _dataset_write(spec: dataset.Spec, *, contest: Contest, rows: list[dict],
+                   directory: Path | None, output: Path | None,
+                   snapshot: Callable[[str], int | None], progress: Progress) -> dict:
+    """The one dataset writer: every export path (console job, publication, `contest_export`,
+    `export_votes`, `export_judgments`) writes its files and manifest here.
+
+    Rows are cut to the spec's columns and its free text redacted; the JSONL file, the Parquet
+    file beside it and the manifest are written; `snapshot(jsonl_sha256)` names the board of
+    record. Returns the manifest as written.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    progress(0, 4, _("투표 읽는 중"))
-    rows = selectors.vote_rows(contest=contest, track=track)
-    # The fixed columns only: nothing else about a voter can leak into a public file.
-    rows = [{key: row[key] for key in dataset.COLUMNS} for row in rows]
-    progress(1, 4, _("JSONL 쓰는 중"))
-    dataset.jsonl_write(rows, directory / DATASET_FILES[0])
-    progress(2, 4, _("Parquet 쓰는 중"))
-    dataset.parquet_write(rows, directory / DATASET_FILES[1])
+    jsonl, manifest_path = _paths(spec, directory, output)
+    progress(1, 4, _("개인정보 가리는 중"))
+    counts = redaction.counts_empty()
+    rows = dataset.rows_public(spec, rows, counts)
+    progress(2, 4, _("JSONL·Parquet 쓰는 중"))
+    jsonl.parent.mkdir(parents=True, exist_ok=True)
+    files = dataset.files_write(spec, rows, jsonl)
     progress(3, 4, _("해시 계산 중"))
-    files = {name: dataset.file_sha256(directory / name) for name in DATASET_FILES}
-    snapshot = snapshot_for(contest=contest, track=track, category=None, digest=files["votes.jsonl"])
     manifest = {
         "contest": contest.slug,
         "phase": Contest.objects.values_list("phase", flat=True).get(pk=contest.pk),
-        "snapshot": snapshot.pk,
+        "snapshot": snapshot(files[jsonl.name]),
         "rows": len(rows),
         "files": files,
-        # The dataset carries no prompt or answer text; the kinds are listed to show the scan set.
-        "redactions": dict(redaction.counts_empty()),
+        "redactions": dict(counts),
     }
-    (directory / MANIFEST_FILE).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    if output is not None:
+        manifest.update(file=jsonl.name, sha256=files[jsonl.name])
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
     progress(4, 4, _("완료"))
     return manifest
 
 
-JUDGMENT_FILES = ("judgments.jsonl", "judgments.parquet")
-JUDGMENT_MANIFEST_FILE = "judgments-manifest.json"
+def dataset_export(*, contest: Contest, directory: Path | None = None, track: str = Track.CITIZEN,
+                   category: Category | None = None, output: Path | None = None,
+                   progress: Progress = _noop) -> dict:
+    """Write the vote dataset of one track (and category); return the manifest.
+
+    Into `directory`: votes.jsonl, votes.parquet and manifest.json; or, for a command given
+    one file, `output`, the Parquet file beside it and `<output>.manifest.json`. The manifest is
+    DESIGN.md's `{"contest", "phase", "snapshot", "rows", "files": {name: sha256},
+    "redactions": {kind: n}}`; the JSONL file's SHA-256 equals the snapshot's `votes_sha256`,
+    so `manage.py ratings --input` on either file reproduces that board. Raises
+    OutputInvalid for an `output` that names a Parquet file.
+    """
+    progress(0, 4, _("투표 읽는 중"))
+    rows = selectors.vote_rows(contest=contest, track=track, category=category)
+    return _dataset_write(
+        dataset.VOTES, contest=contest, rows=rows, directory=directory, output=output,
+        snapshot=lambda digest: snapshot_for(contest=contest, track=track, category=category,
+                                             digest=digest).pk,
+        progress=progress,
+    )
 
 
-def judgments_export(*, contest: Contest, directory: Path, progress: Progress = _noop) -> dict:
-    """Write judgments.jsonl, judgments.parquet and judgments-manifest.json; return the manifest.
+def judgments_export(*, contest: Contest, directory: Path | None = None,
+                     output: Path | None = None, progress: Progress = _noop) -> dict:
+    """Write the judgments dataset (DESIGN.md, experts by pseudonym); return the manifest.
 
-    The judgments dataset of DESIGN.md (experts by pseudonym), the same columns in both files;
-    personal data in the experts' rationales is redacted and counted, as in every public file.
-    The manifest has the vote dataset's keys; `snapshot` is the expert board of record.
+    Placed as `dataset_export` places the vote dataset (judgments.jsonl, judgments.parquet and
+    judgments-manifest.json in a folder); the same columns in both files; personal data in the
+    experts' rationales is redacted and counted. `snapshot` is the expert board of record.
     `manage.py ratings --input` and `manage.py agreement --input` read either file.
     """
     from voting.selectors_expert import judgment_rows
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    progress(0, 3, _("판정 읽는 중"))
-    counts = redaction.counts_empty()
-    rows = [
-        {**{key: row.get(key) for key in dataset.JUDGMENT_COLUMNS},
-         "rationale": redaction.redact(row.get("rationale") or "", counts)}
-        for row in judgment_rows(contest=contest)
-    ]
-    progress(1, 3, _("JSONL·Parquet 쓰는 중"))
-    dataset.jsonl_write(rows, directory / JUDGMENT_FILES[0])
-    dataset.parquet_write(rows, directory / JUDGMENT_FILES[1], schema=dataset.JUDGMENT_SCHEMA)
-    progress(2, 3, _("해시 계산 중"))
-    snapshot = selectors.snapshot_latest(contest=contest, track=Track.EXPERT, category=None)
-    manifest = {
-        "contest": contest.slug,
-        "phase": Contest.objects.values_list("phase", flat=True).get(pk=contest.pk),
-        "snapshot": snapshot.pk if snapshot else None,
-        "rows": len(rows),
-        "files": {name: dataset.file_sha256(directory / name) for name in JUDGMENT_FILES},
-        "redactions": dict(counts),
-    }
-    (directory / JUDGMENT_MANIFEST_FILE).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    progress(0, 4, _("판정 읽는 중"))
+
+    def snapshot(digest: str) -> int | None:
+        found = selectors.snapshot_latest(contest=contest, track=Track.EXPERT, category=None)
+        return found.pk if found else None
+
+    return _dataset_write(
+        dataset.JUDGMENTS, contest=contest, rows=judgment_rows(contest=contest),
+        directory=directory, output=output, snapshot=snapshot, progress=progress,
     )
-    progress(3, 3, _("완료"))
-    return manifest
 
 
-def manifest_verify(directory: Path) -> list[str]:
-    """Return the names of the files whose SHA-256 no longer matches the manifest (empty: intact)."""
-    directory = Path(directory)
-    manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+def manifest_verify(path: Path) -> list[str]:
+    """Return the names of the files whose SHA-256 no longer matches the manifest (empty: intact).
+
+    `path` is a folder (its manifest.json) or a manifest file; the files are beside it.
+    """
+    path = Path(path)
+    manifest_path = path / MANIFEST_FILE if path.is_dir() else path
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    folder = manifest_path.parent
     return [
         name for name, digest in manifest["files"].items()
-        if not (directory / name).exists() or dataset.file_sha256(directory / name) != digest
+        if not (folder / name).exists() or dataset.file_sha256(folder / name) != digest
     ]
 
 

@@ -3,11 +3,15 @@
     python manage.py contest_export --contest demo --output out/ [--what dataset|judgments|leaderboards|team|all]
                                     [--team SLUG]
 
-dataset: votes.jsonl, votes.parquet and manifest.json (DESIGN.md's vote dataset);
+dataset: votes.jsonl, votes.parquet and manifest.json (DESIGN.md's vote dataset); judgments:
+judgments.jsonl, judgments.parquet and judgments-manifest.json. Both are written by the one
+dataset writer (voting.exports) that the console and `export_votes`/`export_judgments` use;
 leaderboards: leaderboards.csv, .json and .xlsx; team: team-<slug>.xlsx for --team (or every team).
 """
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,6 +19,25 @@ from contest.models import Contest, Team
 from voting import exports
 
 BAR_WIDTH = 30
+
+
+def contest_get(slug: str) -> Contest:
+    """Return the contest, or raise CommandError naming the slug."""
+    found = Contest.objects.filter(slug=slug).first()
+    if found is None:
+        raise CommandError(f"No contest with slug {slug!r}.")
+    return found
+
+
+@contextmanager
+def written(output: str) -> Iterator[None]:
+    """Turn a path that cannot be written into a CommandError instead of a traceback."""
+    try:
+        yield
+    except exports.OutputInvalid as error:
+        raise CommandError(str(error)) from error
+    except OSError as error:
+        raise CommandError(f"Cannot write {output}: {error.strerror or error}") from error
 
 
 def terminal_progress(stream):
@@ -41,10 +64,12 @@ class Command(BaseCommand):
                             help="The vote dataset of this track (panel: the 국민평가단's votes).")
 
     def handle(self, *args, contest, output, what, team, track, **options):
-        found = Contest.objects.filter(slug=contest).first()
-        if found is None:
-            raise CommandError(f"No contest with slug {contest!r}.")
+        found = contest_get(contest)
         progress = terminal_progress(sys.stderr)
+        with written(output):
+            self._write(found, output, what, team, track, progress)
+
+    def _write(self, found, output, what, team, track, progress):
         if what in ("dataset", "all"):
             manifest = exports.dataset_export(contest=found, directory=output, track=track,
                                               progress=progress)
@@ -60,7 +85,7 @@ class Command(BaseCommand):
             if team:
                 teams = teams.filter(slug=team)
                 if not teams.exists():
-                    raise CommandError(f"No team {team!r} in contest {contest!r}.")
+                    raise CommandError(f"No team {team!r} in contest {found.slug!r}.")
             for each in teams:
                 report = exports.team_report_export(
                     contest=found, team=each, directory=output, progress=progress
