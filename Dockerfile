@@ -13,4 +13,6 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 USER arena
 
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# --no-proxy-headers: uvicorn would take X-Forwarded-For from any local peer as the client; the
+# client address is the site's to decide (CLIENT_IP_HEADER and TRUSTED_PROXIES, config/limits.py).
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]

@@ -50,7 +50,8 @@ def main() -> None:
         "mock": [python, manage, "mock_teams", "--port", str(args.mock_port), "-v0"],
         "worker": worker,
         "web": [python, "-m", "uvicorn", "config.asgi:application", "--port", str(args.port),
-                "--no-access-log", "--log-level", "warning", "--workers", str(args.web_workers)],
+                "--no-access-log", "--log-level", "warning", "--workers", str(args.web_workers),
+                "--no-proxy-headers"],
     }
     processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}
     PID_FILE.parent.mkdir(exist_ok=True)

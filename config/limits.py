@@ -14,11 +14,14 @@ those round trips, from a thread, were about a third of a vote's CPU in front of
 voting.fast_vote; both land on the same keys, so Django's path and the fast path share every
 budget.
 
-The client address is REMOTE_ADDR unless CLIENT_IP_HEADER names a header that the site's own
-reverse proxy sets (e.g. HTTP_X_FORWARDED_FOR); then the rightmost entry, the one that proxy
-added, is used. Never configure a header that clients can set directly.
+The client address has one home, client_ip below (django-ratelimit's "ip" key calls it, through
+RATELIMIT_IP_META_KEY, for Django's path, the fast vote path and the sign-in throttle alike): the
+socket's peer, unless that peer is one of the site's own TRUSTED_PROXIES and CLIENT_IP_HEADER
+names the header they set. uvicorn's own reading of X-Forwarded-For is off wherever the site
+starts it (--no-proxy-headers): left on, it trusted that header from any local peer.
 """
 import asyncio
+import functools
 import ipaddress
 import time
 from dataclasses import dataclass
@@ -44,22 +47,56 @@ return counts
 """
 
 
+@functools.lru_cache(maxsize=8)
+def _proxies(names: tuple[str, ...]) -> tuple[bool, tuple]:
+    """TRUSTED_PROXIES as (whether any peer is the proxy, the proxies' networks)."""
+    return "*" in names, tuple(ipaddress.ip_network(name, strict=False) for name in names if name != "*")
+
+
+def _address(entry: str):
+    """The address of one forwarded entry ("a.b.c.d", "a.b.c.d:port", "[v6]:port"), or None."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        entry = entry[1:].partition("]")[0]
+    elif entry.count(":") == 1:
+        entry = entry.partition(":")[0]
+    try:
+        return ipaddress.ip_address(entry)
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str:
-    """Return the client's address as the trusted proxy (or the socket) saw it."""
+    """Return the client's address: the socket's peer (REMOTE_ADDR), or, when that peer is one of
+    TRUSTED_PROXIES, the rightmost entry of CLIENT_IP_HEADER that is not itself a trusted proxy.
+
+    Each proxy appends the address it saw, so entries right of the first untrusted one were
+    written by the site's proxies and entries left of it by whoever connected: a client's own
+    header changes nothing. A garbled entry stops the walk at the last address a proxy vouched for.
+    """
+    peer = request.META.get("REMOTE_ADDR") or "0.0.0.0"
     header = settings.CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get(header, "")
-        candidate = forwarded.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            pass  # A missing or garbled header falls back to the socket's address.
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    address = _address(peer)
+    if not header or address is None:
+        return peer
+    any_peer, networks = _proxies(tuple(settings.TRUSTED_PROXIES))
+    if not (any_peer or any(address in network for network in networks)):
+        return peer
+    for entry in reversed(request.META.get(header, "").split(",")):
+        forwarded = _address(entry)
+        if forwarded is None:
+            break
+        address = forwarded
+        if not any(address in network for network in networks):
+            break
+    return str(address)
 
 
-def _voter(group, request) -> str:
-    # Called after the session exists (the API creates it before checking limits).
-    return request.session.session_key or "no-session"
+def _voter(group, request) -> str | None:
+    # A client without a session yet is counted by its network alone: the caps are checked
+    # before anything is written, so a refused first request creates no session (and no
+    # counter of its own) for a flood to pile up; from its next request on it has a voter's.
+    return request.session.session_key or None
 
 
 KEYS = {"voter": _voter, "network": "ip"}
@@ -75,13 +112,16 @@ class _Counter:
 
 def _counters(request, counters) -> list[_Counter]:
     """The keys of `(group, key, rate)` counters, as django-ratelimit's get_usage makes them
-    (none while RATELIMIT_ENABLE is off, as get_usage then counts nothing)."""
+    (none while RATELIMIT_ENABLE is off, as get_usage then counts nothing; none for a key
+    function that answers None: that scope does not apply to this request)."""
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return []
     made = []
     for group, key, rate in counters:
         limit, period = _split_rate(rate)
         value = key(group, request) if callable(key) else _SIMPLE_KEYS[key](request)
+        if value is None:
+            continue
         window = _get_window(value, period)
         made.append(_Counter(
             cache.make_key(_make_cache_key(group, window, rate, value, ALL)),
@@ -110,9 +150,10 @@ def limits_wait(request, counters) -> int | None:
     return _wait(made, cache.eval(_COUNT, len(made), _script_arguments(made)))
 
 
-def _action_counters(action: str) -> list[tuple]:
+def _action_counters(action: str, scopes=("voter", "network")) -> list[tuple]:
     return [(f"{action}:{scope}:{rate}", KEYS[scope], rate)
-            for scope, rates in settings.ARENA["LIMITS"][action].items() for rate in rates]
+            for scope, rates in settings.ARENA["LIMITS"][action].items() if scope in scopes
+            for rate in rates]
 
 
 def limits_check(request, *, action: str) -> None:
@@ -124,6 +165,15 @@ def limits_check(request, *, action: str) -> None:
     wait = limits_wait(request, _action_counters(action))
     if wait is not None:
         raise RateLimited(retry_after=wait)
+
+
+def limits_count_new_voter(request, *, action: str) -> None:
+    """Count an accepted `action` on the voter counters of the session it has just created.
+
+    Its caps were checked before it had a session (by its network alone, see _voter); this
+    makes its first action count toward the voter's budget all the same.
+    """
+    limits_wait(request, _action_counters(action, scopes=("voter",)))
 
 
 _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}

@@ -3,6 +3,7 @@
 Everything that differs between a laptop demo, CI and production is read from the environment
 once, here. Defaults give the embedded demo: a SQLite file and the Redis at 127.0.0.1:6379.
 """
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.RequestGuardMiddleware",  # before any that reads the host or the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.KoreanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -315,9 +317,28 @@ ARENA = {
 }
 CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 
-# The client address for rate limits: REMOTE_ADDR, or the rightmost entry of this header when
-# the site's own reverse proxy sets it (e.g. HTTP_X_FORWARDED_FOR). See config/limits.py.
+# The client address of the caps and the sign-in throttle (config.limits.client_ip): the
+# socket's peer, unless that peer is one of TRUSTED_PROXIES (addresses or networks; * when
+# nothing but the proxy can reach this server) and CLIENT_IP_HEADER names the header they set
+# (HTTP_X_FORWARDED_FOR, or X-Forwarded-For as sent); the two go together.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+if CLIENT_IP_HEADER and not CLIENT_IP_HEADER.startswith("HTTP_"):
+    CLIENT_IP_HEADER = "HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_")
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if bool(CLIENT_IP_HEADER) != bool(TRUSTED_PROXIES):
+    raise ImproperlyConfigured(
+        "CLIENT_IP_HEADER and TRUSTED_PROXIES go together: the header your reverse proxy sets "
+        "(e.g. X-Forwarded-For) and that proxy's addresses or networks as this server sees them "
+        "(e.g. 172.16.0.0/12 for Docker's networks), or neither."
+    )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        if _proxy != "*":
+            ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is neither an address, a network (a.b.c.d/n) nor *."
+        ) from None
 RATELIMIT_IP_META_KEY = "config.limits.client_ip"
 RATELIMIT_IPV4_MASK = 24
 RATELIMIT_IPV6_MASK = 64

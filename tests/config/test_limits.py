@@ -56,10 +56,53 @@ def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fr
     assert start(Client(), "10.0.0.5", HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
     # Behind our proxy, the rightmost entry (the one the proxy added) is the client.
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     forged = {"HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.50"}
     assert start(Client(), "10.0.0.1", **forged).status_code == 201
     assert start(Client(), "10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.2, 203.0.113.51").status_code == 429
     assert start(Client(), "10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.114.9").status_code == 201
+
+
+def test_a_forged_header_from_loopback_changes_nothing_unless_configured(entrants, settings,
+                                                                         fresh_cache):
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["2/h"])}
+    # Given a client on loopback that has reached its network's cap
+    assert [start(Client(), "127.0.0.1").status_code for _ in range(3)] == [201, 201, 429]
+    # When it claims another address, with or without a header name configured elsewhere
+    forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert start(Client(), "127.0.0.1", **forged).status_code == 429
+    settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXIES = "HTTP_X_FORWARDED_FOR", ["10.9.0.1"]
+    # Then it is still itself: loopback is not the site's proxy
+    assert start(Client(), "127.0.0.1", **forged).status_code == 429
+    # Once loopback is named as the proxy, the address it forwards is the client
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    assert start(Client(), "127.0.0.1", **forged).status_code == 201
+
+
+def test_the_client_is_the_rightmost_address_no_trusted_proxy_added(settings):
+    from config.limits import client_ip
+
+    def address(peer, forwarded=None):
+        headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+        return client_ip(RequestFactory().get("/", REMOTE_ADDR=peer, **headers))
+
+    from django.test import RequestFactory
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = ["10.0.0.1", "172.16.0.0/12"]
+    # Two hops of ours (the TLS proxy at 172.18.0.5, then 10.0.0.1): the address left of them
+    assert address("10.0.0.1", "198.51.100.1, 203.0.113.9, 172.18.0.5") == "203.0.113.9"
+    # Ports and brackets as some proxies write them
+    assert address("10.0.0.1", "203.0.113.9:51234") == "203.0.113.9"
+    assert address("10.0.0.1", "[2001:db8::7]:443") == "2001:db8::7"
+    # No header, or a garbled one: the last address our proxies vouched for
+    assert address("10.0.0.1") == "10.0.0.1"
+    assert address("10.0.0.1", "203.0.113.9, nonsense, 172.18.0.5") == "172.18.0.5"
+    # A peer that is not ours is the client, whatever it sends
+    assert address("192.0.2.44", "203.0.113.9") == "192.0.2.44"
+    # "*": any peer is the one proxy; only the entry it added counts
+    settings.TRUSTED_PROXIES = ["*"]
+    assert address("192.0.2.44", "10.0.0.1, 203.0.113.9") == "203.0.113.9"
 
 
 def test_votes_are_capped_too(client, entrants, settings, fresh_cache):

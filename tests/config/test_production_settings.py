@@ -16,7 +16,8 @@ SHOW = (
 
 def settings_in(**environment):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY", "ARENA_POW_HMAC_KEY")}
+           if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY", "ARENA_POW_HMAC_KEY",
+                         "CLIENT_IP_HEADER", "TRUSTED_PROXIES")}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -99,3 +100,13 @@ def test_production_refuses_a_proof_of_work_key_that_is_weak_or_shared():
 def test_the_refusal_never_prints_a_key():
     stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_SECRET)
     assert STRONG_SECRET not in stderr
+
+
+def test_the_forwarded_header_is_trusted_only_with_the_proxy_named():
+    # A header without the proxy that sets it would let any client pick its own address.
+    result = settings_in(CLIENT_IP_HEADER="X-Forwarded-For")
+    assert result.returncode != 0 and "TRUSTED_PROXIES" in result.stderr
+    result = settings_in(CLIENT_IP_HEADER="X-Forwarded-For", TRUSTED_PROXIES="172.16.0.0/12,proxy")
+    assert result.returncode != 0 and "'proxy' is neither an address" in result.stderr
+    assert settings_in(CLIENT_IP_HEADER="X-Forwarded-For",
+                       TRUSTED_PROXIES="172.16.0.0/12,10.0.0.2").returncode == 0

@@ -58,6 +58,13 @@ def test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
 
 
+def web_command(port: int) -> list[str]:
+    """The ASGI server as the site starts it: uvicorn's own X-Forwarded-For handling off (left on,
+    it trusts the header from loopback), so the client address is config.limits.client_ip's."""
+    return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--no-proxy-headers"]
+
+
 class LiveStack:
     def __init__(self, web_url: str, mock_url: str):
         self.web_url = web_url
@@ -95,10 +102,7 @@ def live_stack(django_db_setup, tmp_path_factory):
             python, "-m", "celery", "-A", "config", "worker",
             "--concurrency", "50", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",
         ],
-        "web": [
-            python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-            "--port", str(web_port),
-        ],
+        "web": web_command(web_port),
     }
     processes = {}
     try:
@@ -152,3 +156,15 @@ def live_contest(live_stack, transactional_db):
     contest.team_names = [team for _, team, _ in PERSONAS]
     contest.model_names = [model for _, _, model in PERSONAS]
     return contest
+
+
+@pytest.fixture
+def mock_answers(live_stack):
+    """Set the exact text some mock personas answer (``{persona: text}``); reset after the test."""
+
+    def answer(texts: dict[str, str]) -> None:
+        for persona, text in texts.items():
+            httpx.put(f"{live_stack.mock_url}/_control/{persona}", json={"answer": text}).raise_for_status()
+
+    yield answer
+    httpx.post(f"{live_stack.mock_url}/_control/reset").raise_for_status()

@@ -119,7 +119,7 @@ class FaultStack:
     def web_start(self) -> None:
         self._start("web", [
             sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-            "--port", str(self.web_port),
+            "--port", str(self.web_port), "--no-proxy-headers",
         ])
         wait_for_http(f"{self.web_url}/", self.processes["web"])
 

@@ -106,7 +106,7 @@ class Command(BaseCommand):
             ],
             "web": [
                 python, "-m", "uvicorn", "config.asgi:application", "--host", host,
-                "--port", str(port), "--no-access-log",
+                "--port", str(port), "--no-access-log", "--no-proxy-headers",
             ],
         }
         processes = {}
