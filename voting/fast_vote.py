@@ -25,7 +25,8 @@ What a vote must pass here, each as Django would judge it:
 - a session key in the cookie that Django's session store accepts. As in battle_vote, the key
   is compared with the battle's owner; the session itself is not read;
 - one read of the battle: its owner, no vote yet, the contest open, every side done; from its
-  prompts and answers the vote's exclusion (arena.identity), and from its entrants the reveal;
+  prompts and answers the vote's exclusion (arena.identity), and from its entrants the reveal
+  and the facts the chain covers (voting.audit.vote_content, the function Django's path calls);
 - the rate limits (config.limits.alimits_check: django-ratelimit's counters, all counted in one
   Redis round trip on the loop), only once the vote has passed everything else, so that no
   refused vote is counted twice;
@@ -66,7 +67,7 @@ from arena.selectors import identity_terms_of
 from config.api import MAX_BODY_BYTES
 from config.limits import alimits_check
 from config.middleware import KoreanFirstLocaleMiddleware
-from voting import chain, selectors
+from voting import audit, chain, selectors
 from voting.models import Vote
 from voting.services import chain_head_advance_sql, voter_hash
 
@@ -76,7 +77,7 @@ logger = logging.getLogger(__name__)
 PATH = re.compile(r"/api/battles/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/vote")
 
 READ = """
-SELECT b.session_key, b.contest_id, c.phase,
+SELECT b.session_key, b.contest_id, b.category_id, c.phase, b.entrant_a_id, b.entrant_b_id,
     EXISTS (SELECT 1 FROM voting_vote v WHERE v.battle_id = b.id) AS voted,
     ta.name AS team_a, ea.display_name AS model_a, tb.name AS team_b, eb.display_name AS model_b,
     (SELECT json_agg(json_build_object('prompt', t.prompt, 'answers',
@@ -252,7 +253,13 @@ class FastVote:
             "battle": vote.battle_id, "session": read.session_key, "contest": read.contest_id,
             "turns": len(read.turns), "chain": selectors.VOTE_CHAIN, "choice": vote.choice,
             "voter": vote.voter, "excluded": vote.excluded, "created_at": vote.created_at,
-            "content": chain.canonical(selectors.vote_chain_row(vote)),
+            "content": chain.canonical(audit.vote_content(
+                battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
+                created_at=vote.created_at, contest=read.contest_id, category=read.category_id,
+                turns=len(read.turns),
+                a=audit.side_reveal(entrant=read.entrant_a_id, team=read.team_a, model=read.model_a),
+                b=audit.side_reveal(entrant=read.entrant_b_id, team=read.team_b, model=read.model_b),
+            )),
         }
         async with conn.pipeline():
             await conn.execute(LOCK_BATTLE, params)
@@ -302,7 +309,7 @@ def _choice(request, body: bytes) -> str:
         raise Refused()
     try:
         data = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # deep nesting is no vote either: Django's
         raise Refused() from error
     if not isinstance(data, dict) or data.get("choice") not in Vote.Choice.values:
         raise Refused()

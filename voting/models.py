@@ -56,6 +56,33 @@ class ChainHead(models.Model):
         return f"{self.name} #{self.length} {self.hash[:12]}"
 
 
+class ChainEvent(models.Model):
+    """An entry of an audit chain that is not a vote or a judgment: a logged act on the chain
+    itself, such as a change of the content format (kind "migration", see voting.audit).
+
+    It takes the next position of its chain like any entry, and its hash covers `content`
+    (which states its kind), so removing or editing it breaks the chain as a vote's would.
+    """
+
+    name = models.CharField(max_length=30)
+    seq = models.PositiveBigIntegerField()
+    prev = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("감사 체인 기록")
+        verbose_name_plural = _("감사 체인 기록")
+        ordering = ["name", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "seq"], name="chain_event_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.seq} {self.content.get('kind', '')}"
+
+
 class Track(models.TextChoices):
     CITIZEN = "citizen", _("시민")
     EXPERT = "expert", _("전문가")

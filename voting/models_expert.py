@@ -122,6 +122,10 @@ class ExpertJudgment(models.Model):
     seconds = models.PositiveIntegerField()
     excluded = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The judgments' audit chain (voting.chain, voting.audit), as on Vote.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_prev = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("전문가 판정")

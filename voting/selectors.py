@@ -13,9 +13,9 @@ from arena.models import Response
 from contest.models import Category, Contest
 from contest.selectors import contest_current
 from voting import chain, ratings
+from voting.audit import VOTE_CHAIN  # noqa: F401 (where services and the fast path read it)
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
 
-VOTE_CHAIN = "votes"
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
 
@@ -156,33 +156,6 @@ def snapshot_latest(
         .order_by("-frozen", "-computed_at", "-pk")
         .first()
     )
-
-
-def vote_chain_row(vote: Vote) -> dict:
-    """Return the content of a vote that its chain hash covers (everything it was cast with)."""
-    return {
-        "battle": str(vote.battle_id),
-        "choice": vote.choice,
-        "voter": vote.voter,
-        "excluded": vote.excluded,
-        "created_at": vote.created_at.astimezone(UTC).isoformat(),
-    }
-
-
-def vote_chain_entries():
-    """Yield every vote as a chain entry, as stored (for `verify_votes`)."""
-    votes = Vote.objects.order_by("chain_seq", "pk").only(
-        "battle_id", "choice", "voter", "excluded", "created_at", "chain_seq", "chain_prev",
-        "chain_hash",
-    )
-    for vote in votes.iterator(chunk_size=2000):
-        yield chain.Entry(
-            key=str(vote.battle_id),
-            seq=vote.chain_seq,
-            prev=vote.chain_prev,
-            hash=vote.chain_hash,
-            row=vote_chain_row(vote),
-        )
 
 
 def chain_head_get(name: str) -> dict:

@@ -20,7 +20,7 @@ from contest.selectors import (
     contest_current,
     contest_lock_shared,
 )
-from voting import anomaly, chain, ratings, selectors
+from voting import anomaly, audit, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.models import (
     ChainHead,
@@ -88,7 +88,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         # back, and nothing else runs in it. The battle row's lock makes this a rare race.
         raise AlreadyVoted() from error
     # Last, so that the one lock every vote queues for is held for one statement and the commit.
-    vote_chain_link(vote=vote)
+    vote_chain_link(vote=vote, turns=len(turns))
     return battle_reveal(battle)
 
 
@@ -151,10 +151,12 @@ def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chai
     return link
 
 
-def vote_chain_link(*, vote: Vote) -> None:
-    """Chain a vote that was just saved, in the caller's transaction (see chain_append)."""
+def vote_chain_link(*, vote: Vote, turns: int | None = None) -> None:
+    """Chain a vote that was just saved, in the caller's transaction (see chain_append), with
+    its facts as voting.audit defines them; `turns` is the battle's number of turns if known.
+    """
     link = chain_append(
-        name=selectors.VOTE_CHAIN, row=selectors.vote_chain_row(vote), table=Vote, pk=vote.pk
+        name=audit.VOTE_CHAIN, row=audit.vote_content_of(vote, turns=turns), table=Vote, pk=vote.pk
     )
     vote.chain_seq, vote.chain_prev, vote.chain_hash = link.seq, link.prev, link.hash
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from arena.exceptions import ContestNotOpen, InvalidInput
 from contest.models import Contest, Entrant, ExpertProfile, PromptSet
 from voting import assignment as planning
+from voting import audit
 from voting.exceptions_expert import (
     AlreadyJudged,
     ItemNotFound,
@@ -20,6 +21,7 @@ from voting.exceptions_expert import (
     RubricIncomplete,
 )
 from voting.models import Adjudication, Answer, Assignment, ExpertJudgment, Pair
+from voting.services import chain_append
 
 CRITERION_CHOICES = ("a", "b", "tie")
 
@@ -276,7 +278,8 @@ def judgment_submit(
     """Record the expert's one judgment of their own assignment.
 
     Locks the assignment, so two submissions serialise; the one-to-one on the judgment is the
-    final guard. Raises ItemNotFound, NotAssigned (another expert's item), AlreadyJudged,
+    final guard. The judgment joins the judgments' audit chain last (the head's lock, as for a
+    vote: voting.services.chain_append). Raises ItemNotFound, NotAssigned (another expert's item), AlreadyJudged,
     ItemSkipped, ContestNotOpen, RubricIncomplete (a criterion not chosen), RationaleTooShort
     and InvalidInput (anything malformed). Nothing is written when it raises.
     """
@@ -316,6 +319,10 @@ def judgment_submit(
     assignment.status = Assignment.Status.JUDGED
     assignment.draft = {}
     assignment.save(update_fields=["status", "draft"])
+    # Last, so that the judgments' chain head is locked for one statement and the commit.
+    link = chain_append(name=audit.JUDGMENT_CHAIN, row=audit.judgment_content(judgment),
+                        table=ExpertJudgment, pk=judgment.pk)
+    judgment.chain_seq, judgment.chain_prev, judgment.chain_hash = link.seq, link.prev, link.hash
     return judgment
 
 

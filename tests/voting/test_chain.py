@@ -5,23 +5,29 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+import importlib
 import threading
 
+from django.apps import apps as django_apps
 from django.db import connection
+from django.db.models import F
 
 from arena import services as arena_services
 from arena.models import Battle, Response, Turn
-from voting import chain
-from voting.models import ChainHead, Vote
-from voting.selectors import vote_chain_row
+from contest.models import Entrant, Team
+from voting import audit, chain, services_expert
+from voting.models import Assignment, ChainEvent, ChainHead, ExpertJudgment, Pair, Vote
+from voting.audit import vote_content_of
 from voting.services import vote_cast
-from tests.factories import votes_simulate
+from tests.factories import expert_make, expert_pairs_make, votes_simulate
+
+migration = importlib.import_module("voting.migrations.0008_chain_facts")
 
 pytestmark = pytest.mark.django_db
 
 
-def verify(*args) -> tuple[int, dict]:
-    """Run verify_votes; return its exit code and JSON report."""
+def verify(*args, name="votes") -> tuple[int, dict]:
+    """Run verify_votes; return its exit code and the JSON report of chain `name`."""
     from io import StringIO
 
     out = StringIO()
@@ -30,7 +36,7 @@ def verify(*args) -> tuple[int, dict]:
         code = 0
     except SystemExit as exit_:
         code = exit_.code
-    return code, json.loads(out.getvalue())["votes"]
+    return code, json.loads(out.getvalue())[name]
 
 
 def kinds(report) -> set[str]:
@@ -91,7 +97,7 @@ def test_inserted_vote_is_caught_whether_forged_or_not(chained, contest, entrant
         Vote.objects.filter(pk=forged.pk).update(
             chain_seq=len(chained) + 1,
             chain_prev=prev.chain_hash,
-            chain_hash=chain.link_hash(prev.chain_hash, vote_chain_row(forged)),
+            chain_hash=chain.link_hash(prev.chain_hash, vote_content_of(forged)),
         )
         code, report = verify()
         assert code == 1 and kinds(report) == {"inserted"}, report
@@ -113,7 +119,7 @@ def test_a_rewritten_chain_is_caught_against_a_published_head(chained):
 
     head = chain.GENESIS
     for vote in Vote.objects.order_by("chain_seq"):
-        link = chain.link_next(length=vote.chain_seq - 1, head=head, row=vote_chain_row(vote))
+        link = chain.link_next(length=vote.chain_seq - 1, head=head, row=vote_content_of(vote))
         Vote.objects.filter(pk=vote.pk).update(chain_prev=link.prev, chain_hash=link.hash)
         head = link.hash
     ChainHead.objects.filter(name="votes").update(hash=head)
@@ -171,3 +177,167 @@ def test_concurrent_votes_chain_one_after_another(entrants):
     code, report = verify()
     assert code == 0 and report["length"] == 6
     assert sorted(Vote.objects.values_list("chain_seq", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+
+def altered(report) -> list:
+    return [(p["kind"], p["seq"]) for p in report["problems"]]
+
+
+def test_a_side_swap_is_caught(chained):
+    # Given a battle whose sides are swapped after the vote: the export's winner flips
+    battle = chained[3].battle
+    Battle.objects.filter(pk=battle.pk).update(
+        entrant_a=battle.entrant_b_id, entrant_b=battle.entrant_a_id
+    )
+
+    code, report = verify()
+
+    assert code == 1 and altered(report) == [("altered", 4)]
+
+
+@pytest.mark.parametrize("edit", ["team name", "model name"])
+def test_an_edited_reveal_is_caught_on_every_vote_it_shows_on(chained, entrants, edit):
+    # Given the first entrant's reveal edited after the votes
+    entrant = entrants[0]
+    if edit == "team name":
+        Team.objects.filter(pk=entrant.team_id).update(name="다른 팀")
+    else:
+        Entrant.objects.filter(pk=entrant.pk).update(display_name="Other-Model")
+
+    code, report = verify()
+
+    # Then every vote on a battle where it stood is reported, and no other
+    shown = [vote.chain_seq for vote in chained
+             if entrant.pk in (vote.battle.entrant_a_id, vote.battle.entrant_b_id)]
+    assert shown and code == 1
+    assert altered(report) == [("altered", seq) for seq in shown]
+
+
+def test_a_vote_moved_to_another_battle_is_caught(chained, contest, entrants):
+    # Given a battle of the same two entrants, in the same order, that nobody voted on
+    vote = chained[2]
+    other = Battle.objects.create(contest=contest, session_key="other",
+                                  entrant_a_id=vote.battle.entrant_a_id,
+                                  entrant_b_id=vote.battle.entrant_b_id)
+    Turn.objects.create(battle=other, index=0, prompt="질문")
+
+    Vote.objects.filter(pk=vote.pk).update(battle=other)
+
+    code, report = verify()
+    assert code == 1 and altered(report) == [("altered", 3)]
+
+
+@pytest.fixture
+def judged(contest, entrants):
+    """Four judgments of one expert, through the service, on pairs of the three entrants."""
+    prompt_set, _ = expert_pairs_make(contest, entrants, prompts=2)
+    expert = expert_make(domains=["law"])
+    services_expert.assignments_create(prompt_set=prompt_set, k=1, seed=1)
+    assignments = list(Assignment.objects.filter(expert=expert).order_by("position", "pk")[:4])
+    for assignment in assignments:
+        services_expert.judgment_submit(
+            assignment_id=assignment.pk, user=expert, overall="a",
+            criteria={c["key"]: "a" for c in prompt_set.criteria},
+            rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,
+        )
+    return list(ExpertJudgment.objects.order_by("chain_seq"))
+
+
+def test_judgments_form_an_intact_chain(judged):
+    code, report = verify(name="judgments")
+    assert code == 0 and report["problems"] == [] and report["length"] == 4
+    assert report["head"] == judged[-1].chain_hash
+
+
+def test_a_judgment_whose_pair_sides_are_swapped_is_caught(judged):
+    # Given the pair of the second judgment with its two answers swapped (the expert's "A"
+    # now names the other entrant)
+    pair = judged[1].assignment.pair
+    Pair.objects.filter(pk=pair.pk).update(answer_1=pair.answer_2_id, answer_2=pair.answer_1_id)
+
+    code, report = verify(name="judgments")
+    assert code == 1 and altered(report) == [("altered", 2)]
+
+    # So is a judgment whose shown order is flipped
+    Pair.objects.filter(pk=pair.pk).update(answer_1=pair.answer_1_id, answer_2=pair.answer_2_id)
+    Assignment.objects.filter(pk=judged[3].assignment_id).update(flipped=~F("flipped"))
+    code, report = verify(name="judgments")
+    assert code == 1 and altered(report) == [("altered", 4)]
+
+
+def format_1_chain(votes) -> str:
+    """Chain `votes` as the code before migration 0008 did; return the head."""
+    head = chain.GENESIS
+    for seq, vote in enumerate(votes, start=1):
+        row = audit.vote_content_v1(battle=vote.battle_id, choice=vote.choice, voter=vote.voter,
+                                    excluded=vote.excluded, created_at=vote.created_at)
+        link = chain.link_next(length=seq - 1, head=head, row=row)
+        Vote.objects.filter(pk=vote.pk).update(chain_seq=seq, chain_prev=link.prev,
+                                               chain_hash=link.hash)
+        head = link.hash
+    ChainHead.objects.filter(name="votes").update(length=len(votes), hash=head)
+    return head
+
+
+def test_a_chain_of_the_old_format_migrates_with_a_logged_anchor(chained, entrants):
+    # Given a chain written in format 1 (battle, choice, voter, excluded, time), published
+    old_head = format_1_chain(chained)
+    assert verify()[0] == 1  # today's code reads it only through its migration entry
+
+    # When the migration runs
+    migration.votes_reanchor(django_apps, None)
+
+    # Then the chain is intact, the old published head is still in it, and the migration is
+    # its own entry, stating the format change and the previous head
+    code, report = verify("--published-head", old_head)
+    assert code == 0 and report["problems"] == [] and report["length"] == 9
+    (event,) = ChainEvent.objects.filter(name="votes")
+    assert event.seq == 9 and event.content["kind"] == "migration"
+    assert (event.content["format"], event.content["previous_format"]) == (2, 1)
+    assert event.content["previous_head"] == old_head and event.content["previous_length"] == 8
+
+    # And votes cast since follow it in the new format
+    battle = arena_services.battle_start(session_key="after", prompt="질문")
+    Response.objects.filter(turn__battle=battle).update(status="done", text="답")
+    vote_cast(battle_id=battle.pk, session_key="after", choice="b")
+    code, report = verify()
+    assert code == 0 and report["problems"] == [] and report["length"] == 10
+
+    # A side swap on a vote from before the migration breaks the anchor...
+    old = chained[1].battle
+    Battle.objects.filter(pk=old.pk).update(entrant_a=old.entrant_b_id, entrant_b=old.entrant_a_id)
+    code, report = verify()
+    assert code == 1 and altered(report) == [("altered", 9)]
+    Battle.objects.filter(pk=old.pk).update(entrant_a=old.entrant_a_id, entrant_b=old.entrant_b_id)
+    assert verify()[0] == 0
+
+    # ...one on a vote since breaks that vote
+    new = Battle.objects.get(pk=battle.pk)
+    Battle.objects.filter(pk=new.pk).update(entrant_a=new.entrant_b_id, entrant_b=new.entrant_a_id)
+    code, report = verify()
+    assert code == 1 and altered(report) == [("altered", 10)]
+    Battle.objects.filter(pk=new.pk).update(entrant_a=new.entrant_a_id, entrant_b=new.entrant_b_id)
+
+    # ...and so does removing the migration's entry
+    ChainEvent.objects.filter(pk=event.pk).delete()
+    code, report = verify()
+    assert code == 1 and "altered" in kinds(report) and "deleted" in kinds(report)
+
+
+def test_judgments_made_before_their_chain_are_chained_by_the_migration(judged):
+    # Given judgments stored before the judgments' chain existed
+    ExpertJudgment.objects.update(chain_seq=None, chain_prev="", chain_hash="")
+    ChainHead.objects.filter(name="judgments").delete()
+    assert kinds(verify(name="judgments")[1]) == {"inserted"}
+
+    # When the migration runs, a logged entry opens the chain and the judgments follow it
+    migration.judgments_chain(django_apps, None)
+
+    code, report = verify(name="judgments")
+    assert code == 0 and report["length"] == 5
+    assert ChainEvent.objects.get(name="judgments").seq == 1
+
+    # And a side swap is caught as on a judgment chained when it was made
+    Assignment.objects.filter(pk=judged[0].assignment_id).update(flipped=~F("flipped"))
+    code, report = verify(name="judgments")
+    assert code == 1 and altered(report) == [("altered", 2)]

@@ -6,6 +6,7 @@ so that its errors stay Django's own.
 """
 import asyncio
 import json
+import logging
 import time
 
 import psycopg
@@ -15,10 +16,11 @@ from django.db import connection
 from django.test import Client
 
 from arena.models import Battle, Response
-from contest.models import Contest
+from contest.models import Contest, Entrant, Team
 from tests.asgi import CountingDjango, client_for
+from tests.factories import CategoryFactory
 from tests.conftest import limits
-from voting import chain, selectors
+from voting import audit, chain, selectors
 from voting.fast_vote import FastVote
 from voting.models import ChainHead, Vote
 
@@ -75,7 +77,8 @@ def citizens(n=1, **kwargs):
 
 def chain_problems():
     head = ChainHead.objects.get(name=selectors.VOTE_CHAIN)
-    return chain.chain_verify(selectors.vote_chain_entries(), head=(head.length, head.hash))
+    entries, problems = audit.vote_chain_check()
+    return chain.chain_verify(entries, head=(head.length, head.hash)) + problems
 
 
 @sync_to_async
@@ -322,4 +325,75 @@ async def test_without_a_database_the_vote_is_the_apis_503(entrants, front, monk
 
     assert response.status_code == 503 and response.json()["error"]["code"] == "unavailable"
     assert response.headers["Retry-After"] == "2"
+    assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()
+
+
+async def test_the_chained_content_is_the_bytes_djangos_path_hashes(entrants, front, django_app):
+    # Given teams and models whose names need escaping, and a battle in a category
+    for n, entrant in enumerate(entrants):
+        await sync_to_async(Team.objects.filter(pk=entrant.team_id).update)(
+            name=f'팀 "{n}" \\ \u2028 😀 </script>')
+        await sync_to_async(Entrant.objects.filter(pk=entrant.pk).update)(
+            display_name=f'Model-{n} "따옴표" \t')
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+    category = await sync_to_async(CategoryFactory)()
+    await sync_to_async(Battle.objects.filter(pk=citizen.battle).update)(category=category)
+
+    response = await citizen.vote(front, {"choice": "b"})
+    assert response.status_code == 200 and django_app.requests == 0
+
+    # Then the vote's hash is over exactly the content Django's path derives from the rows:
+    # the battle, its category, and each side's entrant with the reveal the citizen was shown
+    vote = await sync_to_async(Vote.objects.select_related("battle").get)(battle_id=citizen.battle)
+    content = await sync_to_async(audit.vote_content_of)(vote)
+    assert chain.link_hash(vote.chain_prev, content) == vote.chain_hash
+    assert content["category"] == category.pk and content["turns"] == 1
+    reveal = response.json()["reveal"]
+    assert {side: {"team": content[side]["team"], "model": content[side]["model"]}
+            for side in "ab"} == reveal
+    assert [content[side]["entrant"] for side in "ab"] == [vote.battle.entrant_a_id,
+                                                           vote.battle.entrant_b_id]
+    assert await sync_to_async(chain_problems)() == []
+
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize("body", [
+    '{"choice": ' + "[" * DEEP + "]" * DEEP + "}",
+    "[" * DEEP + "]" * DEEP,
+], ids=["nested choice", "nested array"])
+async def test_a_deeply_nested_body_goes_to_django_unchanged_and_quietly(
+    entrants, django_app, caplog, body
+):
+    received = []
+
+    async def django(scope, receive, send):
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        received.append(b"".join(chunks))
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = FastVote(django)
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+    try:
+        with caplog.at_level(logging.INFO, logger="voting"):
+            async with client_for(app, citizen.cookies) as client:
+                response = await client.post(
+                    f"/api/battles/{citizen.battle}/vote", content=body,
+                    headers={"Content-Type": "application/json", "X-CSRFToken": citizen.token,
+                             "Origin": "http://testserver"})
+    finally:
+        await app.close()
+
+    assert response.status_code == 400
+    assert received == [body.encode()]
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("voting")] == []
     assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()

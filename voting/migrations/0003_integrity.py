@@ -10,16 +10,17 @@ from voting import chain
 def votes_chain(apps, schema_editor):
     """Chain the votes cast before the audit chain existed, oldest first.
 
-    The row content is the selectors' own (it reads only plain fields), so that verify_votes
-    checks these rows exactly as it checks new ones.
+    The row content is format 1 (voting.audit), the format of every vote chained before
+    0008_chain_facts, so that verify_votes checks these rows exactly as it checks those.
     """
-    from voting.selectors import vote_chain_row
+    from voting.audit import vote_content_v1
 
     Vote = apps.get_model("voting", "Vote")
     ChainHead = apps.get_model("voting", "ChainHead")
     length, head = 0, chain.GENESIS
     for vote in Vote.objects.order_by("created_at", "pk").iterator():
-        row = vote_chain_row(vote)
+        row = vote_content_v1(battle=vote.battle_id, choice=vote.choice, voter=vote.voter,
+                              excluded=vote.excluded, created_at=vote.created_at)
         link = chain.link_next(length=length, head=head, row=row)
         Vote.objects.filter(pk=vote.pk).update(
             chain_seq=link.seq, chain_prev=link.prev, chain_hash=link.hash

@@ -1,21 +1,23 @@
-"""Check the votes' audit chain: report altered, deleted, inserted or reordered rows."""
+"""Check the audit chains of the votes and the judgments: report altered, deleted, inserted or
+reordered rows. Each row's content is derived again from the current rows (voting.audit), so a
+changed fact of a vote (its sides, their reveal, its battle) shows as an altered row."""
 import json
 import sys
 
 from django.core.management.base import BaseCommand
 
-from voting import chain, selectors
+from voting import audit, chain
 from voting.models import ChainHead
 
-# Each chained table: its head's name and the selector that reads its rows back. The expert
-# judgments join here with their own entry.
-CHAINS = {"votes": selectors.vote_chain_entries}
+# Each chain: its head's name and what reads its entries back (with any problems of its logged
+# migrations, voting.audit).
+CHAINS = {audit.VOTE_CHAIN: audit.vote_chain_check, audit.JUDGMENT_CHAIN: audit.judgment_chain_check}
 
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit chain of the votes. Exits 1 and lists every altered, deleted, "
-        "inserted or reordered row; exits 0 when the chain is intact."
+        "Verify the audit chains of the votes and the judgments. Exits 1 and lists every "
+        "altered, deleted, inserted or reordered row; exits 0 when every chain is intact."
     )
 
     def add_arguments(self, parser):
@@ -30,13 +32,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, published_head, **options):
         report = {}
-        for name, entries in CHAINS.items():
+        for name, check in CHAINS.items():
             head = ChainHead.objects.filter(name=name).first()
+            entries, problems = check()
             problems = chain.chain_verify(
-                entries(),
+                entries,
                 head=(head.length, head.hash) if head else None,
-                published=published_head,
-            )
+                # A published head is the votes' (the leaderboard shows that one).
+                published=published_head if name == audit.VOTE_CHAIN else (),
+            ) + problems
             report[name] = {
                 "length": head.length if head else 0,
                 "head": head.hash if head else chain.GENESIS,
