@@ -65,7 +65,8 @@ def _paths(spec: dataset.Spec, directory: Path | None, output: Path | None) -> t
     if output is not None:
         jsonl = Path(output)
         if jsonl.suffix.lower() == ".parquet":
-            raise OutputInvalid(_("출력 경로는 JSONL 파일이어야 합니다 (Parquet 파일은 그 옆에 씁니다)."))
+            # Only the commands pass `output`; their messages are English like every CLI error.
+            raise OutputInvalid(f"{jsonl}: name the JSONL file; the Parquet file is written beside it")
         return jsonl, jsonl.with_name(jsonl.name + NAMED_MANIFEST_SUFFIX)
     if directory is None:
         raise ValueError("dataset export needs a directory or an output file")
@@ -83,13 +84,12 @@ def _dataset_write(spec: dataset.Spec, *, contest: Contest, rows: list[dict],
     record. Returns the manifest as written.
     """
     jsonl, manifest_path = _paths(spec, directory, output)
-    progress(1, 4, _("개인정보 가리는 중"))
+    progress(1, 3, _("JSONL·Parquet 쓰는 중"))
     counts = redaction.counts_empty()
     rows = dataset.rows_public(spec, rows, counts)
-    progress(2, 4, _("JSONL·Parquet 쓰는 중"))
     jsonl.parent.mkdir(parents=True, exist_ok=True)
     files = dataset.files_write(spec, rows, jsonl)
-    progress(3, 4, _("해시 계산 중"))
+    progress(2, 3, _("해시 계산 중"))
     manifest = {
         "contest": contest.slug,
         "phase": Contest.objects.values_list("phase", flat=True).get(pk=contest.pk),
@@ -102,7 +102,7 @@ def _dataset_write(spec: dataset.Spec, *, contest: Contest, rows: list[dict],
         manifest.update(file=jsonl.name, sha256=files[jsonl.name])
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
-    progress(4, 4, _("완료"))
+    progress(3, 3, _("완료"))
     return manifest
 
 
@@ -118,7 +118,7 @@ def dataset_export(*, contest: Contest, directory: Path | None = None, track: st
     so `manage.py ratings --input` on either file reproduces that board. Raises
     OutputInvalid for an `output` that names a Parquet file.
     """
-    progress(0, 4, _("투표 읽는 중"))
+    progress(0, 3, _("투표 읽는 중"))
     rows = selectors.vote_rows(contest=contest, track=track, category=category)
     return _dataset_write(
         dataset.VOTES, contest=contest, rows=rows, directory=directory, output=output,
@@ -139,7 +139,7 @@ def judgments_export(*, contest: Contest, directory: Path | None = None,
     """
     from voting.selectors_expert import judgment_rows
 
-    progress(0, 4, _("판정 읽는 중"))
+    progress(0, 3, _("판정 읽는 중"))
 
     def snapshot(digest: str) -> int | None:
         found = selectors.snapshot_latest(contest=contest, track=Track.EXPERT, category=None)
