@@ -7,7 +7,7 @@ from ninja import Router, Schema, Status
 
 from arena import proof_of_work, selectors, services
 from config.api import Error, Text, session_key_ensure
-from config.limits import limits_check
+from config.limits import limits_check, limits_count_new_voter
 
 router = Router(tags=["battles"])
 
@@ -87,11 +87,22 @@ def _stream(battle_id) -> str:
                                    413: Error, 429: Error, 503: Error})
 def battle_start(request, body: BattleStart):
     """Start a battle: two anonymous models answer `prompt`; follow them on `stream`."""
-    proof_of_work.solution_check(body.pow)
-    session_key = session_key_ensure(request)
+    # Refusal costs the site nothing durable: the proof of work and the caps are checked
+    # before anything is written; the solution is spent and a new visitor's session created
+    # only once the service is sure the battle starts.
+    solution = proof_of_work.solution_verify(body.pow)
     limits_check(request, action="battle")
+
+    def owner() -> str:
+        proof_of_work.solution_spend(solution)
+        new_voter = not request.session.session_key
+        session_key = session_key_ensure(request)
+        if new_voter:
+            limits_count_new_voter(request, action="battle")
+        return session_key
+
     battle = services.battle_start(
-        session_key=session_key, prompt=body.prompt, category_slug=body.category
+        session_key=owner, prompt=body.prompt, category_slug=body.category
     )
     return Status(201, {"id": battle.pk, "stream": _stream(battle.pk)})
 
@@ -109,7 +120,9 @@ def pow_challenge(request):
              response={201: TurnAdded, 400: Error, 403: Error, 404: Error, 409: Error, 413: Error})
 def battle_turn_add(request, battle_id: UUID, body: TurnAdd):
     """Ask both sides a follow-up question (the owner only, up to the contest's turn limit)."""
-    session_key = session_key_ensure(request)
+    # Only a battle's owner may add a turn, so a client without a session is refused, and
+    # none is created for it.
+    session_key = request.session.session_key or ""
     turn = services.turn_add(battle_id=battle_id, session_key=session_key, prompt=body.prompt)
     return Status(201, {"id": battle_id, "turn": turn.index, "stream": _stream(battle_id)})
 

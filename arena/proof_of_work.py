@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -82,13 +83,23 @@ def _expires_at(salt: str) -> int | None:
         return None
 
 
-def solution_check(payload: object) -> None:
-    """Accept one correct, unexpired, unused solution, or raise a ProofOfWorkFailed subclass.
+@dataclass(frozen=True)
+class Solution:
+    """A verified, not yet spent solution: its replay key and when its challenge expires."""
 
-    Does nothing when the contest runs without proof of work (ARENA_POW off).
+    key: str
+    expires_at: int
+
+
+def solution_verify(payload: object) -> Solution | None:
+    """Check a solution without spending it: correct, unexpired, not used before.
+
+    Returns what `solution_spend` takes once the request is accepted, or None when the
+    contest runs without proof of work (ARENA_POW off). Raises a ProofOfWorkFailed subclass.
+    Writes nothing, so a refused request leaves no trace in the cache.
     """
     if not _options()["ENABLED"]:
-        return
+        return None
     if payload in (None, ""):
         raise ProofOfWorkRequired()
     if not isinstance(payload, str) or len(payload) > 2000:
@@ -106,8 +117,22 @@ def solution_check(payload: object) -> None:
     expires_at = _expires_at(str(solution.get("salt", "")))
     if expires_at is None or expires_at < time.time():
         raise ProofOfWorkExpired()
-    ttl = max(1, int(expires_at - time.time()) + 1)
-    if not cache.add(f"arena:pow:{solution['signature']}", 1, ttl):
+    accepted = Solution(key=f"arena:pow:{solution['signature']}", expires_at=expires_at)
+    if cache.get(accepted.key) is not None:
+        raise ProofOfWorkReplayed()
+    return accepted
+
+
+def solution_spend(solution: Solution | None) -> None:
+    """Mark a verified solution as used until its challenge expires (ProofOfWorkReplayed if
+    another request spent it first: the cache's add is the real guard)."""
+    if solution is None:
+        return
+    ttl = max(1, int(solution.expires_at - time.time()) + 1)
+    if not cache.add(solution.key, 1, ttl):
         raise ProofOfWorkReplayed()
 
 
+def solution_check(payload: object) -> None:
+    """Verify and spend a solution at once (a request that nothing else can refuse)."""
+    solution_spend(solution_verify(payload))

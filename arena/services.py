@@ -4,6 +4,7 @@ Each service runs in one transaction and dispatches Celery work only after it co
 worker never looks for a row that is not there yet.
 """
 import random
+from collections.abc import Callable
 
 from celery import group
 from django.conf import settings
@@ -71,7 +72,7 @@ def turn_dispatch(*, response_ids: list[int]) -> None:
 @transaction.atomic
 def battle_start(
     *,
-    session_key: str,
+    session_key: str | Callable[[], str],
     prompt: object,
     category_slug: object = None,
     contest: Contest | None = None,
@@ -82,6 +83,8 @@ def battle_start(
     Sides are randomised. Both sides' generation is enqueued when the transaction commits.
     Raises PromptEmpty/PromptTooLong/InvalidInput for bad input, ContestNotOpen when the
     contest is not in its open phase, NoEntrantsAvailable when fewer than two can answer.
+    `session_key` may be a function that returns the owner's key: it is called only once the
+    battle is sure to start, so that a refused start writes nothing (no session for the owner).
     """
     cleaned = prompt_clean(prompt)
     contest = contest or contest_current()
@@ -92,6 +95,8 @@ def battle_start(
     if len(candidates) < 2:
         raise NoEntrantsAvailable()
     entrant_a, entrant_b = pair_sample(candidates, rng=rng)
+    if callable(session_key):
+        session_key = session_key()
     battle = Battle(
         contest=contest,
         category=category,
