@@ -12,7 +12,7 @@ from arena.models import Turn
 from contest.models import Contest
 from contest.services import contest_transition
 from tests.factories import ContestFactory, EntrantFactory, expert_make, expert_pairs_make, votes_simulate
-from voting import exports, services_expert
+from voting import dataset, exports, services_expert
 from voting.models import Assignment, ExpertJudgment, Vote
 
 PHONE, EMAIL = "010-1234-5678", "someone@example.com"
@@ -91,8 +91,8 @@ def test_every_export_path_writes_the_same_bytes_and_the_same_manifest(published
     assert set(reference) == {"contest", "phase", "snapshot", "rows", "files", "redactions"}
     assert reference["phase"] == "published" and reference["snapshot"] is not None
     assert reference["files"] == {
-        console_jsonl.name: exports.dataset.file_sha256(console_jsonl),
-        console_parquet.name: exports.dataset.file_sha256(console_parquet),
+        console_jsonl.name: dataset.file_sha256(console_jsonl),
+        console_parquet.name: dataset.file_sha256(console_parquet),
     }
     # The one-file commands give the same manifest, plus the old shape's `file` and `sha256`.
     single = manifests["export_votes" if kind == "dataset" else "export_judgments"]
