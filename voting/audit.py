@@ -175,7 +175,7 @@ def _formats(events: list, current: int):
 
 
 def _event_entries(events: list) -> list[chain.Entry]:
-    return [chain.Entry(key=f"{event.content.get('kind', 'event')} #{event.seq}", seq=event.seq,
+    return [chain.Entry(key=event.content.get("kind", "event"), seq=event.seq,
                         prev=event.prev, hash=event.hash, row=event.content) for event in events]
 
 
@@ -205,7 +205,7 @@ def vote_chain_check() -> tuple[list[chain.Entry], list[chain.Problem]]:
                 facts = _vote_content_from_values(row, event.content["format"])
                 digest.update(chain.canonical(facts) + b"\n")
     problems = [
-        chain.Problem(chain.ALTERED, f"migration #{event.seq}", event.seq,
+        chain.Problem(chain.ALTERED, MIGRATION, event.seq,
                       "a vote chained before this migration no longer has the facts it anchored")
         for event, digest in anchors if digest.hexdigest() != event.content["facts_sha256"]
     ]

@@ -65,6 +65,12 @@ def test_cast_votes_form_an_intact_chain_whose_head_is_published(entrants):
     assert board["chain_head"] == {"name": "votes", "length": 3, "hash": last.chain_hash}
 
 
+def test_a_fresh_database_has_two_intact_empty_chains():
+    out = {name: verify(name=name) for name in ("votes", "judgments")}
+    assert {name: (code, report["length"], report["problems"]) for name, (code, report) in out.items()} == {
+        "votes": (0, 0, []), "judgments": (0, 0, [])}
+
+
 def test_altered_vote_is_caught(chained):
     Vote.objects.filter(pk=chained[3].pk).update(choice="b" if chained[3].choice != "b" else "a")
     code, report = verify()
