@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -22,12 +21,6 @@ api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
 api.add_router("", voting_api_expert.router)
 
-if settings.TWO_FACTOR_REQUIRED:
-    # The admin asks for the second factor too (django-otp's admin site).
-    from django_otp.admin import OTPAdminSite
-
-    admin.site.__class__ = OTPAdminSite
-
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
@@ -46,6 +39,8 @@ urlpatterns = [
     # (config/read_cache.py); a forged switch could only change a visitor's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The admin signs in at accounts/login/ too, second factor and throttle included
+    # (config.auth.AdminSite, the admin app's default site: config/apps.py).
     path("admin/", admin.site.urls),
 ]
 
