@@ -12,6 +12,7 @@ Routes:
     GET  /health                           liveness
     GET  /_control                         current settings of every persona
     PUT  /_control/{persona}               change some settings, returns the persona's settings
+                                           (``{"answer": "<text>"}`` makes it answer exactly that)
     POST /_control/reset                   restore the settings the server started with
 """
 
@@ -51,6 +52,10 @@ HANG_SECONDS = 3600.0
 # Requests are small JSON; anything larger is a client bug, not a load test.
 MAX_BODY_BYTES = 1_000_000
 
+# A set answer is streamed in pieces of this many characters, whitespace or not, so a long
+# unbroken line or a large table arrives in many pieces, as a real model sends it.
+SET_ANSWER_PIECE_CHARS = 64
+
 
 @dataclass(frozen=True)
 class Persona:
@@ -81,7 +86,8 @@ class PersonaSettings:
     ``ttft_ms`` is the delay before the first answer text (a thinking persona spends it
     streaming reasoning). ``fault`` is one of ``FAULTS`` or None; a conversation hits it when
     its hash falls under ``fault_rate``, so the same conversation always fails the same way.
-    Raise ValueError on out-of-range values.
+    ``answer``, when set, is the exact text the persona answers to every conversation (a test's
+    hostile answer, say). Raise ValueError on out-of-range values.
     """
 
     ttft_ms: float = 300.0
@@ -89,6 +95,7 @@ class PersonaSettings:
     fault: str | None = None
     fault_rate: float = 1.0
     thinking: bool = False
+    answer: str | None = None
 
     def __post_init__(self) -> None:
         numbers = (self.ttft_ms, self.tokens_per_second, self.fault_rate)
@@ -104,6 +111,8 @@ class PersonaSettings:
             raise ValueError("fault_rate must be between 0 and 1")
         if not isinstance(self.thinking, bool):
             raise ValueError("thinking must be true or false")
+        if self.answer is not None and (not isinstance(self.answer, str) or not self.answer):
+            raise ValueError("answer must be null or a non-empty string")
 
 
 DEFAULT_SETTINGS: dict[str, PersonaSettings] = {
@@ -396,6 +405,8 @@ class MockTeamsApp:
             )
             return
         answer, reasoning = answer_for(slug, messages)
+        if settings.answer is not None:
+            answer = settings.answer
         chunks = _Chunks(
             completion_id="chatcmpl-" + conversation.hex()[:24],
             model=str(request.get("model") or PERSONAS[slug].model),
@@ -454,7 +465,11 @@ async def _answer_stream(
             await emit(chunks.line({"reasoning_content": piece}))
     first_token_at = started + ttft
     interval = 1 / (settings.tokens_per_second * speed)
-    tokens = _TOKEN.findall(answer)
+    if settings.answer is None:
+        tokens = _TOKEN.findall(answer)
+    else:
+        tokens = [answer[i:i + SET_ANSWER_PIECE_CHARS]
+                  for i in range(0, len(answer), SET_ANSWER_PIECE_CHARS)]
     halfway = len(tokens) // 2
     if fault == "endless":
         tokens, halfway = itertools.cycle(tokens + ["\n\n"]), -1

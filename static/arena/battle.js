@@ -1,5 +1,8 @@
 // The citizen's battle page: start a battle, watch both anonymous answers stream, vote, reveal.
-// Plain JavaScript, no build step; Markdown is rendered by marked and sanitised by DOMPurify.
+// Plain JavaScript, no build step; Markdown is rendered by static/arena/markdown.js.
+// Every element the page works with is held by reference, found once at load (before any
+// answer is on the page) or kept when the page creates it: answer text can never stand in for
+// one of the page's own elements, whatever markup it carries.
 (function () {
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
@@ -14,10 +17,21 @@
   var votes = document.getElementById("votes");
   var voteButtons = votes.querySelectorAll("button[data-choice]");
   var revealBox = document.getElementById("reveal");
+  var revealNames = { a: revealBox.querySelector('[data-reveal="a"]'), b: revealBox.querySelector('[data-reveal="b"]') };
+  var newBattleButton = document.getElementById("new-battle");
   var excludedNotice = document.getElementById("excluded-notice");
   var promptMax = parseInt(root.dataset.promptMax, 10);
   var maxTurns = parseInt(root.dataset.maxTurns, 10);
   var SIDES = ["a", "b"];
+  // Each pane's conversation and status label.
+  var paneParts = {};
+  SIDES.forEach(function (side) {
+    var pane = document.getElementById("pane-" + side);
+    paneParts[side] = {
+      conversation: pane.querySelector(".conversation"),
+      status: pane.querySelector(".status"),
+    };
+  });
 
   var battle = null; // {id, turn, voted, socket, sides: {a: {...}, b: {...}}}
 
@@ -53,14 +67,14 @@
   function setSideStatus(side, status) {
     var state = battle.sides[side];
     state.status = status;
-    var label = document.querySelector('[data-status-for="' + side + '"]');
+    var label = paneParts[side].status;
     label.textContent = statusLabel(status);
     label.dataset.status = status;
   }
 
   function addTurn(prompt) {
     SIDES.forEach(function (side) {
-      var conversation = panes.querySelector('.conversation[data-side="' + side + '"]');
+      var conversation = paneParts[side].conversation;
       var question = document.createElement("div");
       question.className = "bubble user";
       question.textContent = prompt;
@@ -96,7 +110,7 @@
     if (failed) {
       showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
       revealBox.hidden = false;
-      revealBox.querySelectorAll("[data-reveal]").forEach(function (el) { el.textContent = "—"; });
+      SIDES.forEach(function (side) { revealNames[side].textContent = "—"; });
       return;
     }
     voteButtons.forEach(function (button) { button.disabled = false; });
@@ -280,7 +294,7 @@
           if (battle.socket) battle.socket.close();
           SIDES.forEach(function (side) {
             var who = data.reveal[side];
-            revealBox.querySelector('[data-reveal="' + side + '"]').textContent = who.team + " · " + who.model;
+            revealNames[side].textContent = who.team + " · " + who.model;
           });
           revealBox.hidden = false;
           setBusy(true);
@@ -293,11 +307,11 @@
     });
   });
 
-  document.getElementById("new-battle").addEventListener("click", function () {
+  newBattleButton.addEventListener("click", function () {
     if (battle && battle.socket) battle.socket.close();
     battle = null;
     delete root.dataset.battleId;
-    panes.querySelectorAll(".conversation").forEach(function (el) { el.innerHTML = ""; });
+    SIDES.forEach(function (side) { paneParts[side].conversation.replaceChildren(); });
     panes.hidden = true;
     votes.hidden = true;
     revealBox.hidden = true;

@@ -1,19 +1,15 @@
 // The expert's judging page: both answers as sanitised Markdown, the rubric, autosaved drafts,
 // time on the page, and full keyboard operation. Plain JavaScript, no build step.
+// Every element the page works with is found once, before either answer is rendered, and held
+// by reference: answer text can never stand in for one of the page's own elements.
 (function () {
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
   var root = document.getElementById("expert-item");
   var item = JSON.parse(document.getElementById("item-data").textContent);
+  var answers = { a: document.getElementById("answer-a"), b: document.getElementById("answer-b") };
   var form = document.getElementById("judgment-form");
   var DRAFT_DELAY_MS = 800;
-
-  function render(element, text) {
-    window.KaiMarkdown.render(element, text);  // static/arena/markdown.js, as battles render
-  }
-  render(document.getElementById("answer-a"), item.a.text);
-  render(document.getElementById("answer-b"), item.b.text);
-  if (!form) return;
 
   var rationale = document.getElementById("rationale");
   var counter = document.getElementById("rationale-count");
@@ -21,7 +17,13 @@
   var draftState = document.getElementById("draft-state");
   var skipBox = document.getElementById("skip");
   var skipReason = document.getElementById("skip-reason");
-  var groups = Array.prototype.slice.call(form.querySelectorAll("fieldset.choice-group"));
+  var skipConfirm = document.getElementById("skip-confirm");
+  var submitButton = document.getElementById("submit");
+  var groups = form ? Array.prototype.slice.call(form.querySelectorAll("fieldset.choice-group")) : [];
+
+  window.KaiMarkdown.render(answers.a, item.a.text);  // static/arena/markdown.js, as battles render
+  window.KaiMarkdown.render(answers.b, item.b.text);
+  if (!form) return;
   var rationaleMin = parseInt(root.dataset.rationaleMin, 10);
   var skipMin = parseInt(root.dataset.skipMin, 10);
   var draft = item.draft || {};
@@ -112,17 +114,17 @@
       return;
     }
     window.clearTimeout(draftTimer);
-    document.getElementById("submit").disabled = true;
+    submitButton.disabled = true;
     api("POST", "/api/expert/items/" + item.id + "/judgment", body).then(function (data) {
       goNext(data.next);
     }).catch(function (error) {
-      document.getElementById("submit").disabled = false;
+      submitButton.disabled = false;
       showMessage(error.message);
     });
   }
   form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
 
-  document.getElementById("skip-confirm").addEventListener("click", function () {
+  skipConfirm.addEventListener("click", function () {
     if (skipReason.value.trim().length < skipMin) {
       showMessage(interpolate(gettext("건너뛰는 이유를 %s자 이상 써 주세요."), [skipMin]));
       skipReason.focus();
@@ -144,7 +146,7 @@
   }
   function currentGroup() {
     var active = document.activeElement;
-    var group = active && active.closest ? active.closest("fieldset.choice-group") : null;
+    var group = groups.filter(function (g) { return g.contains(active); })[0];
     return group || groups.filter(function (g) { return !groupValue(g); })[0] || null;
   }
   var KEYS = { a: "a", b: "b", t: "tie", x: "both_bad" };

@@ -2,7 +2,8 @@
 
 Each payload goes through the page's own renderer (static/arena/markdown.js: marked, then
 DOMPurify) in headless Chromium. Nothing may run (every payload tries to set window.__xss),
-and the rendered DOM keeps no script, event handler, javascript: URL, SVG, frame or style.
+the rendered DOM keeps no script, event handler, javascript: URL, SVG, frame or style, and
+raw HTML is shown to the reader as the text it is.
 """
 import pytest
 from playwright.sync_api import expect
@@ -83,4 +84,8 @@ def test_xss_corpus_renders_inert_in_chromium(live_stack, browser):  # noqa: F81
                             "style-src-elem inline"}, blocked
     # Ordinary Markdown still renders: the fenced block stays visible as code.
     assert page.locator("#xss-holder pre code").count() >= 1
-    assert "링크" in page.locator("#xss-holder").inner_text()
+    shown = page.locator("#xss-holder").inner_text()
+    assert "링크" in shown
+    # Raw HTML is what the model wrote, shown as text.
+    assert "<script>window.__xss = 'script'</script>" in shown
+    assert "<details open ontoggle=" in shown
