@@ -1,4 +1,6 @@
 """The battle websocket: streams both sides' tokens to the battle's owner, and only to them."""
+import json
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
@@ -8,6 +10,32 @@ from arena.streaming import battle_group, error_message, partial_key
 
 # Close codes in the 4000 range are the application's own (RFC 6455 section 7.4.2).
 CLOSE_NOT_ALLOWED = 4403
+CLOSE_BAD_FRAME = 4400
+CLOSE_TOO_BIG = 1009  # RFC 6455's own "message too big"
+# A browser of this site sends nothing at all; a frame this long is not one of its own.
+MAX_FRAME_CHARS = 64 * 1024
+
+
+class ListeningConsumer(AsyncJsonWebsocketConsumer):
+    """A socket on which the browser only listens (prompts and votes go through the HTTP API).
+
+    A frame that no page of this site would send (binary, not JSON, nested past what the
+    decoder can follow, or too long) closes the socket with a close code rather than raising
+    in the ASGI application, which would drop the connection without one and log a traceback.
+    """
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.close(code=CLOSE_TOO_BIG if len(bytes_data or b"") > MAX_FRAME_CHARS
+                             else CLOSE_BAD_FRAME)
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=CLOSE_BAD_FRAME)
 
 
 @database_sync_to_async
@@ -62,7 +90,7 @@ def battle_snapshot(battle_id, session_key: str) -> list[dict] | None:
     return messages
 
 
-class BattleConsumer(AsyncJsonWebsocketConsumer):
+class BattleConsumer(ListeningConsumer):
     async def connect(self):
         self.battle_id = self.scope["url_route"]["kwargs"]["battle_id"]
         session = self.scope.get("session")
@@ -83,10 +111,6 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        # The browser only listens; prompts and votes go through the HTTP API.
-        return
 
     async def battle_event(self, message):
         await self.send_json(message["event"])

@@ -15,6 +15,7 @@ import functools
 import logging
 from typing import Annotated
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
@@ -153,22 +154,51 @@ def _http_error(request, error: HttpError):
     return error_response("invalid", error.message, error.status_code)
 
 
+def body_too_large(request: HttpRequest) -> bool:
+    """Whether the request's body passes MAX_BODY_BYTES, said or not in its Content-Length.
+
+    A body sent in chunks has no length to read beforehand: it is read here, under Django's
+    own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), whose RequestDataTooBig would otherwise reach the
+    handler as an HTML 400 with a traceback in the log.
+    """
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    if size > MAX_BODY_BYTES:
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    try:
+        return len(request.body) > MAX_BODY_BYTES
+    except RequestDataTooBig:
+        return True
+
+
+def too_large_response() -> JsonResponse:
+    return error_response("too_large", _("요청 본문이 너무 큽니다."), 413)
+
+
 def _api_view(view):
-    """Wrap one route's view: Django's CSRF check, the body size limit, 405 as error JSON."""
+    """Wrap one route's view: Django's CSRF check, HEAD as GET without a body, 405 as error
+    JSON."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            size = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            size = 0
-        if size > MAX_BODY_BYTES:
-            return error_response("too_large", _("요청 본문이 너무 큽니다."), 413)
+        # The body was measured before the CSRF check read it (config.middleware.RequestGuard).
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
             response = error_response("method_not_allowed", _("허용되지 않는 메서드입니다."), 405)
             response["Allow"] = allowed
+        if head:
+            request.method = "HEAD"
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
         return response
 
     wrapper.csrf_exempt = False

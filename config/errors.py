@@ -39,15 +39,16 @@ def server_error(request):
         if api:
             response = error_response("unavailable", service_unavailable_message(), 503)
         else:
-            response = _page(503, _("잠시 연결이 끊겼습니다"), service_unavailable_message())
+            response = error_page(503, _("잠시 연결이 끊겼습니다"), service_unavailable_message())
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     message = _("서버에서 오류가 났습니다. 운영팀이 기록을 확인합니다.")
     if api:
         return error_response("server_error", message, 500)
-    return _page(500, _("서버 오류"), message)
+    return error_page(500, _("서버 오류"), message)
 
 
-def _page(status: int, title: str, message: str) -> HttpResponse:
+def error_page(status: int, title: str, message: str) -> HttpResponse:
+    """The site's error page, rendered without the request (no session, no database)."""
     html = loader.get_template("error.html").render({"title": title, "message": message})
     return HttpResponse(html, status=status)

@@ -1,7 +1,52 @@
-"""Korean first: a page is in Korean unless the visitor chose another language on the site."""
+"""The site's own middleware: requests refused before Django's, Korean first, a sync chain."""
+import logging
+
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from config.api import body_too_large, error_response, too_large_response
+from config.errors import error_page
+
+logger = logging.getLogger(__name__)
+
+
+class RequestGuardMiddleware:
+    """Refuse a request for another host, a query of too many fields or an API body past its
+    cap as the site's own error: JSON under /api/, the error page elsewhere.
+
+    Django refuses each of them too, but by raising a SuspiciousOperation, which it logs at
+    ERROR with a traceback and answers with an HTML 400, under /api/ as well. Listed before
+    every middleware that reads the host, the query or the body (CommonMiddleware, the CSRF
+    check), so that none of them meets one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path.startswith("/api/")
+        try:
+            request.get_host()
+        except DisallowedHost:
+            logger.warning("Refused a request for a host not in ALLOWED_HOSTS: %r",
+                           request.META.get("HTTP_HOST", "")[:200])
+            return self.refuse(api, "bad_host", _("이 주소로는 사이트에 접속할 수 없습니다."))
+        try:
+            request.GET  # parsed here, under Django's cap on the number of fields
+        except TooManyFieldsSent:
+            return self.refuse(api, "invalid", _("주소의 질의 항목이 너무 많습니다."))
+        if api and body_too_large(request):
+            return too_large_response()
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(api: bool, code: str, message: str):
+        if api:
+            return error_response(code, message, 400)
+        return error_page(400, _("잘못된 요청"), message)
 
 
 class KoreanFirstLocaleMiddleware(LocaleMiddleware):

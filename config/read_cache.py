@@ -19,6 +19,7 @@ What is kept, and for whom:
   for the site's language (the language cookie, config.middleware), which is in the key.
 - `GET`/`HEAD /leaderboard/`: the page, only for a visitor without a session cookie (the
   header then holds no per-user form); the language cookie is in the key.
+- The Host header is in the key too: an answer is replayed only to a request for the same host.
 - Only 200 answers that set no cookie. Anything else (other paths and methods, errors, Redis
   not answering) goes to Django as before, so no answer is ever made here.
 
@@ -65,7 +66,9 @@ class LeaderboardReadCache:
         elif path != API_PATH:
             return None
         language = _cookie(headers, settings.LANGUAGE_COOKIE_NAME)
-        return scope["method"], path, scope["query_string"], language
+        # The host is in the key, so that a request for a host Django refuses reaches Django.
+        host = next((value for name, value in headers if name == b"host"), b"")
+        return scope["method"], host, path, scope["query_string"], language
 
     def redis(self) -> redis.Redis:
         loop = asyncio.get_running_loop()

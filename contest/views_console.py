@@ -10,7 +10,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.core.validators import slug_re
+from django.views.decorators.http import require_POST, require_safe
 
 from arena.exceptions import DomainError
 from config.roles import organizer_required
@@ -27,14 +28,21 @@ EXPORT_LABELS = {
 }
 
 
+def _contest_by_slug(slug: str | None) -> Contest | None:
+    # A slug that no contest can have (a NUL, which PostgreSQL refuses) finds none.
+    if slug and not slug_re.fullmatch(slug):
+        return None
+    return selectors.contest_for_console(slug)
+
+
 def _contest_or_404(request) -> Contest:
-    contest = selectors.contest_for_console(request.GET.get("contest") or request.POST.get("contest"))
+    contest = _contest_by_slug(request.GET.get("contest") or request.POST.get("contest"))
     if contest is None:
         raise Http404(_("대회가 없습니다."))
     return contest
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_page(request):
     contest = _contest_or_404(request)
@@ -50,7 +58,7 @@ def console_page(request):
     })
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_data(request):
     contest = _contest_or_404(request)
@@ -93,20 +101,20 @@ def _job_or_404(job_id: str) -> dict:
     return job
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_export_page(request, job_id: str):
     job = _job_or_404(job_id)
     return render(request, "console/export.html", {"job": job, "kind_label": _(EXPORT_LABELS[job["kind"]])})
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_export_status(request, job_id: str):
     return JsonResponse(_job_or_404(job_id))
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_export_file(request, job_id: str, name: str):
     job = _job_or_404(job_id)
@@ -148,7 +156,7 @@ def _interval_plot(models: list[dict]) -> dict:
             "width": PLOT_WIDTH, "axis_y": 20 + len(models) * PLOT_ROW - 8}
 
 
-@require_GET
+@require_safe
 @organizer_required
 def console_results(request):
     """A results page that prints cleanly: one page per track, table and interval plot."""
@@ -166,13 +174,13 @@ def console_results(request):
 # --- public results, once published ------------------------------------------------------
 
 def _published_contest(slug: str | None) -> Contest:
-    contest = selectors.contest_for_console(slug)
+    contest = _contest_by_slug(slug)
     if contest is None or contest.phase != Contest.Phase.PUBLISHED:
         raise Http404(_("아직 결과가 발표되지 않았습니다."))
     return contest
 
 
-@require_GET
+@require_safe
 def results_public(request):
     """The published results for everyone: the printable boards and the files to verify them."""
     contest = _published_contest(request.GET.get("contest"))
@@ -186,7 +194,7 @@ def results_public(request):
     })
 
 
-@require_GET
+@require_safe
 def results_public_file(request, slug: str, name: str):
     contest = _published_contest(slug)
     if name not in exports.published_files(contest):

@@ -1,19 +1,16 @@
 """The leaderboard websocket: tells every open leaderboard page that a new snapshot landed."""
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from arena.consumers import ListeningConsumer
 
 LEADERBOARD_GROUP = "leaderboard"
 
 
-class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
+class LeaderboardConsumer(ListeningConsumer):
     async def connect(self):
         await self.channel_layer.group_add(LEADERBOARD_GROUP, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(LEADERBOARD_GROUP, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        return
 
     async def leaderboard_updated(self, message):
         await self.send_json({"type": "leaderboard", **message.get("event", {})})

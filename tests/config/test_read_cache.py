@@ -112,3 +112,14 @@ async def test_without_the_generation_every_read_goes_to_django(contest, front, 
         for _ in range(2):
             assert (await client.get("/api/leaderboard")).status_code == 200
     assert django_app.requests == 2
+
+
+async def test_a_kept_board_is_never_replayed_to_a_request_for_another_host(contest, front):
+    async with client_for(front) as client:
+        for _ in range(2):  # the board is computed on the first read, kept from the second
+            assert (await client.get("/api/leaderboard")).status_code == 200
+        # The same read for a host the site does not serve reaches Django, which refuses it
+        refused = await client.get("/api/leaderboard", headers={"host": "evil.example"})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_host"
+        head = await client.head("/api/leaderboard")
+        assert head.status_code == 200 and head.content == b""
