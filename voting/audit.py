@@ -5,26 +5,25 @@ A chain entry's content is derived from the rows as they stand, never stored: ve
 derives it again from the current rows and compares hashes, so any change of a covered fact
 since the entry was chained shows as an altered entry.
 
-A vote (format 2) covers its battle, contest, category, number of turns, choice, voter,
-exclusion and time, and for each side the entrant and its reveal: the team name and the model
-name (Entrant.display_name), exactly what GET /api/battles/<id> reveals and what the vote
-dataset's model_a / model_b carry. A judgment (format 1) covers its assignment, pair, prompt,
+A vote (format 2) covers its battle, contest, category, choice, voter, exclusion and time, its
+turns (how many, and the SHA-256 of every prompt and both answers), and for each side the
+entrant and its reveal: the team name and the model name (Entrant.display_name), exactly what
+GET /api/battles/<id> reveals and what the vote dataset's model_a / model_b carry. A judgment (format 1) covers its assignment, pair, prompt,
 expert, overall choice, criteria, rationale, seconds, exclusion and time, and for each side
-as the expert saw it (A = left) the pre-generated answer, its entrant and their reveal.
+as the expert saw it (A = left) the pre-generated answer (its id and the SHA-256 of its text),
+its entrant and their reveal.
 
 Format 1 of a vote covered only battle, choice, voter, exclusion and time. A chain keeps the
 format its entries were written in; a format change is a logged entry of the chain itself
 (ChainEvent, kind "migration", written by a migration) stating the new format, the previous
-head and the SHA-256 of every earlier vote's content in the new format as it stood then, so
-earlier entries keep their hashes (and published heads stay in the chain) while their newly
-covered facts are anchored from that moment on.
+head and the SHA-256 of the earlier votes' content in the new format as it stood then (one per
+block of ANCHOR_BLOCK positions), so earlier entries keep their hashes (and published heads
+stay in the chain) while their newly covered facts are anchored from that moment on.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-
-from django.db.models import Count
 
 from voting import chain
 
@@ -33,6 +32,9 @@ JUDGMENT_CHAIN = "judgments"
 VOTE_FORMAT = 2
 JUDGMENT_FORMAT = 1
 MIGRATION = "migration"
+# A migration entry anchors the earlier votes' facts one digest per this many positions, so
+# verify_votes can say where a changed vote is without the entry holding one hash per vote.
+ANCHOR_BLOCK = 1000
 
 
 def _moment(value: datetime) -> str:
@@ -57,12 +59,14 @@ def vote_content_v1(*, battle, choice: str, voter: str, excluded: str, created_a
 
 def vote_content(
     *, battle, choice: str, voter: str, excluded: str, created_at: datetime, contest: int,
-    category: int | None, turns: int, a: dict, b: dict,
+    category: int | None, turns: list[tuple[str, str, str]], a: dict, b: dict,
 ) -> dict:
-    """Return a vote's content in the current format; `a` and `b` are side_reveal()s.
+    """Return a vote's content in the current format; `turns` is every turn's (prompt, answer
+    A, answer B) in order, `a` and `b` are side_reveal()s.
 
     Every writer (voting.services, the PostgreSQL fast path, migrations) and verify_votes call
-    this one function, so the bytes hashed are the same whoever builds them.
+    this one function, so the bytes hashed are the same whoever builds them. A later format
+    keeps this one as vote_content_v2: chains and migration 0008 hold format 2 entries.
     """
     return {
         **vote_content_v1(battle=battle, choice=choice, voter=voter, excluded=excluded,
@@ -70,20 +74,30 @@ def vote_content(
         "format": VOTE_FORMAT,
         "contest": contest,
         "category": category,
-        "turns": turns,
+        "turns": len(turns),
+        "transcript": hashlib.sha256(chain.canonical({"turns": turns})).hexdigest(),
         "a": a,
         "b": b,
     }
 
 
-def vote_content_of(vote, *, turns: int | None = None) -> dict:
-    """Return the content of a saved vote from its rows (model instances, historical ones too).
+def turn_texts(prompt: str, answers) -> tuple[str, str, str]:
+    """Return one turn as vote_content takes it, from its (side, text) answers."""
+    by_side = dict(answers)
+    return (prompt, by_side.get("a", ""), by_side.get("b", ""))
 
-    `turns` saves a query when the caller has counted the battle's turns already.
+
+def vote_content_of(vote, *, turns=None) -> dict:
+    """Return the content of a saved vote from its rows (model instances).
+
+    `turns` (the battle's Turn rows with their responses, in order) saves the queries when the
+    caller has read them already.
     """
     battle = vote.battle
     if turns is None:
-        turns = battle.turns.count()
+        turns = battle.turns.prefetch_related("responses").order_by("index")
+    turns = [turn_texts(turn.prompt, ((r.side, r.text) for r in turn.responses.all()))
+             for turn in turns]
     return vote_content(
         battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
         created_at=vote.created_at, contest=battle.contest_id, category=battle.category_id,
@@ -101,14 +115,67 @@ SIDE_FIELDS = {"entrant": "battle__entrant_{}_id", "team": "battle__entrant_{}__
                "model": "battle__entrant_{}__display_name"}
 
 
-def _vote_content_from_values(row: dict, format_: int | None) -> dict:
+def _vote_content_from_values(row: dict, turns: list, format_: int | None) -> dict:
     facts = {key: row[field] for key, field in VOTE_FIELDS.items()}
     if format_ == 1:
         return vote_content_v1(**{key: facts[key] for key in
                                   ("battle", "choice", "voter", "excluded", "created_at")})
     sides = {side: side_reveal(**{key: row[field.format(side)] for key, field in SIDE_FIELDS.items()})
              for side in ("a", "b")}
-    return vote_content(**facts, turns=row["turns"], **sides)
+    return vote_content(**facts, turns=turns, **sides)
+
+
+def _votes_read(votes, turn_model, response_model, *, chunk: int = 500):
+    """Yield (row, turns) for the `votes` queryset: the covered columns (VOTE_FIELDS, the sides,
+    the chain fields) and each turn's (prompt, answer A, answer B), a chunk of votes at a time.
+
+    Takes the Turn and Response models so that a migration can pass its historical ones.
+    """
+    fields = [*VOTE_FIELDS.values(), *(f.format(s) for f in SIDE_FIELDS.values() for s in "ab"),
+              "chain_seq", "chain_prev", "chain_hash"]
+    rows = list(votes.values(*fields))
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        battles = [row["battle_id"] for row in part]
+        answers: dict = {}
+        for turn, side, text in (response_model.objects.filter(turn__battle_id__in=battles)
+                                 .values_list("turn_id", "side", "text")):
+            answers.setdefault(turn, []).append((side, text))
+        turns: dict = {}
+        for turn, battle, prompt in (turn_model.objects.filter(battle_id__in=battles)
+                                     .order_by("index").values_list("id", "battle_id", "prompt")):
+            turns.setdefault(battle, []).append(turn_texts(prompt, answers.get(turn, ())))
+        for row in part:
+            yield row, turns.get(row["battle_id"], [])
+
+
+class FactsAnchor:
+    """What a migration entry anchors: per `block` positions (ANCHOR_BLOCK) up to `length`, the
+    SHA-256 of its votes' content in `format_`, one canonical line each, in chain order. Fed the
+    (row, turns) of _votes_read in chain order, one vote at a time.
+    """
+
+    def __init__(self, *, format_: int, length: int, block: int = ANCHOR_BLOCK):
+        self.format, self.length, self.block = format_, length, block
+        self.digests = [hashlib.sha256() for _ in range((length + block - 1) // block)]
+
+    def add(self, row: dict, turns: list) -> None:
+        seq = row["chain_seq"]
+        if seq is not None and 0 < seq <= self.length:
+            content = _vote_content_from_values(row, turns, self.format)
+            self.digests[(seq - 1) // self.block].update(chain.canonical(content) + b"\n")
+
+    def blocks(self) -> list[dict]:
+        return [{"from": n * self.block + 1, "to": min((n + 1) * self.block, self.length),
+                 "sha256": digest.hexdigest()} for n, digest in enumerate(self.digests)]
+
+
+def votes_facts_anchor(*, votes, turn_model, response_model, format_: int, length: int) -> list[dict]:
+    """Return FactsAnchor.blocks() of `votes` (a migration's models or the app's)."""
+    anchor = FactsAnchor(format_=format_, length=length)
+    for row, turns in _votes_read(votes.order_by("chain_seq"), turn_model, response_model):
+        anchor.add(row, turns)
+    return anchor.blocks()
 
 
 def judgment_content(judgment) -> dict:
@@ -133,6 +200,7 @@ def judgment_content(judgment) -> dict:
         "excluded": judgment.excluded,
         "created_at": _moment(judgment.created_at),
         **{side: {"answer": answer.pk,
+                  "text": hashlib.sha256(answer.text.encode()).hexdigest(),
                   **side_reveal(entrant=answer.entrant_id, team=answer.entrant.team.name,
                                 model=answer.entrant.display_name)}
            for side, answer in zip(("a", "b"), shown)},
@@ -181,33 +249,34 @@ def _event_entries(events: list) -> list[chain.Entry]:
 
 def vote_chain_check() -> tuple[list[chain.Entry], list[chain.Problem]]:
     """Return the votes' chain entries derived from the current rows, and the problems of the
-    migration anchors: a migration event states the SHA-256 of the earlier votes' content in its
-    format; if those votes' facts changed since, that event is reported altered.
+    migration anchors: a migration entry states the SHA-256 of the earlier votes' content in
+    its format, block by block; a block whose votes' facts changed since is reported.
     """
+    from arena.models import Response, Turn
     from voting.models import ChainEvent, Vote
 
     events = list(ChainEvent.objects.filter(name=VOTE_CHAIN).order_by("seq"))
     format_at = _formats(events, VOTE_FORMAT)
-    anchors = [(event, hashlib.sha256()) for event in events
-               if event.content.get("kind") == MIGRATION and event.content.get("facts_sha256")]
-    fields = [*VOTE_FIELDS.values(), *(f.format(s) for f in SIDE_FIELDS.values() for s in "ab"),
-              "chain_seq", "chain_prev", "chain_hash"]
-    votes = (Vote.objects.order_by("chain_seq", "pk").values(*fields)
-             .annotate(turns=Count("battle__turns")))
+    anchors = [(event, FactsAnchor(format_=event.content["format"],
+                                   length=event.content["previous_length"],
+                                   block=event.content["block"]))
+               for event in events
+               if event.content.get("kind") == MIGRATION and "facts_sha256" in event.content]
     entries = _event_entries(events)
-    for row in votes.iterator(chunk_size=2000):
+    for row, turns in _votes_read(Vote.objects.order_by("chain_seq", "pk"), Turn, Response):
         seq = row["chain_seq"]
-        content = _vote_content_from_values(row, format_at(seq))
         entries.append(chain.Entry(key=str(row["battle_id"]), seq=seq, prev=row["chain_prev"],
-                                   hash=row["chain_hash"], row=content))
-        for event, digest in anchors:
-            if seq is not None and seq < event.seq:
-                facts = _vote_content_from_values(row, event.content["format"])
-                digest.update(chain.canonical(facts) + b"\n")
+                                   hash=row["chain_hash"],
+                                   row=_vote_content_from_values(row, turns, format_at(seq))))
+        for _, anchor in anchors:
+            anchor.add(row, turns)
     problems = [
         chain.Problem(chain.ALTERED, MIGRATION, event.seq,
-                      "a vote chained before this migration no longer has the facts it anchored")
-        for event, digest in anchors if digest.hexdigest() != event.content["facts_sha256"]
+                      f"a vote among #{block['from']}-#{block['to']}, chained before this "
+                      "migration, no longer has the facts it anchored")
+        for event, anchor in anchors
+        for block, found in zip(event.content["facts_sha256"], anchor.blocks())
+        if block != found
     ]
     return entries, problems
 
@@ -224,16 +293,3 @@ def judgment_chain_check() -> tuple[list[chain.Entry], list[chain.Problem]]:
                                    prev=judgment.chain_prev, hash=judgment.chain_hash,
                                    row=judgment_content(judgment)))
     return entries, []
-
-
-def votes_facts_sha256(vote_model, *, format_: int) -> str:
-    """Return the SHA-256 a migration event anchors: every chained vote's content in `format_`,
-    one canonical line each, in chain order (what vote_chain_check recomputes)."""
-    digest = hashlib.sha256()
-    fields = [*VOTE_FIELDS.values(), *(f.format(s) for f in SIDE_FIELDS.values() for s in "ab")]
-    rows = (vote_model.objects.filter(chain_seq__isnull=False).order_by("chain_seq")
-            .values(*fields).annotate(turns=Count("battle__turns")))
-    for row in rows.iterator(chunk_size=2000):
-        digest.update(chain.canonical(_vote_content_from_values(row, format_)) + b"\n")
-    return digest.hexdigest()
-

@@ -256,7 +256,9 @@ class FastVote:
             "content": chain.canonical(audit.vote_content(
                 battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
                 created_at=vote.created_at, contest=read.contest_id, category=read.category_id,
-                turns=len(read.turns),
+                turns=[audit.turn_texts(turn["prompt"], [(side, text) for side, _, text
+                                                         in turn["answers"] or []])
+                       for turn in read.turns],
                 a=audit.side_reveal(entrant=read.entrant_a_id, team=read.team_a, model=read.model_a),
                 b=audit.side_reveal(entrant=read.entrant_b_id, team=read.team_b, model=read.model_b),
             )),

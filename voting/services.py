@@ -88,7 +88,7 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
         # back, and nothing else runs in it. The battle row's lock makes this a rare race.
         raise AlreadyVoted() from error
     # Last, so that the one lock every vote queues for is held for one statement and the commit.
-    vote_chain_link(vote=vote, turns=len(turns))
+    vote_chain_link(vote=vote, turns=turns)
     return battle_reveal(battle)
 
 
@@ -151,9 +151,10 @@ def chain_append(*, name: str, row: dict, table: type[models.Model], pk) -> chai
     return link
 
 
-def vote_chain_link(*, vote: Vote, turns: int | None = None) -> None:
+def vote_chain_link(*, vote: Vote, turns: list | None = None) -> None:
     """Chain a vote that was just saved, in the caller's transaction (see chain_append), with
-    its facts as voting.audit defines them; `turns` is the battle's number of turns if known.
+    its facts as voting.audit defines them; `turns` are the battle's turns with their
+    responses, if the caller has read them.
     """
     link = chain_append(
         name=audit.VOTE_CHAIN, row=audit.vote_content_of(vote, turns=turns), table=Vote, pk=vote.pk

@@ -16,7 +16,7 @@ from arena import services as arena_services
 from arena.models import Battle, Response, Turn
 from contest.models import Entrant, Team
 from voting import audit, chain, services_expert
-from voting.models import Assignment, ChainEvent, ChainHead, ExpertJudgment, Pair, Vote
+from voting.models import Answer, Assignment, ChainEvent, ChainHead, ExpertJudgment, Pair, Vote
 from voting.audit import vote_content_of
 from voting.services import vote_cast
 from tests.factories import expert_make, expert_pairs_make, votes_simulate
@@ -219,6 +219,19 @@ def test_an_edited_reveal_is_caught_on_every_vote_it_shows_on(chained, entrants,
     assert altered(report) == [("altered", seq) for seq in shown]
 
 
+@pytest.mark.parametrize("edit", ["answer", "prompt"])
+def test_an_edited_answer_or_prompt_is_caught(chained, edit):
+    # Given the text the citizen read changed after the vote
+    battle = chained[5].battle_id
+    if edit == "answer":
+        Response.objects.filter(turn__battle_id=battle, side="b").update(text="다른 답")
+    else:
+        Turn.objects.filter(battle_id=battle).update(prompt="다른 질문")
+
+    code, report = verify()
+    assert code == 1 and altered(report) == [("altered", 6)]
+
+
 def test_a_vote_moved_to_another_battle_is_caught(chained, contest, entrants):
     # Given a battle of the same two entrants, in the same order, that nobody voted on
     vote = chained[2]
@@ -269,6 +282,15 @@ def test_a_judgment_whose_pair_sides_are_swapped_is_caught(judged):
     Assignment.objects.filter(pk=judged[3].assignment_id).update(flipped=~F("flipped"))
     code, report = verify(name="judgments")
     assert code == 1 and altered(report) == [("altered", 4)]
+
+
+def test_a_judged_answer_edited_afterwards_is_caught(judged):
+    answer = judged[0].assignment.pair.answer_1
+    Answer.objects.filter(pk=answer.pk).update(text="나중에 고친 답변")
+    code, report = verify(name="judgments")
+    judged_it = [j.chain_seq for j in judged
+                 if answer.pk in (j.assignment.pair.answer_1_id, j.assignment.pair.answer_2_id)]
+    assert code == 1 and altered(report) == [("altered", seq) for seq in judged_it]
 
 
 def format_1_chain(votes) -> str:
@@ -323,6 +345,13 @@ def test_a_chain_of_the_old_format_migrates_with_a_logged_anchor(chained, entran
     code, report = verify()
     assert code == 1 and altered(report) == [("altered", 10)]
     Battle.objects.filter(pk=new.pk).update(entrant_a=new.entrant_a_id, entrant_b=new.entrant_b_id)
+
+    # ...as does an answer edited on a vote from before it, named by its block of positions
+    Response.objects.filter(turn__battle_id=chained[4].battle_id, side="a").update(text="고친 답")
+    code, report = verify()
+    assert code == 1 and [p["detail"] for p in report["problems"]] == [
+        "a vote among #1-#8, chained before this migration, no longer has the facts it anchored"]
+    Response.objects.filter(turn__battle_id=chained[4].battle_id, side="a").update(text="답")
 
     # ...and so does removing the migration's entry
     ChainEvent.objects.filter(pk=event.pk).delete()

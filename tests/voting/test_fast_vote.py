@@ -5,6 +5,7 @@ Django had to answer: a vote that will be stored must not reach it, every other 
 so that its errors stay Django's own.
 """
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -337,7 +338,7 @@ async def test_the_chained_content_is_the_bytes_djangos_path_hashes(entrants, fr
             display_name=f'Model-{n} "따옴표" \t')
     await chain_started()
     (citizen,) = await sync_to_async(citizens)()
-    await sync_to_async(citizen.finish)()
+    await sync_to_async(citizen.finish)(text='답 "인용" \\ \u2028 </script> 😀\n## 제목')
     category = await sync_to_async(CategoryFactory)()
     await sync_to_async(Battle.objects.filter(pk=citizen.battle).update)(category=category)
 
@@ -350,6 +351,8 @@ async def test_the_chained_content_is_the_bytes_djangos_path_hashes(entrants, fr
     content = await sync_to_async(audit.vote_content_of)(vote)
     assert chain.link_hash(vote.chain_prev, content) == vote.chain_hash
     assert content["category"] == category.pk and content["turns"] == 1
+    assert content["transcript"] == hashlib.sha256(chain.canonical({"turns": [[
+        "서울 여행지를 추천해 줘", *['답 "인용" \\ \u2028 </script> 😀\n## 제목'] * 2]]})).hexdigest()
     reveal = response.json()["reveal"]
     assert {side: {"team": content[side]["team"], "model": content[side]["model"]}
             for side in "ab"} == reveal

@@ -6,9 +6,10 @@ from django.db.migrations.exceptions import IrreversibleError
 from voting import audit, chain
 
 VOTES_CHANGE = (
-    "A vote's content now also covers its contest, category, number of turns, and for each side "
-    "the entrant with its team and model name (format 2). The votes before this entry keep their "
-    "format 1 hashes; facts_sha256 anchors their format 2 content as it stood now."
+    "A vote's content now also covers its contest, category, turns (how many, and the SHA-256 "
+    "of the prompts and both answers) and, for each side, the entrant with its team and model "
+    "name (format 2). The votes before this entry keep their format 1 hashes; facts_sha256 "
+    "anchors their format 2 content as it stood now, one SHA-256 per block of positions."
 )
 JUDGMENTS_CHANGE = (
     "Judgments are chained from here on (format 1); the judgments after this entry that were "
@@ -27,8 +28,11 @@ def votes_reanchor(apps, schema_editor):
         return
     audit.event_append(heads=heads, events=events, name=audit.VOTE_CHAIN, content={
         "kind": audit.MIGRATION, "chain": audit.VOTE_CHAIN, "format": 2, "previous_format": 1,
-        "previous_length": head.length, "previous_head": head.hash,
-        "facts_sha256": audit.votes_facts_sha256(apps.get_model("voting", "Vote"), format_=2),
+        "previous_length": head.length, "previous_head": head.hash, "block": audit.ANCHOR_BLOCK,
+        "facts_sha256": audit.votes_facts_anchor(
+            votes=apps.get_model("voting", "Vote").objects.all(),
+            turn_model=apps.get_model("arena", "Turn"),
+            response_model=apps.get_model("arena", "Response"), format_=2, length=head.length),
         "change": VOTES_CHANGE,
     })
 
@@ -75,6 +79,7 @@ def chains_restore(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('arena', '0001_initial'),
         ('voting', '0007_chain_head_prev'),
     ]
 
