@@ -64,9 +64,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.RequestGuardMiddleware",  # before any that reads the host or the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.KoreanFirstLocaleMiddleware",
+    "config.middleware.RequestGuardMiddleware",  # before any that reads the host or the body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

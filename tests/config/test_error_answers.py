@@ -141,3 +141,12 @@ async def test_a_chunked_body_past_the_cap_is_413_json(quiet_log, size, path):
     assert status == 413
     assert headers[b"content-type"].startswith(b"application/json")
     assert json.loads(body)["error"]["code"] == "too_large"
+
+
+def test_the_error_answers_speak_english_when_chosen(client, quiet_log):
+    client.cookies["django_language"] = "en"
+    page = client.get("/", HTTP_HOST="evil.example").content.decode()
+    assert "Bad request" in page and "cannot be reached" in page
+    api = client.get("/api/leaderboard", HTTP_HOST="evil.example").json()
+    assert api["error"]["message"] == "The site cannot be reached at this address."
+    assert "This page does not exist." in client.get("/results/?contest=%00").content.decode()
