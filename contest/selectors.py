@@ -3,6 +3,7 @@ import math
 from collections import Counter
 from datetime import timedelta
 
+from django.core.validators import slug_re
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -84,8 +85,12 @@ def snapshots_frozen(*, contest: Contest):
 
 
 def contest_for_console(slug: object = None) -> Contest | None:
-    """Return the contest an organizer asked for by slug, else the public one, else the newest."""
+    """Return the contest an organizer asked for by slug, else the public one, else the newest.
+
+    A slug that no contest can have (a NUL, which PostgreSQL refuses outright) finds none."""
     if isinstance(slug, str) and slug:
+        if not slug_re.fullmatch(slug):
+            return None
         return Contest.objects.filter(slug=slug).first()
     return contest_current() or Contest.objects.first()
 

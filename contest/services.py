@@ -52,7 +52,7 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
         reason = ""
     if not isinstance(reason, str):
         raise InvalidInput(_("사유는 문자열이어야 합니다."))
-    reason = reason.strip()
+    reason = reason.replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
     if len(reason) > REASON_MAX_CHARS:
         raise InvalidInput(
             _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}

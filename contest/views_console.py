@@ -10,7 +10,6 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.core.validators import slug_re
 from django.views.decorators.http import require_POST, require_safe
 
 from arena.exceptions import DomainError
@@ -28,15 +27,8 @@ EXPORT_LABELS = {
 }
 
 
-def _contest_by_slug(slug: str | None) -> Contest | None:
-    # A slug that no contest can have (a NUL, which PostgreSQL refuses) finds none.
-    if slug and not slug_re.fullmatch(slug):
-        return None
-    return selectors.contest_for_console(slug)
-
-
 def _contest_or_404(request) -> Contest:
-    contest = _contest_by_slug(request.GET.get("contest") or request.POST.get("contest"))
+    contest = selectors.contest_for_console(request.GET.get("contest") or request.POST.get("contest"))
     if contest is None:
         raise Http404(_("대회가 없습니다."))
     return contest
@@ -174,7 +166,7 @@ def console_results(request):
 # --- public results, once published ------------------------------------------------------
 
 def _published_contest(slug: str | None) -> Contest:
-    contest = _contest_by_slug(slug)
+    contest = selectors.contest_for_console(slug)
     if contest is None or contest.phase != Contest.Phase.PUBLISHED:
         raise Http404(_("아직 결과가 발표되지 않았습니다."))
     return contest

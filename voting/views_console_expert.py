@@ -8,6 +8,7 @@ import json
 
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from arena.exceptions import DomainError
 from config.roles import organizer_required
 from contest import services_expert as contest_services
 from contest.models import Contest, Domain, PromptSet, Team
-from contest.selectors import contest_current
+from contest.selectors import contest_current, contest_for_console
 from voting import selectors_expert, services_expert
 from voting.exceptions_expert import ImportRejected
 from voting.models import Pair
@@ -25,8 +26,11 @@ from voting.models import Pair
 
 def _contest(request) -> Contest | None:
     slug = request.GET.get("contest") or request.POST.get("contest")
-    if slug:
-        return get_object_or_404(Contest, slug=slug)
+    if slug:  # the console's own lookup: a slug no contest can have (a NUL) finds none
+        contest = contest_for_console(slug)
+        if contest is None:
+            raise Http404
+        return contest
     return contest_current()
 
 

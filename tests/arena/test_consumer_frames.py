@@ -10,6 +10,7 @@ from django.contrib.sessions.backends.cached_db import SessionStore
 from arena import services
 from arena.consumers import CLOSE_BAD_FRAME, CLOSE_TOO_BIG
 from config.asgi import application
+from config.routing import CLOSE_NOT_FOUND
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,3 +62,11 @@ async def test_a_json_frame_is_let_go_and_the_socket_stays_open(entrants, route)
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/nope/", "/ws/battles/not-a-uuid/", "/ws/leaderboard/x"])
+async def test_a_path_no_socket_serves_is_refused_with_a_close(caplog, path):
+    socket = WebsocketCommunicator(application, path, headers=[
+        (b"origin", b"http://testserver"), (b"host", b"testserver")])
+    assert await socket.connect(timeout=3) == (False, CLOSE_NOT_FOUND)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -8,6 +8,7 @@ from asgiref.testing import ApplicationCommunicator
 
 from config.api import MAX_BODY_BYTES
 from config.asgi import application
+from contest.models import Contest
 from tests.factories import ContestFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,13 @@ def test_the_error_answers_speak_english_when_chosen(client, quiet_log):
     api = client.get("/api/leaderboard", HTTP_HOST="evil.example").json()
     assert api["error"]["message"] == "The site cannot be reached at this address."
     assert "This page does not exist." in client.get("/results/?contest=%00").content.decode()
+
+
+def test_the_console_takes_a_nul_in_a_slug_or_a_reason_without_a_500(organizer_client, quiet_log):
+    organizer_client.raise_request_exception = False
+    ContestFactory(slug="real", phase="closed")
+    assert_error_page(organizer_client.get("/console/expert/?contest=%00"), 404)
+    reopened = organizer_client.post("/console/transition/",
+                                     {"contest": "real", "to": "open", "reason": "오류\x00 수정"})
+    assert reopened.status_code == 302
+    assert Contest.objects.get(slug="real").phase == "open"

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.conftest import RUN_ID
@@ -83,4 +83,12 @@ def test_a_hostile_frame_is_closed_with_a_code(web, frame, code):
             socket.recv(timeout=10)
     assert closed.value.rcvd is not None, "closed without a close frame"
     assert closed.value.rcvd.code == code
+    assert_quiet(log_path)
+
+
+def test_a_socket_path_the_site_does_not_serve_is_refused_quietly(web):
+    address, log_path = web
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://{address}/ws/nope/", origin=f"http://{address}", open_timeout=10)
+    assert refused.value.response.status_code == 403
     assert_quiet(log_path)
