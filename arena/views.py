@@ -2,11 +2,13 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
 
 from contest.models import Category, Contest
 from contest.selectors import contest_current
 
 
+@require_safe
 @ensure_csrf_cookie
 def battle_page(request):
     contest = contest_current()

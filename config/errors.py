@@ -48,6 +48,17 @@ def server_error(request):
     return error_page(500, _("서버 오류"), message)
 
 
+def bad_request(request, exception=None):
+    """`handler400`: a request Django refused before its view (a broken multipart body, a
+    suspicious operation), in the API's JSON shape under /api/ and as the site's page elsewhere."""
+    from config.api import error_response  # config.api imports the routers; import it late
+
+    message = _("요청을 읽을 수 없습니다. 형식을 확인해 주세요.")
+    if request.path.startswith("/api/"):
+        return error_response("bad_request", message, 400)
+    return error_page(400, _("잘못된 요청"), message)
+
+
 def error_page(status: int, title: str, message: str) -> HttpResponse:
     """The site's error page, rendered without the request (no session, no database)."""
     html = loader.get_template("error.html").render({"title": title, "message": message})

@@ -15,6 +15,8 @@ from voting import views as voting_views
 
 # A request failing outside its view: 503 when the database or Redis failed, else 500.
 handler500 = "config.errors.server_error"
+# A request refused before its view: the API's JSON error under /api/, the site's page elsewhere.
+handler400 = "config.errors.bad_request"
 
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)

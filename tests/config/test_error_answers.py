@@ -161,3 +161,39 @@ def test_the_console_takes_a_nul_in_a_slug_or_a_reason_without_a_500(organizer_c
                                      {"contest": "real", "to": "open", "reason": "오류\x00 수정"})
     assert reopened.status_code == 302
     assert Contest.objects.get(slug="real").phase == "open"
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_a_broken_multipart_body_is_the_apis_400(quiet_log, path):
+    # With no CSRF header, Django's CSRF check reads the form body and refuses it before any
+    # view runs (handler400): the answer is still the API's JSON, and nothing is stored.
+    from django.test import Client
+
+    from arena.models import Battle
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.generic("POST", path, b"--x\r\nnot a part\r\n",
+                              content_type="multipart/form-data; boundary=")
+    assert_api_error(response, 400, "bad_request")
+    assert not Battle.objects.exists()
+
+
+def test_a_broken_multipart_body_to_a_page_is_the_error_page(quiet_log):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.generic("POST", "/panel/join/", b"--x\r\nnot a part\r\n",
+                              content_type="multipart/form-data; boundary=")
+    assert_error_page(response, 400)
+
+
+@pytest.mark.parametrize("path", ["/", "/leaderboard/"])
+def test_a_page_refuses_a_write_method_and_changes_nothing(client, quiet_log, path):
+    from arena.models import Battle
+
+    for method in ("PUT", "DELETE", "PATCH"):
+        assert client.generic(method, path, b"{}").status_code == 405
+    assert not Battle.objects.exists()
+    assert client.head(path).status_code == 200
