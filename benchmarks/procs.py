@@ -103,7 +103,7 @@ def stack_pids() -> dict[str, int]:
 
 def mock_pace(mock_url: str, *, ttft_ms: float, tokens_per_second: float) -> None:
     """Set every mock persona to this time to first token and rate, with no fault."""
-    from arena.mock_teams import PERSONAS
+    from devservers.mock_teams import PERSONAS
 
     for persona in PERSONAS:
         httpx.put(f"{mock_url}/_control/{persona}", json={

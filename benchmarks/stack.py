@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kai_bench .venv/bin/python benchmarks/stack.py \
         [--worker-concurrency N] [--web-workers N]
 
-Processes: the mock teams (`manage.py mock_teams`), one Celery worker, uvicorn (the ASGI site).
+Processes: the mock teams (`python -m devservers.mock_teams`), one Celery worker, uvicorn (the ASGI site).
 Rate limits are lifted so that one client may start hundreds of battles. Migrates and seeds the
 demo contest first. Prints the pid of every process, which `battles.py --pids` reads for memory.
 """
@@ -47,7 +47,8 @@ def main() -> None:
     worker = [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
               *(["--concurrency", str(args.worker_concurrency)] if args.worker_concurrency else [])]
     commands = {
-        "mock": [python, manage, "mock_teams", "--port", str(args.mock_port), "-v0"],
+        "mock": [python, "-m", "devservers.mock_teams", "--port", str(args.mock_port),
+                 "--log-level", "warning"],
         "worker": worker,
         "web": [python, "-m", "uvicorn", "config.asgi:application", "--port", str(args.port),
                 "--no-access-log", "--log-level", "warning", "--workers", str(args.web_workers),

@@ -97,7 +97,7 @@ def live_stack(django_db_setup, tmp_path_factory):
     }
     python = sys.executable
     commands = {
-        "mock": [python, "manage.py", "mock_teams", "--port", str(mock_port)],
+        "mock": [python, "-m", "devservers.mock_teams", "--port", str(mock_port)],
         "worker": [
             python, "-m", "celery", "-A", "config", "worker",
             "--concurrency", "50", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",

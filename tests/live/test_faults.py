@@ -149,7 +149,7 @@ class FaultStack:
     def start(self, tmp: Path) -> None:
         self.redis_start()
         python = sys.executable
-        self._start("mock", [python, "manage.py", "mock_teams", "--port", str(self.mock_port)])
+        self._start("mock", [python, "-m", "devservers.mock_teams", "--port", str(self.mock_port)])
         self._start("beat", [
             python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
             "--schedule", str(tmp / "beat-schedule"),

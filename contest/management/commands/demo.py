@@ -93,9 +93,8 @@ class Command(BaseCommand):
 
         env = {**os.environ, "REDIS_URL": redis_url, "MOCK_TEAMS_URL": mock_url}
         python = sys.executable
-        manage = str(Path(settings.BASE_DIR) / "manage.py")
         commands = {
-            "mock teams": [python, manage, "mock_teams", "--port", str(mock_port)],
+            "mock teams": [python, "-m", "devservers.mock_teams", "--port", str(mock_port)],
             "worker": [
                 python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                 *(["--concurrency", str(worker_concurrency)] if worker_concurrency else []),

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from arena.endpoints import EndpointConfig, EndpointError, chat_stream
-from arena.mock_teams import PERSONAS, build_app
+from devservers.mock_teams import PERSONAS, build_app
 
 PROMPT = "서울에서 전세 계약할 때 주의할 점은?"
 
