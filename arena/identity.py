@@ -80,8 +80,8 @@ def normalise(text: str) -> str:
     """Return `text` in NFKC with invisible format characters (category Cf) removed.
 
     Only the runs that may hold one are looked at character by character: a vote normalises
-    every answer of its battle, and a character-by-character pass over all of them was a tenth
-    of a vote's CPU.
+    every answer of its battle, and a character-by-character pass over all of them was a
+    noticeable share of a vote's CPU (docs/performance.md).
     """
     return _MAYBE_FORMAT.sub(_format_dropped, unicodedata.normalize("NFKC", text))
 

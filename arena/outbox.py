@@ -3,8 +3,8 @@
 Every batch of tokens is two Redis writes: the text-so-far snapshot (SET) and the batch itself
 (PUBLISH on the battle group's channel, which the web processes subscribe to). channels_redis
 publishes one message at a time behind a lock per Redis server, so with hundreds of sides on
-one loop each publish waited for every publish queued before it: at 400 sides a side's first
-token waited 1–2 s behind other sides' batches (measured: docs/performance.md). Here every
+one loop each publish waited for every publish queued before it, and a side's first token
+waited behind other sides' batches (docs/performance.md). Here every
 write queued during one turn of the loop goes out in one pipeline, one round trip for all of
 them, and the writer learns when Redis has its own.
 

@@ -57,8 +57,7 @@ class StreamRunner:
                 # The loop thread is busy and every other thread (the Celery pool's, the
                 # database threads) only briefly needs the interpreter: hand it over every
                 # SWITCH_INTERVAL_SECONDS, not every 5 ms (Python's default), so that a side's
-                # start waits less behind the streams (200 battles: side start gap p99 14.7
-                # against 17.6 ms, median of 3 runs each; docs/performance.md).
+                # start waits less behind the streams (docs/performance.md).
                 sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
                 threading.Thread(target=loop.run_forever, name="arena-streams", daemon=True).start()
                 self._db = ThreadPoolExecutor(
@@ -76,8 +75,8 @@ class StreamRunner:
         """Return the loop's HTTP client for one team endpoint (call it on the loop).
 
         One client per endpoint, not one for all: httpcore's pool scans every connection it
-        holds each time a request starts or ends, so one pool of hundreds of streams cost the
-        worker about a fifth of its CPU at 400 sides (docs/performance.md).
+        holds each time a request starts or ends, so one pool of hundreds of streams grows
+        costly for the worker (docs/performance.md).
         """
         if base_url not in self._http:
             # Every stream may hold a connection; idle ones are kept for the next answer.

@@ -8,7 +8,7 @@ earlier request left open. redis-py's pools are thread-safe and reset themselves
 child; settings.CACHES gives a BlockingConnectionPool, so that threads beyond its size wait for
 a connection rather than fail (a plain pool refuses the 101st). The client objects over the
 pools are kept too: redis-py builds its table of about 170 response callbacks for every new
-client, and Django asks for a new one per cache call (0.3 ms each, three per vote). And `incr`
+client, and Django asks for a new one per cache call (docs/performance.md). And `incr`
 is one round trip, not Django's two (EXISTS, then INCRBY): django-ratelimit increments every
 counter of a battle or a vote that way.
 """

@@ -3,8 +3,7 @@
 A web, worker or mock-team process holds a few hundred thousand objects that live as long as
 it does: modules, classes, Django's settings, URL patterns, templates. CPython's full
 collection walks every one of them, and every stream and request of the process waits
-meanwhile: 100-175 ms a pause in each process during 200 battles on the 2-core machine, and
-14-58 ms once frozen (docs/performance.md). `gc.freeze()` once the process has
+meanwhile (the pauses, before and after: docs/performance.md). `gc.freeze()` once the process has
 started moves the objects it has so far out of the collector's sight for good; everything made
 later is collected as before.
 """

@@ -1,8 +1,8 @@
 """Replay the leaderboard's answers from memory, in front of Django (an ASGI middleware).
 
 A leaderboard read already touches no database (voting/services.py caches the board in Redis),
-yet it cost Django about 2.7 ms of CPU, almost all of it the ASGI handler's thread hand-offs
-and the middleware chain: two web processes on two cores served about 600 reads/s. When a
+yet Django's ASGI handler's thread hand-offs and middleware chain made it cost far more CPU
+than the answer itself (docs/performance.md). When a
 snapshot lands, every open leaderboard page fetches the new board at the same moment, and a
 news story can open thousands of them. This keeps Django's whole answer (status, headers, body)
 to a leaderboard read and replays it to the next reader, as a reverse proxy's micro-cache would

@@ -140,8 +140,8 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the site's queries are short lookups, and PostgreSQL compiles any
     # query whose estimated cost passes jit_above_cost, which a lookup's estimate can do while
-    # the statistics are stale or missing. Measured: 14 ms of compiling for a vote's read that
-    # runs in 0.2 ms (docs/performance.md). A DATABASE_URL's own `options` are kept.
+    # the statistics are stale or missing, and compiling then costs far more than the lookup
+    # (docs/performance.md). A DATABASE_URL's own `options` are kept.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -211,9 +211,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 # One result backend object per process, not per thread. Making one scans every installed
 # package's entry points (importlib.metadata reads their files), and under ASGI each request
-# runs in a new thread, so each battle start paid that scan to dispatch its two tasks: 10 ms a
-# time here, 39 % of a battle start's CPU under load (py-spy). The disabled backend holds no
-# state, so sharing it is safe.
+# runs in a new thread, so each battle start paid that scan to dispatch its two tasks
+# (docs/performance.md). The disabled backend holds no state, so sharing it is safe.
 CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -222,7 +221,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A side's task only hands its stream to the process's event loop (arena.runner) and waits, so
 # a pool thread costs a parked thread, not a busy one: hundreds fit in one worker process.
 # 1,000, not 500: 500 battles at once are 1,000 sides, and with 500 threads the later sides
-# queued for a thread (500 battles: first-token p99 2.9 s with 500 threads, 0.35 s with 1,000).
+# queued for a thread.
 # `celery -A config worker` runs this configuration; docs/performance.md has the measurements.
 CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=1000)
