@@ -1,7 +1,7 @@
 """Stream an answer from a team's OpenAI-compatible chat completions endpoint.
 
 This module is the only place that speaks to team endpoints, and it imports nothing from
-Django so that the Celery tasks, the mock team server's tests and the benchmarks can all use
+Django (only `endpoint_config` reads the settings, when called) so that the Celery tasks, the mock team server's tests and the benchmarks can all use
 it alone. Every way an endpoint can misbehave ends in one ``EndpointError`` whose ``code``
 the arena shows to the user and records against the entrant.
 
@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
+
+if TYPE_CHECKING:
+    from contest.models import Entrant
 
 EndpointErrorCode = Literal[
     "http_error", "rate_limited", "timeout", "connection", "malformed", "cut_off", "empty",
@@ -68,6 +72,31 @@ class EndpointConfig:
             f"first_token_timeout_seconds={self.first_token_timeout_seconds!r}, "
             f"max_chars={self.max_chars!r}, min_chars_per_second={self.min_chars_per_second!r})"
         )
+
+
+def endpoint_config(entrant: Entrant) -> EndpointConfig:
+    """Build the endpoint call for an entrant, reading its key from the environment.
+
+    The arena's bounds apply to every team alike: the first piece of answer within
+    FIRST_TOKEN_TIMEOUT_SECONDS (or the entrant's whole timeout, if shorter), at most
+    RESPONSE_MAX_CHARS, and no slower than STREAM_MIN_CHARS_PER_SECOND on average once it
+    has answered for STREAM_MIN_RATE_GRACE_SECONDS.
+    """
+    from django.conf import settings  # late: the rest of this module runs without Django
+
+    arena = settings.ARENA
+    api_key = os.environ.get(entrant.api_key_env) if entrant.api_key_env else None
+    return EndpointConfig(
+        base_url=entrant.base_url,
+        model=entrant.model,
+        api_key=api_key,
+        params=dict(entrant.params or {}),
+        timeout_seconds=entrant.timeout_seconds,
+        first_token_timeout_seconds=min(entrant.timeout_seconds, arena["FIRST_TOKEN_TIMEOUT_SECONDS"]),
+        max_chars=arena["RESPONSE_MAX_CHARS"],
+        min_chars_per_second=arena["STREAM_MIN_CHARS_PER_SECOND"] or None,
+        min_rate_grace_seconds=arena["STREAM_MIN_RATE_GRACE_SECONDS"],
+    )
 
 
 class EndpointError(Exception):

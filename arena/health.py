@@ -12,8 +12,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from arena.endpoints import EndpointError, chat_stream
-from arena.streaming import endpoint_config
+from arena.endpoints import EndpointError, chat_stream, endpoint_config
 from contest.models import Contest, Entrant
 from contest.selectors import HEALTH_MAX_FAILURES
 

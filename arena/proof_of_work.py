@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arena.exceptions import DomainError
+from core.errors import DomainError
 
 
 class ProofOfWorkFailed(DomainError):

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from arena.exceptions import (
     ContestNotOpen,
-    InvalidInput,
     NoEntrantsAvailable,
     PromptEmpty,
     PromptTooLong,
@@ -26,6 +25,7 @@ from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
 from contest.models import Contest, Entrant
 from contest.selectors import category_by_slug, contest_current, entrants_healthy
+from core.errors import InvalidInput
 
 
 def prompt_clean(prompt: object) -> str:

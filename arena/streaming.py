@@ -8,7 +8,6 @@ connects mid-stream catches up from one snapshot.
 """
 import asyncio
 import logging
-import os
 import pickle
 import time
 from dataclasses import dataclass
@@ -21,11 +20,10 @@ from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
 from arena import outbox, services
-from arena.endpoints import EndpointConfig, EndpointError, achat_stream
+from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
 from arena.selectors import conversation_for
-from contest.models import Entrant
 
 logger = logging.getLogger(__name__)
 
@@ -39,29 +37,6 @@ def battle_group(battle_id) -> str:
 
 def partial_key(response_id: int) -> str:
     return f"arena:partial:{response_id}"
-
-
-def endpoint_config(entrant: Entrant) -> EndpointConfig:
-    """Build the endpoint call for an entrant, reading its key from the environment.
-
-    The arena's bounds apply to every team alike: the first piece of answer within
-    FIRST_TOKEN_TIMEOUT_SECONDS (or the entrant's whole timeout, if shorter), at most
-    RESPONSE_MAX_CHARS, and no slower than STREAM_MIN_CHARS_PER_SECOND on average once it
-    has answered for STREAM_MIN_RATE_GRACE_SECONDS.
-    """
-    arena = settings.ARENA
-    api_key = os.environ.get(entrant.api_key_env) if entrant.api_key_env else None
-    return EndpointConfig(
-        base_url=entrant.base_url,
-        model=entrant.model,
-        api_key=api_key,
-        params=dict(entrant.params or {}),
-        timeout_seconds=entrant.timeout_seconds,
-        first_token_timeout_seconds=min(entrant.timeout_seconds, arena["FIRST_TOKEN_TIMEOUT_SECONDS"]),
-        max_chars=arena["RESPONSE_MAX_CHARS"],
-        min_chars_per_second=arena["STREAM_MIN_CHARS_PER_SECOND"] or None,
-        min_rate_grace_seconds=arena["STREAM_MIN_RATE_GRACE_SECONDS"],
-    )
 
 
 class Snapshots:

@@ -28,17 +28,13 @@ from pydantic import AfterValidator, StrictStr
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from arena.exceptions import DomainError
 from config.errors import RETRY_AFTER_SECONDS, service_unavailable_message
+from core.errors import DomainError, error_response
 
 logger = logging.getLogger(__name__)
 
 # A prompt is limited to a few thousand characters; a body far beyond that is not a prompt.
 MAX_BODY_BYTES = 256 * 1024
-
-
-def error_response(code: str, message, status: int, **extra) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": str(message), **extra}}, status=status)
 
 
 class ErrorDetail(Schema):

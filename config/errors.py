@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.errors import error_response
+
 logger = logging.getLogger(__name__)
 
 # A backing service failed: the request may be retried once it is back.
@@ -30,8 +32,6 @@ def service_unavailable_message() -> str:
 
 def server_error(request):
     """`handler500`: 503 when a backing service failed, 500 otherwise; never touches either."""
-    from config.api import error_response  # config.api imports the routers; import it late
-
     error = sys.exc_info()[1]
     unavailable = isinstance(error, SERVICE_ERRORS)
     api = request.path.startswith("/api/")
@@ -51,8 +51,6 @@ def server_error(request):
 def bad_request(request, exception=None):
     """`handler400`: a request Django refused before its view (a broken multipart body, a
     suspicious operation), in the API's JSON shape under /api/ and as the site's page elsewhere."""
-    from config.api import error_response  # config.api imports the routers; import it late
-
     message = _("요청을 읽을 수 없습니다. 형식을 확인해 주세요.")
     if request.path.startswith("/api/"):
         return error_response("bad_request", message, 400)

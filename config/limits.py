@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django_ratelimit import ALL
 from django_ratelimit.core import _SIMPLE_KEYS, EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
-from arena.exceptions import RateLimited
+from core.errors import RateLimited
 
 # Count one attempt on every key: a key that is not there starts at 1 and expires with its
 # window (ARGV, seconds), one that is there is incremented. Atomic, so a key cannot expire

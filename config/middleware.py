@@ -7,8 +7,9 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config.api import body_too_large, error_response, too_large_response
+from config.api import body_too_large, too_large_response
 from config.errors import error_page
+from core.errors import error_response
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from arena.exceptions import DomainError
+from core.errors import DomainError
 
 ORGANIZERS = "organizers"
 EXPERTS = "experts"

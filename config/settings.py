@@ -281,7 +281,7 @@ ARENA = {
         },
     },
     "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
-    # Bounds on every team's stream (see arena.streaming.endpoint_config): the first piece of
+    # Bounds on every team's stream (see arena.endpoints.endpoint_config): the first piece of
     # answer within FIRST_TOKEN_TIMEOUT_SECONDS; once answering for STREAM_MIN_RATE_GRACE_SECONDS,
     # no slower on average than STREAM_MIN_CHARS_PER_SECOND (0 turns it off); a 429 whose
     # Retry-After is at most RETRY_AFTER_MAX_SECONDS is waited out and asked once more.

@@ -1,7 +1,7 @@
 """Errors an organizer can cause when running a contest's lifecycle."""
 from django.utils.translation import gettext_lazy as _
 
-from arena.exceptions import DomainError
+from core.errors import DomainError
 
 
 class PhaseTransitionRefused(DomainError):

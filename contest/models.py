@@ -81,12 +81,6 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def identity_terms_list(self) -> list[str]:
-        from arena.identity import terms_parse
-
-        return terms_parse(self.identity_terms)
-
 
 class Category(models.Model):
     slug = models.SlugField(_("슬러그"), unique=True)

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arena.exceptions import InvalidInput
 from contest.models import Category, Contest, Entrant
+from core.errors import InvalidInput
 
 # An entrant that failed this many times in a row is left out of new battles until the health
 # probe (arena.health, on the beat schedule) gets an answer from it; no citizen's battle is
@@ -112,7 +112,7 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
     for a contest's scale of tens of thousands of responses.
     """
     from arena.models import Battle, Response
-    from contest.services import transitions_allowed
+    from contest.phases import transitions_allowed
     from voting.models import Vote
 
     votes = Vote.objects.filter(battle__contest=contest)

@@ -8,28 +8,15 @@ what is later published is exactly what was frozen.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from arena.exceptions import InvalidInput
+from contest import signals
 from contest.exceptions import PhaseTransitionRefused
-from contest.models import Category, Contest, ContestTransition
+from contest.models import Contest, ContestTransition
+from contest.phases import REASON_REQUIRED, TRANSITIONS
+from core.errors import InvalidInput
 
 Phase = Contest.Phase
 
-# Where each phase may go next. Reopening a closed contest needs a reason (see REASON_REQUIRED).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Phase.DRAFT: frozenset({Phase.OPEN}),
-    Phase.OPEN: frozenset({Phase.PAUSED, Phase.CLOSED}),
-    Phase.PAUSED: frozenset({Phase.OPEN, Phase.CLOSED}),
-    Phase.CLOSED: frozenset({Phase.OPEN, Phase.PUBLISHED}),
-    Phase.PUBLISHED: frozenset(),
-}
-REASON_REQUIRED = frozenset({(Phase.CLOSED, Phase.OPEN)})
 REASON_MAX_CHARS = 2000
-
-
-def transitions_allowed(phase: str) -> list[str]:
-    """Return the phases a contest in `phase` may move to, in lifecycle order."""
-    allowed = TRANSITIONS.get(phase, frozenset())
-    return [value for value in Phase.values if value in allowed]
 
 
 @transaction.atomic
@@ -79,46 +66,9 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
     )
     log.full_clean()
     log.save()
-    if to == Phase.PUBLISHED:
-        from voting.tasks import contest_publish_files
-
-        contest_id = contest.pk
-        transaction.on_commit(lambda: contest_publish_files.delay(contest_id))
-    if to == Phase.CLOSED:
-        leaderboards_freeze(contest=contest)
-    elif current == Phase.CLOSED and to == Phase.OPEN:
-        leaderboards_unfreeze(contest=contest)
-    # The public boards show the current contest's board of record, and both may have changed.
-    from voting.services import leaderboard_cache_clear
-
-    leaderboard_cache_clear()
+    # The boards above react (freeze on closing, publish the files, clear their cache).
+    signals.phase_changed.send(sender=Contest, contest=contest, from_phase=current, to_phase=to)
     return contest
-
-
-def leaderboards_freeze(*, contest: Contest) -> list:
-    """Compute (or reuse) one snapshot per track and category and mark it as the board of record.
-
-    Expects to run inside the closing transaction, after the phase has changed, so no vote can
-    land between the count and the freeze (vote_cast locks the battle and checks the phase).
-    """
-    from voting.models import LeaderboardSnapshot, Track
-    from voting.services import leaderboard_compute
-
-    LeaderboardSnapshot.objects.filter(contest=contest, frozen=True).update(frozen=False)
-    frozen = []
-    for category in [None, *Category.objects.all()]:
-        for track in Track.values:
-            snapshot = leaderboard_compute(contest=contest, track=track, category=category)
-            frozen.append(snapshot.pk)
-    LeaderboardSnapshot.objects.filter(pk__in=frozen).update(frozen=True)
-    return list(LeaderboardSnapshot.objects.filter(pk__in=frozen))
-
-
-def leaderboards_unfreeze(*, contest: Contest) -> None:
-    """Release a reopened contest's frozen boards; the next close freezes new ones."""
-    from voting.models import LeaderboardSnapshot
-
-    LeaderboardSnapshot.objects.filter(contest=contest, frozen=True).update(frozen=False)
 
 
 # Invite codes: no 0/O or 1/I/L, so a code read aloud or typed from paper is not mistaken.

@@ -16,10 +16,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from arena.exceptions import InvalidInput
 from config.roles import EXPERTS
 from contest.models import Contest, Team
 from contest.models_expert import Domain, ExpertProfile, Prompt, PromptSet
+from core.errors import InvalidInput
 from voting.exceptions_expert import ImportRejected
 
 FORMATS = (".csv", ".jsonl", ".xlsx")

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from arena.exceptions import DomainError
 from config.roles import organizer_required
-from contest import selectors, services
+from contest import phases, selectors, services
 from contest.models import Contest
+from core.errors import DomainError
 from voting import exports
 from voting.models import Track
 
@@ -43,8 +43,8 @@ def console_page(request):
         "contest": contest,
         "contests": Contest.objects.all(),
         "overview": selectors.console_overview(contest=contest),
-        "next_phases": [(phase, labels[phase]) for phase in services.transitions_allowed(contest.phase)],
-        "reason_required": [to for (source, to) in services.REASON_REQUIRED if source == contest.phase],
+        "next_phases": [(phase, labels[phase]) for phase in phases.transitions_allowed(contest.phase)],
+        "reason_required": [to for (source, to) in phases.REASON_REQUIRED if source == contest.phase],
         "transitions": selectors.contest_transitions(contest=contest),
         "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in exports.JOB_KINDS],
     })

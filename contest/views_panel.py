@@ -3,11 +3,11 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from arena.exceptions import DomainError
 from config.api import session_key_ensure
 from contest import services
 from contest.models import PanelMember
 from contest.selectors import contest_current
+from core.errors import DomainError
 
 
 class PanelJoinForm(forms.Form):

@@ -1,7 +1,7 @@
-"""Errors an expert or organizer can cause in the expert track (see arena.exceptions)."""
+"""Errors an expert or organizer can cause in the expert track (see core.errors)."""
 from django.utils.translation import gettext_lazy as _
 
-from arena.exceptions import DomainError
+from core.errors import DomainError
 
 
 class ItemNotFound(DomainError):

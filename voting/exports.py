@@ -5,7 +5,7 @@ Every function writes files into a directory it is given and returns what it wro
 label)` is called as work advances, so both can draw a progress bar.
 
 Privacy: the vote dataset has only the fixed columns of DESIGN.md; voters appear as salted,
-keyed hashes (voting.services.voter_hash), never as a session key, IP address or account. Every
+keyed hashes (voting.pseudonyms.voter_hash), never as a session key, IP address or account. Every
 prompt or answer that leaves the site (the team report's sample battles) passes through
 voting.redaction, and the counts of what was redacted are returned (and put in the manifest).
 """
@@ -435,7 +435,7 @@ def export_job_start(*, contest: Contest, kind: object) -> str:
     from django.core.cache import cache
     from django.db import transaction
 
-    from arena.exceptions import InvalidInput
+    from core.errors import InvalidInput
     from voting.tasks import contest_export
 
     if kind not in JOB_KINDS:

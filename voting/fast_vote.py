@@ -69,7 +69,8 @@ from config.limits import alimits_check
 from config.middleware import KoreanFirstLocaleMiddleware
 from voting import audit, chain, selectors
 from voting.models import Vote
-from voting.services import chain_head_advance_sql, voter_hash
+from voting.pseudonyms import voter_hash
+from voting.services import chain_head_advance_sql
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,7 @@ import time
 import httpx
 from django.conf import settings
 
-from arena.endpoints import EndpointError, chat_stream
-from arena.streaming import endpoint_config
+from arena.endpoints import EndpointError, chat_stream, endpoint_config
 from voting import services_expert
 
 logger = logging.getLogger(__name__)

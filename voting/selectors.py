@@ -80,7 +80,7 @@ def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:
     board like everyone's and, in addition, on the panel's own board.
     """
     from contest.models import PanelMember
-    from voting.services import voter_hash
+    from voting.pseudonyms import voter_hash
 
     return {
         voter_hash(member.session_key): member.profile()

@@ -1,6 +1,5 @@
 """Every write of voting."""
 import hashlib
-import hmac
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -10,7 +9,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
-from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen, InvalidInput
+from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen
 from arena.models import Response
 from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
 from contest.models import Category, Contest, Entrant
@@ -20,8 +19,10 @@ from contest.selectors import (
     contest_current,
     contest_lock_shared,
 )
+from core.errors import InvalidInput
 from voting import anomaly, audit, chain, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
+from voting.pseudonyms import voter_hash
 from voting.models import (
     ChainHead,
     LeaderboardSnapshot,
@@ -30,16 +31,6 @@ from voting.models import (
     VoterReview,
     VoterReviewLog,
 )
-
-
-def voter_hash(session_key: str) -> str:
-    """Return a keyed hash of a session: stable per voter, useless to anyone else.
-
-    Keyed on VOTER_HASH_KEY, not SECRET_KEY, so that rotating the secret keeps every voter's
-    pseudonym (the anomaly test follows voters across time).
-    """
-    key = settings.VOTER_HASH_KEY.encode()
-    return hmac.new(key, f"voter:{session_key}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @transaction.atomic

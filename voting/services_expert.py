@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arena.exceptions import ContestNotOpen, InvalidInput
+from arena.exceptions import ContestNotOpen
 from contest.models import Contest, Entrant, ExpertProfile, PromptSet
+from core.errors import InvalidInput
 from voting import assignment as planning
 from voting import audit
 from voting.exceptions_expert import (

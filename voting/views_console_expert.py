@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from arena.exceptions import DomainError
 from config.roles import organizer_required
 from contest import services_expert as contest_services
 from contest.models import Contest, Domain, PromptSet, Team
 from contest.selectors import contest_current, contest_for_console
+from core.errors import DomainError
 from voting import selectors_expert, services_expert
 from voting.exceptions_expert import ImportRejected
 from voting.models import Pair

@@ -13,9 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django_otp import login as otp_login
 
-from arena.exceptions import DomainError
 from config.roles import expert_required
 from contest import services_expert as contest_services
+from core.errors import DomainError
 from voting import selectors_expert, services_expert
 from voting.exceptions_expert import ItemNotFound, NotAssigned
 

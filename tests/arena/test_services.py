@@ -8,7 +8,6 @@ from arena import services
 from arena.exceptions import (
     BattleNotFound,
     ContestNotOpen,
-    InvalidInput,
     NoEntrantsAvailable,
     NotBattleOwner,
     PromptEmpty,
@@ -18,6 +17,7 @@ from arena.exceptions import (
 from arena.models import Battle, Response
 from arena.selectors import battle_state, conversation_for
 from contest.models import Contest
+from core.errors import InvalidInput
 from tests.factories import CategoryFactory, EntrantFactory
 
 pytestmark = pytest.mark.django_db

@@ -168,7 +168,7 @@ def test_the_counters_are_django_ratelimits_own_and_expire_with_their_window(set
 def test_the_event_loops_count_and_djangos_share_one_budget(settings, fresh_cache):
     import asyncio
 
-    from arena.exceptions import RateLimited
+    from core.errors import RateLimited
     from config.limits import alimits_check, limits_check
 
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["3/h"], ["100/h"])}

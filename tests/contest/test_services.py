@@ -1,11 +1,13 @@
 """The contest lifecycle: every allowed transition, every refusal, and the freeze at closing."""
 import pytest
 
-from arena.exceptions import ContestNotOpen, InvalidInput
+from arena.exceptions import ContestNotOpen
 from contest.exceptions import PhaseTransitionRefused
 from contest.models import Contest, ContestTransition
+from contest.phases import TRANSITIONS
 from contest.selectors import contest_accepts_judgments, snapshots_frozen
-from contest.services import TRANSITIONS, contest_transition
+from contest.services import contest_transition
+from core.errors import InvalidInput
 from tests.factories import (
     CategoryFactory,
     ContestFactory,
@@ -13,6 +15,7 @@ from tests.factories import (
     OrganizerFactory,
     votes_simulate,
 )
+from voting import dataset as voting_dataset
 from voting import selectors as voting_selectors
 from voting.models import LeaderboardSnapshot, Track, Vote
 from voting.services import leaderboard_compute, vote_cast
@@ -114,7 +117,7 @@ def test_closing_freezes_one_snapshot_per_track_and_category_with_the_votes_hash
     overall = next(s for s in frozen if s.track == Track.CITIZEN and s.category is None)
     rows = voting_selectors.vote_rows(contest=contest, track=Track.CITIZEN)
     assert overall.votes == 30
-    assert overall.votes_sha256 == voting_selectors.rows_sha256(rows)
+    assert overall.votes_sha256 == voting_dataset.rows_sha256(rows)
 
 
 @pytest.mark.django_db

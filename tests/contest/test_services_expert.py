@@ -5,9 +5,9 @@ import json
 import pytest
 from django.core import mail
 
-from arena.exceptions import InvalidInput
 from contest.models import ExpertProfile, Prompt, PromptSet
 from contest.services_expert import expert_invite, prompt_set_import, prompts_parse
+from core.errors import InvalidInput
 from tests.factories import TeamFactory
 from voting.exceptions_expert import ImportRejected
 

@@ -1,6 +1,6 @@
 """Voter pseudonyms: keyed on their own setting, so they survive a SECRET_KEY rotation."""
 from voting.checks import voter_hash_key_check
-from voting.services import voter_hash
+from voting.pseudonyms import voter_hash
 
 LONG_KEY = "pseudonym-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 STRONG_SECRET = "secret-key-9876543210-zyxwvutsrqponmlkjihgfedcba-GFEDCBA"

@@ -6,11 +6,11 @@ from arena.exceptions import (
     BattleNotFound,
     BattleNotVotable,
     ContestNotOpen,
-    InvalidInput,
     NotBattleOwner,
 )
 from arena.models import Response
 from contest.models import Contest
+from core.errors import InvalidInput
 from voting.models import Vote
 from voting.services import vote_cast
 
