@@ -6,6 +6,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 
 from arena.models import Battle, Response
+from arena.selectors import battle_owned_by
 from arena.streaming import battle_group, error_message, partial_key
 
 # Close codes in the 4000 range are the application's own (RFC 6455 section 7.4.2).
@@ -47,7 +48,7 @@ def battle_snapshot(battle_id, session_key: str) -> list[dict] | None:
     done/error message of a side that already finished.
     """
     battle = Battle.objects.filter(pk=battle_id).only("session_key").first()
-    if battle is None or not session_key or battle.session_key != session_key:
+    if battle is None or not battle_owned_by(battle.session_key, session_key):
         return None
     turn = battle.turns.order_by("-index").first()
     if turn is None:

@@ -79,6 +79,11 @@ class Response(models.Model):
             models.UniqueConstraint(fields=["turn", "side"], name="response_unique_side")
         ]
 
+    # When a side counts as unfinished, and when as failed: the one home of "side finished"
+    # (the vote, the battle's status, the console's counts, the fast vote path's SQL).
+    UNFINISHED = frozenset({Status.PENDING, Status.STREAMING})
+    FAILED = frozenset({Status.ERROR})
+
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.ERROR)
+        return self.status not in self.UNFINISHED

@@ -5,8 +5,8 @@ from arena.models import Battle, Response, Side, Turn
 from contest.models import Team
 
 
-def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
-    """Return the battle with its entrants, or raise BattleNotFound / NotBattleOwner.
+def battle_get(*, battle_id, lock: bool = False) -> Battle | None:
+    """Return the battle with its entrants and contest, or None.
 
     With `lock`, the battle's row (and only it, not the contest, entrant and team rows joined
     to it, which every other battle shares) is locked for update; the caller must then be inside
@@ -18,20 +18,40 @@ def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> 
     try:
         # get(), not first(): first() orders by the primary key, and compiling that ORDER BY
         # over five joined tables cost a vote more CPU than any of its queries.
-        battle = battles.get(pk=battle_id)
+        return battles.get(pk=battle_id)
     except Battle.DoesNotExist:
-        raise BattleNotFound() from None
-    if not session_key or battle.session_key != session_key:
+        return None
+
+
+def battle_owned_by(owner_key: str | None, session_key: str | None) -> bool:
+    """Whether `session_key` is the session that started a battle whose owner is `owner_key`:
+    the one ownership rule (the battle's reads and turns, its websocket, both vote paths)."""
+    return bool(session_key) and owner_key == session_key
+
+
+def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
+    """Return the battle with its entrants, or raise BattleNotFound / NotBattleOwner.
+
+    `lock` as in battle_get.
+    """
+    battle = battle_get(battle_id=battle_id, lock=lock)
+    if battle is None:
+        raise BattleNotFound()
+    if not battle_owned_by(battle.session_key, session_key):
         raise NotBattleOwner()
     return battle
 
 
+def reveal(*, team_a: str, model_a: str, team_b: str, model_b: str) -> dict:
+    """Return the reveal a voter is shown: which team and model stood on each side (both vote
+    paths answer it). Only ever sent after the vote."""
+    return {"a": {"team": team_a, "model": model_a}, "b": {"team": team_b, "model": model_b}}
+
+
 def battle_reveal(battle: Battle) -> dict:
     """Return which team and model stood on each side. Only ever called after the vote."""
-    return {
-        side: {"team": entrant.team.name, "model": entrant.display_name}
-        for side, entrant in (("a", battle.entrant_a), ("b", battle.entrant_b))
-    }
+    return reveal(team_a=battle.entrant_a.team.name, model_a=battle.entrant_a.display_name,
+                  team_b=battle.entrant_b.team.name, model_b=battle.entrant_b.display_name)
 
 
 def battle_status(battle: Battle, responses: list[Response]) -> str:
@@ -39,9 +59,9 @@ def battle_status(battle: Battle, responses: list[Response]) -> str:
     if hasattr(battle, "vote"):
         return "voted"
     statuses = {response.status for response in responses}
-    if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
+    if statuses & Response.UNFINISHED:
         return "streaming"
-    if Response.Status.ERROR in statuses:
+    if statuses & Response.FAILED:
         return "failed"
     return "ready"
 

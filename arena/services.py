@@ -24,7 +24,12 @@ from arena.models import Battle, Response, Side, Turn
 from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
 from contest.models import Contest, Entrant
-from contest.selectors import category_by_slug, contest_current, entrants_healthy
+from contest.selectors import (
+    category_by_slug,
+    contest_accepts_judgments,
+    contest_current,
+    entrants_healthy,
+)
 from core.errors import InvalidInput
 
 
@@ -88,7 +93,7 @@ def battle_start(
     """
     cleaned = prompt_clean(prompt)
     contest = contest or contest_current()
-    if contest is None or contest.phase != Contest.Phase.OPEN:
+    if not contest_accepts_judgments(contest):
         raise ContestNotOpen()
     category = category_by_slug(category_slug)
     candidates = list(entrants_healthy(contest=contest))
@@ -126,15 +131,15 @@ def turn_add(*, battle_id, session_key: str, prompt: object) -> Turn:
     """
     cleaned = prompt_clean(prompt)
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
-    if battle.contest.phase != Contest.Phase.OPEN:
+    if not contest_accepts_judgments(battle.contest):
         raise ContestNotOpen()
     if hasattr(battle, "vote"):
         raise TurnNotAllowed(_("투표한 대결에는 더 질문할 수 없습니다. 새 대결을 시작해 주세요."))
     last = battle.turns.order_by("-index").prefetch_related("responses").first()
     statuses = {response.status for response in last.responses.all()}
-    if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
+    if statuses & Response.UNFINISHED:
         raise TurnNotAllowed(_("두 답변이 모두 끝난 뒤에 이어서 질문할 수 있습니다."))
-    if Response.Status.ERROR in statuses:
+    if statuses & Response.FAILED:
         raise TurnNotAllowed(_("한쪽 답변이 실패한 대결은 이어갈 수 없습니다. 새 대결을 시작해 주세요."))
     if last.index + 1 >= settings.ARENA["MAX_TURNS"]:
         raise TurnNotAllowed(
@@ -150,7 +155,7 @@ def response_begin(*, response_id: int) -> Response | None:
     A task redelivered after a worker crash finds its response 'streaming' and starts it over.
     """
     updated = Response.objects.filter(
-        pk=response_id, status__in=[Response.Status.PENDING, Response.Status.STREAMING]
+        pk=response_id, status__in=Response.UNFINISHED
     ).update(status=Response.Status.STREAMING, started_at=timezone.now(), text="")
     if not updated:
         return None
@@ -187,7 +192,7 @@ def response_fail(*, response_id: int, code: str, text: str = "") -> bool:
     """
     now = timezone.now()
     response = Response.objects.select_for_update().get(pk=response_id)
-    if response.status not in (Response.Status.PENDING, Response.Status.STREAMING):
+    if response.status not in Response.UNFINISHED:
         return False
     response.status = Response.Status.ERROR
     response.error_code = code[:30]
@@ -210,7 +215,7 @@ def responses_stuck(*, now=None) -> list[int]:
     margin = settings.ARENA["REAP_MARGIN_SECONDS"]
     stuck = []
     for response in Response.objects.filter(
-        status__in=[Response.Status.PENDING, Response.Status.STREAMING]
+        status__in=Response.UNFINISHED
     ).select_related("entrant", "turn"):
         since = response.started_at or response.turn.created_at
         if (now - since).total_seconds() > response.entrant.timeout_seconds + margin:

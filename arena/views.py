@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from contest.models import Category, Contest
-from contest.selectors import contest_current
+from contest.models import Category
+from contest.selectors import contest_accepts_judgments, contest_current
 
 
 @require_safe
@@ -17,7 +17,7 @@ def battle_page(request):
         "arena/battle.html",
         {
             "contest": contest,
-            "contest_open": contest is not None and contest.phase == Contest.Phase.OPEN,
+            "contest_open": contest_accepts_judgments(contest),
             "categories": Category.objects.all(),
             "prompt_max_chars": settings.ARENA["PROMPT_MAX_CHARS"],
             "max_turns": settings.ARENA["MAX_TURNS"],

@@ -34,6 +34,15 @@ class Contest(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The phases in which citizens battle and vote and experts judge: the one home of
+    # "contest open" (the services, the pages, the fast vote path's SQL).
+    ACCEPTING = frozenset({Phase.OPEN})
+
+    @classmethod
+    def accepts_judgments_in(cls, phase: str) -> bool:
+        """Whether a contest in `phase` takes new battles, votes and judgments."""
+        return phase in cls.ACCEPTING
+
 
 class ContestTransition(models.Model):
     """One change of a contest's phase: who made it, when, from what, to what, and why.

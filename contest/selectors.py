@@ -65,7 +65,7 @@ def contest_accepts_judgments(contest: Contest | None) -> bool:
     Every service that records a vote or a judgment asks this, under the lock of the row it
     writes, so nothing is accepted once a contest is paused, closed or published.
     """
-    return contest is not None and contest.phase == Contest.Phase.OPEN
+    return contest is not None and Contest.accepts_judgments_in(contest.phase)
 
 
 def contest_transitions(*, contest: Contest, limit: int = 50):
@@ -138,11 +138,9 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
         "turn__battle_id", "status"
     ):
         statuses.setdefault(battle_id, set()).add(status)
-    failed = sum(1 for found in statuses.values() if Response.Status.ERROR in found)
+    failed = sum(1 for found in statuses.values() if found & Response.FAILED)
     running = sum(
-        1 for found in statuses.values()
-        if Response.Status.ERROR not in found
-        and found & {Response.Status.PENDING, Response.Status.STREAMING}
+        1 for found in statuses.values() if not found & Response.FAILED and found & Response.UNFINISHED
     )
     started = battles.count()
 
@@ -152,10 +150,10 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
         entrant__contest=contest
     ).values_list("entrant_id", "status", "error_code", "ttft_ms", "total_ms"):
         entry = timings.setdefault(entrant_id, {"ttft": [], "total": [], "errors": Counter(), "n": 0})
-        if status in (Response.Status.PENDING, Response.Status.STREAMING):
+        if status in Response.UNFINISHED:
             continue
         entry["n"] += 1
-        if status == Response.Status.ERROR:
+        if status in Response.FAILED:
             entry["errors"][code or "unknown"] += 1
         else:
             if ttft is not None:
@@ -202,7 +200,7 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
         "battles": {
             "started": started,
             "completed": sum(
-                1 for found in statuses.values() if found == {Response.Status.DONE}
+                1 for found in statuses.values() if not found & (Response.UNFINISHED | Response.FAILED)
             ),
             "failed": failed,
             "running": running,

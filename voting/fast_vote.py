@@ -1,14 +1,10 @@
 """A vote that will be stored, answered on the event loop: `POST /api/battles/<id>/vote` without
 Django's request cycle (an ASGI middleware in front of Django, as config/read_cache.py is).
 
-Why: through Django (voting.api.battle_vote, voting.services.vote_cast) a vote cost 25-29 ms
-of CPU on the project's 2-core machine: the request cycle, ten ORM queries and their
-compilation. Two web processes there recorded about 50 votes a second, where the contest asks
-for 500. A bare ASGI app that reads one row and writes one on the same server and database does
-about 720 a second there (benchmarks/vote_floor.py), so a vote must cost little more than its
-two statements. This path recorded about 170 a second there, at 6.5 ms of CPU a vote, and
-about 820 a second on a faster machine of the same size once its rate limits took one round
-trip and its write no statement planned per vote (docs/performance.md).
+Why: through Django (voting.api.battle_vote, voting.services.vote_cast) the request cycle and
+ten ORM queries cost a vote many times what its two statements do, far from the rate the
+contest asks for; so a vote here costs one read and one pipelined write of prepared statements
+(the figures and their history: docs/performance.md).
 
 One definition of every answer but success: this path answers only a vote that it has stored.
 Every other request, and every vote that any check below would refuse, goes to Django
@@ -24,17 +20,19 @@ What a vote must pass here, each as Django would judge it:
 - a body of at most config.api.MAX_BODY_BYTES, a JSON object whose `choice` is a Vote.Choice;
 - a session key in the cookie that Django's session store accepts. As in battle_vote, the key
   is compared with the battle's owner; the session itself is not read;
-- one read of the battle: its owner, no vote yet, the contest open, every side done; from its
-  prompts and answers the vote's exclusion (arena.identity), and from its entrants the reveal
-  and the facts the chain covers (voting.audit.vote_content, the function Django's path calls);
+- one read of the battle, which gathers the facts voting.policy decides on (vote_cast asks the
+  same policy); from its prompts and answers the vote's exclusion (arena.identity), and from its
+  entrants the reveal (arena.selectors.reveal) and the facts the chain covers
+  (voting.audit.vote_content, the function Django's path calls). The SQL is built from the
+  models' `_meta` and the rules' own homes (Contest.ACCEPTING, Response.UNFINISHED and FAILED);
 - the rate limits (config.limits.alimits_check: django-ratelimit's counters, all counted in one
   Redis round trip on the loop), only once the vote has passed everything else, so that no
   refused vote is counted twice;
 - one round trip that writes (a pipeline): three statements in one transaction. It locks the
   battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
-  Then one statement appends the vote to the chain and inserts it. Its conditions repeat the
-  read's checks under those locks, on a fresh snapshot (READ COMMITTED), so a turn added, a
-  contest closed or a vote cast in between stops it. The chain head's lock is held by the
+  Then one statement appends the vote to the chain and inserts it. Its conditions check the
+  policy's facts again under those locks (rechecks, one per fact), on a fresh snapshot (READ
+  COMMITTED), so a turn added, a contest closed or a vote cast in between stops it. The chain head's lock is held by the
   server alone, from that statement to its commit, never across a round trip to Python.
 
 If the write stores nothing (a check failed meanwhile, or the chain has no head yet), or the
@@ -47,6 +45,7 @@ import logging
 import re
 from importlib import import_module
 from io import BytesIO
+from types import SimpleNamespace
 from uuid import UUID
 
 import psycopg
@@ -60,66 +59,102 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.db import connection
 from django.utils import timezone, translation
 
 from arena import identity
-from arena.selectors import identity_terms_of
+from arena.models import Battle, Response, Turn
+from arena.selectors import battle_owned_by, identity_terms_of, reveal
 from config.api import MAX_BODY_BYTES
 from config.limits import alimits_check
 from config.middleware import KoreanFirstLocaleMiddleware
-from voting import audit, chain, selectors
+from contest.models import Contest, Entrant, Team
+from voting import audit, chain, policy, selectors
 from voting.models import Vote
 from voting.pseudonyms import voter_hash
-from voting.services import chain_head_advance_sql
+from voting.services import chain_head_advance_sql, choice_valid, side_facts
 
 logger = logging.getLogger(__name__)
 
 # Django's `uuid` path converter: other spellings of an id are Django's 404.
 PATH = re.compile(r"/api/battles/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/vote")
 
-READ = """
-SELECT b.session_key, b.contest_id, b.category_id, c.phase, b.entrant_a_id, b.entrant_b_id,
-    EXISTS (SELECT 1 FROM voting_vote v WHERE v.battle_id = b.id) AS voted,
-    ta.name AS team_a, ea.display_name AS model_a, tb.name AS team_b, eb.display_name AS model_b,
-    (SELECT json_agg(json_build_object('prompt', t.prompt, 'answers',
-        (SELECT json_agg(json_build_array(r.side, r.status, r.text))
-         FROM arena_response r WHERE r.turn_id = t.id)) ORDER BY t.index)
-     FROM arena_turn t WHERE t.battle_id = b.id) AS turns,
-    (SELECT json_agg(json_build_array(slug, identity_terms) ORDER BY slug)
-     FROM contest_team) AS terms
-FROM arena_battle b
-JOIN contest_contest c ON c.id = b.contest_id
-JOIN contest_entrant ea ON ea.id = b.entrant_a_id JOIN contest_team ta ON ta.id = ea.team_id
-JOIN contest_entrant eb ON eb.id = b.entrant_b_id JOIN contest_team tb ON tb.id = eb.team_id
-WHERE b.id = %(battle)s
+def _names(model) -> SimpleNamespace:
+    """Return a model's quoted table (`.table`), primary key (`.pk`) and columns by field name."""
+    quote, meta = connection.ops.quote_name, model._meta
+    return SimpleNamespace(table=quote(meta.db_table), pk=quote(meta.pk.column),
+                           **{field.name: quote(field.column) for field in meta.concrete_fields})
+
+
+def read_sql() -> str:
+    """The one read of a vote: every fact the policy decides on, and what the chain covers."""
+    B, C, V, T, R = map(_names, (Battle, Contest, Vote, Turn, Response))
+    E, M = _names(Entrant), _names(Team)
+    return f"""
+SELECT b.{B.session_key} AS session_key, b.{B.contest} AS contest_id,
+    b.{B.category} AS category_id, c.{C.phase} AS phase,
+    b.{B.entrant_a} AS entrant_a_id, b.{B.entrant_b} AS entrant_b_id,
+    EXISTS (SELECT 1 FROM {V.table} v WHERE v.{V.battle} = b.{B.pk}) AS voted,
+    ta.{M.name} AS team_a, ea.{E.display_name} AS model_a,
+    tb.{M.name} AS team_b, eb.{E.display_name} AS model_b,
+    (SELECT json_agg(json_build_object('prompt', t.{T.prompt}, 'answers',
+        (SELECT json_agg(json_build_array(r.{R.side}, r.{R.status}, r.{R.text}))
+         FROM {R.table} r WHERE r.{R.turn} = t.{T.pk})) ORDER BY t.{T.index})
+     FROM {T.table} t WHERE t.{T.battle} = b.{B.pk}) AS turns,
+    (SELECT json_agg(json_build_array({M.slug}, {M.identity_terms}) ORDER BY {M.slug})
+     FROM {M.table}) AS terms
+FROM {B.table} b
+JOIN {C.table} c ON c.{C.pk} = b.{B.contest}
+JOIN {E.table} ea ON ea.{E.pk} = b.{B.entrant_a} JOIN {M.table} ta ON ta.{M.pk} = ea.{E.team}
+JOIN {E.table} eb ON eb.{E.pk} = b.{B.entrant_b} JOIN {M.table} tb ON tb.{M.pk} = eb.{E.team}
+WHERE b.{B.pk} = %(battle)s
 """
 
-# What the read found, checked again by the write under the battle's and the contest's locks.
-STILL_VOTABLE = """
-    AND EXISTS (SELECT 1 FROM arena_battle WHERE id = %(battle)s AND session_key = %(session)s)
-    AND EXISTS (SELECT 1 FROM contest_contest WHERE id = %(contest)s AND phase = 'open')
-    AND NOT EXISTS (SELECT 1 FROM voting_vote WHERE battle_id = %(battle)s)
-    AND (SELECT count(*) FROM arena_turn WHERE battle_id = %(battle)s) = %(turns)s
-    AND NOT EXISTS (SELECT 1 FROM arena_turn t CROSS JOIN LATERAL (
-            SELECT 1 FROM arena_response r WHERE r.turn_id = t.id AND r.status <> 'done' LIMIT 1
-        ) AS undone WHERE t.battle_id = %(battle)s)
-"""
-# The side check is a lookup per turn of this battle (the LATERAL ... LIMIT 1 cannot be turned
-# into a join): joined, the planner may scan every answer there is. Without statistics (a
-# PostgreSQL whose autovacuum is off, as on the benchmark machine) it did: 12 ms a vote once
-# the tables held 20,000 answers.
 
-LOCK_BATTLE = "SELECT 1 FROM arena_battle WHERE id = %(battle)s FOR UPDATE"
-LOCK_CONTEST = "SELECT 1 FROM contest_contest WHERE id = %(contest)s FOR SHARE"
+def rechecks() -> dict[str, str]:
+    """The write's conditions, by the policy's fact each checks again under the battle's and
+    the contest's locks (the choice does not change, and a battle gone fails the insert).
+    The values they compare with are the rules' homes, passed as parameters (params_recheck).
+    """
+    B, C, V, T, R = map(_names, (Battle, Contest, Vote, Turn, Response))
+    # The side check is a lookup per turn of this battle (the LATERAL ... LIMIT 1 cannot be
+    # turned into a join): joined, the planner may scan every answer there is when the tables
+    # have no statistics (docs/performance.md).
+    sides = f"""NOT EXISTS (SELECT 1 FROM {T.table} t CROSS JOIN LATERAL (
+            SELECT 1 FROM {R.table} r WHERE r.{R.turn} = t.{T.pk} AND r.{R.status} = ANY(%(refused_statuses)s)
+            LIMIT 1) AS undone WHERE t.{T.battle} = %(battle)s)
+        AND (SELECT count(*) FROM {T.table} WHERE {T.battle} = %(battle)s) = %(turns)s"""
+    return {
+        "owner": f"EXISTS (SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s AND {B.session_key} = %(session)s)",
+        "contest_open": f"EXISTS (SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s AND {C.phase} = ANY(%(accepting)s))",
+        "voted": f"NOT EXISTS (SELECT 1 FROM {V.table} WHERE {V.battle} = %(battle)s)",
+        "side_unfinished": sides,
+        "side_failed": sides,
+    }
+
+
+def params_recheck() -> dict:
+    """The rules' values the write's conditions compare with (see rechecks)."""
+    return {"accepting": sorted(phase.value for phase in Contest.ACCEPTING),
+            "refused_statuses": sorted(status.value for status in Response.UNFINISHED | Response.FAILED)}
+
+
+def lock_sql() -> tuple[str, str]:
+    """Lock the battle row, then share the contest row's lock, as vote_cast does."""
+    B, C = _names(Battle), _names(Contest)
+    return (f"SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s FOR UPDATE",
+            f"SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s FOR SHARE")
 
 
 def insert_sql() -> str:
+    V = _names(Vote)
+    where = "".join(f"\n    AND {clause}" for clause in dict.fromkeys(rechecks().values()))
     return f"""
-WITH link AS ({chain_head_advance_sql(content="%(content)s", name="%(chain)s", where=STILL_VOTABLE)})
-INSERT INTO voting_vote (battle_id, choice, voter, excluded, created_at, chain_seq, chain_prev,
-    chain_hash)
+WITH link AS ({chain_head_advance_sql(content="%(content)s", name="%(chain)s", where=where)})
+INSERT INTO {V.table} ({V.battle}, {V.choice}, {V.voter}, {V.excluded}, {V.created_at},
+    {V.chain_seq}, {V.chain_prev}, {V.chain_hash})
 SELECT %(battle)s, %(choice)s, %(voter)s, %(excluded)s, %(created_at)s, length, prev, hash
-FROM link RETURNING chain_seq
+FROM link RETURNING {V.chain_seq}
 """
 
 
@@ -152,7 +187,8 @@ class FastVote:
                            CSPMiddleware(nothing), self.security]
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
         self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
-        self.insert = insert_sql() if self.enabled else None
+        if self.enabled:
+            self.read, self.insert, self.locks = read_sql(), insert_sql(), lock_sql()
 
     async def __call__(self, scope, receive, send):
         match = (scope["type"] == "http" and scope["method"] == "POST" and self.enabled
@@ -188,6 +224,8 @@ class FastVote:
         if refused:
             raise Refused()
         choice = _choice(request, body)
+        if policy.vote_refusal(policy.VoteFacts(choice_valid=choice_valid(choice))):
+            raise Refused()
         request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         session_key = request.session.session_key  # None unless the store accepts its form
         if not session_key:
@@ -196,7 +234,7 @@ class FastVote:
         try:
             pool = await self.pool()
             async with pool.connection() as conn, conn.cursor(row_factory=namedtuple_row) as cursor:
-                read = await (await cursor.execute(READ, {"battle": battle_id})).fetchone()
+                read = await (await cursor.execute(self.read, {"battle": battle_id})).fetchone()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
         vote, reveal = self.vote_make(read, battle_id, session_key, choice)
@@ -218,12 +256,21 @@ class FastVote:
         return self.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
 
     def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
-        """Return the vote (unsaved) and the reveal, or raise Refused as vote_cast would refuse."""
+        """Return the vote (unsaved) and the reveal, or raise Refused when voting.policy refuses
+        it on the read's facts (or the battle has no answer yet: Django's to judge)."""
         if read is None:
-            raise Refused()
-        answers = [answer for turn in read.turns for answer in turn["answers"] or []]
-        if (read.session_key != session_key or read.voted or read.phase != "open" or not answers
-                or any(status != "done" for _, status, _ in answers)):
+            facts = policy.VoteFacts(battle_found=False)
+            answers = []
+        else:
+            answers = [answer for turn in read.turns for answer in turn["answers"] or []]
+            facts = policy.VoteFacts(
+                choice_valid=choice_valid(choice),
+                owner=battle_owned_by(read.session_key, session_key),
+                voted=read.voted,
+                contest_open=Contest.accepts_judgments_in(read.phase),
+                **side_facts({status for _, status, _ in answers}),
+            )
+        if policy.vote_refusal(facts) is not None or not answers:
             raise Refused()
         by_side: dict[str, list[str]] = {"a": [], "b": []}
         for side, _, text in answers:
@@ -235,9 +282,9 @@ class FastVote:
         )
         vote = Vote(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
                     excluded=excluded or "", created_at=timezone.now())
-        reveal = {"a": {"team": read.team_a, "model": read.model_a},
-                  "b": {"team": read.team_b, "model": read.model_b}}
-        return vote, reveal
+        shown = reveal(team_a=read.team_a, model_a=read.model_a, team_b=read.team_b,
+                       model_b=read.model_b)
+        return vote, shown
 
     async def store(self, conn, vote: Vote, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored.
@@ -253,6 +300,7 @@ class FastVote:
         params = {
             "battle": vote.battle_id, "session": read.session_key, "contest": read.contest_id,
             "turns": len(read.turns), "chain": selectors.VOTE_CHAIN, "choice": vote.choice,
+            **params_recheck(),
             "voter": vote.voter, "excluded": vote.excluded, "created_at": vote.created_at,
             "content": chain.canonical(audit.vote_content(
                 battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
@@ -265,8 +313,8 @@ class FastVote:
             )),
         }
         async with conn.pipeline():
-            await conn.execute(LOCK_BATTLE, params)
-            await conn.execute(LOCK_CONTEST, params)
+            for lock in self.locks:
+                await conn.execute(lock, params)
             inserted = await conn.execute(self.insert, params)
         return await inserted.fetchone() is not None
 
@@ -290,8 +338,7 @@ class FastVote:
             pool = psycopg_pool.AsyncConnectionPool(
                 conninfo, kwargs={"autocommit": True}, open=False, name="fast-vote",
                 # All opened at once: a connection opened while votes wait costs them a
-                # backend's start (the first run after a start had a p99 of 322 ms, against
-                # 80-108 ms once they were open).
+                # backend's start (docs/performance.md).
                 min_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
                 max_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
                 timeout=settings.DB_POOL_TIMEOUT,
@@ -307,16 +354,17 @@ class FastVote:
             await pool.close()
 
 
-def _choice(request, body: bytes) -> str:
+def _choice(request, body: bytes) -> object:
+    """Return the body's `choice`, or raise Refused for a body that is no JSON object."""
     if not request.content_type == "application/json":
         raise Refused()
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as error:  # deep nesting is no vote either: Django's
         raise Refused() from error
-    if not isinstance(data, dict) or data.get("choice") not in Vote.Choice.values:
+    if not isinstance(data, dict):
         raise Refused()
-    return data["choice"]
+    return data.get("choice")
 
 
 def _replay(body: bytes, more: bool, receive):

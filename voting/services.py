@@ -1,6 +1,7 @@
 """Every write of voting."""
 import hashlib
 import uuid
+from dataclasses import replace
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -9,9 +10,15 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
-from arena.exceptions import AlreadyVoted, BattleNotVotable, ContestNotOpen
+from arena.exceptions import (
+    AlreadyVoted,
+    BattleNotFound,
+    BattleNotVotable,
+    ContestNotOpen,
+    NotBattleOwner,
+)
 from arena.models import Response
-from arena.selectors import battle_exclusion, battle_get_for_owner, battle_reveal
+from arena.selectors import battle_exclusion, battle_get, battle_owned_by, battle_reveal
 from contest.models import Category, Contest, Entrant
 from contest.selectors import (
     category_by_slug,
@@ -19,8 +26,8 @@ from contest.selectors import (
     contest_current,
     contest_lock_shared,
 )
-from core.errors import InvalidInput
-from voting import anomaly, audit, chain, ratings, selectors
+from core.errors import DomainError, InvalidInput
+from voting import anomaly, audit, chain, dataset, policy, ratings, selectors
 from voting.consumers import LEADERBOARD_GROUP
 from voting.pseudonyms import voter_hash
 from voting.models import (
@@ -33,38 +40,71 @@ from voting.models import (
 )
 
 
+# The error each refusal of the vote policy is raised as (its code and status are the policy's:
+# tests/voting/test_services.py checks that they agree).
+REFUSAL_ERRORS: dict[policy.Refusal, type[DomainError]] = {
+    policy.Refusal.INVALID_CHOICE: InvalidInput,
+    policy.Refusal.NOT_FOUND: BattleNotFound,
+    policy.Refusal.NOT_OWNER: NotBattleOwner,
+    policy.Refusal.ALREADY_VOTED: AlreadyVoted,
+    policy.Refusal.CONTEST_CLOSED: ContestNotOpen,
+    policy.Refusal.SIDE_UNFINISHED: BattleNotVotable,
+    policy.Refusal.SIDE_FAILED: BattleNotVotable,
+}
+
+
+def vote_refuse(facts: policy.VoteFacts) -> None:
+    """Raise the domain error of the policy's refusal of a vote on these facts, if any."""
+    refusal = policy.vote_refusal(facts)
+    if refusal is not None:
+        message = _(refusal.message)
+        if "%(choices)s" in refusal.message:
+            message = message % {"choices": ", ".join(Vote.Choice.values)}
+        raise REFUSAL_ERRORS[refusal](message)
+
+
+def choice_valid(choice: object) -> bool:
+    """Whether `choice` is one of a vote's choices (the policy's `choice_valid`)."""
+    return isinstance(choice, str) and choice in Vote.Choice.values
+
+
+def side_facts(statuses: set[str]) -> dict[str, bool]:
+    """Return the policy's facts about a battle's sides from its responses' statuses."""
+    return {"side_unfinished": bool(statuses & Response.UNFINISHED),
+            "side_failed": bool(statuses & Response.FAILED)}
+
+
 @transaction.atomic
 def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     """Record the owner's one vote on a completed battle and return the reveal of both sides.
 
-    Locks the battle row alone, so two concurrent votes on one battle serialise while votes on
-    different battles do not wait for each other; then shares the contest row's lock with the
-    other votes, so no vote slips in while the contest closes (contest.services.contest_transition
-    locks it for update); the vote chain's head is locked last (see chain_append), the only lock
-    all votes queue for. The unique constraint on Vote.battle is the final guard. Raises
-    InvalidInput for an unknown choice, BattleNotFound, NotBattleOwner, ContestNotOpen,
-    BattleNotVotable while a side is streaming or after a side failed, and AlreadyVoted for a
-    second vote.
+    Whether the vote is accepted is voting.policy's decision; this gathers its facts, asking
+    after each step so that a refused vote stops early. Locks the battle row alone, so two
+    concurrent votes on one battle serialise while votes on different battles do not wait for
+    each other; then shares the contest row's lock with the other votes, so no vote slips in
+    while the contest closes (contest.services.contest_transition locks it for update); the
+    vote chain's head is locked last (see chain_append), the only lock all votes queue for. The
+    unique constraint on Vote.battle is the final guard. Raises the policy's refusals as
+    InvalidInput for an unknown choice, BattleNotFound, NotBattleOwner, AlreadyVoted,
+    ContestNotOpen, and BattleNotVotable while a side is unfinished or after a side failed.
     """
-    if not isinstance(choice, str) or choice not in Vote.Choice.values:
-        raise InvalidInput(
-            _("choice는 %(choices)s 중 하나여야 합니다.") % {"choices": ", ".join(Vote.Choice.values)}
-        )
-    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
-    if Vote.objects.filter(battle=battle).exists():
-        raise AlreadyVoted()
+    facts = policy.VoteFacts(choice_valid=choice_valid(choice))
+    vote_refuse(facts)
+    battle = battle_get(battle_id=battle_id, lock=True)
+    facts = replace(facts, battle_found=battle is not None,
+                    owner=battle is not None and battle_owned_by(battle.session_key, session_key))
+    vote_refuse(facts)
+    facts = replace(facts, voted=Vote.objects.filter(battle=battle).exists())
+    vote_refuse(facts)
     # Closing locks the contest row before freezing the boards, so a vote either commits
     # before the freeze counts it or sees the closed phase and is refused.
     contest = contest_lock_shared(contest_id=battle.contest_id)
-    if not contest_accepts_judgments(contest):
-        raise ContestNotOpen(_("대회가 열려 있을 때만 투표할 수 있습니다."))
+    facts = replace(facts, contest_open=contest_accepts_judgments(contest))
+    vote_refuse(facts)
     # One read of the turns and their responses serves both the status check and the exclusion.
     turns = list(battle.turns.prefetch_related("responses").order_by("index"))
     statuses = {response.status for turn in turns for response in turn.responses.all()}
-    if statuses & {Response.Status.PENDING, Response.Status.STREAMING}:
-        raise BattleNotVotable(_("두 답변이 모두 끝난 뒤에 투표할 수 있습니다."))
-    if Response.Status.ERROR in statuses:
-        raise BattleNotVotable(_("한쪽 답변이 실패한 대결에는 투표할 수 없습니다."))
+    vote_refuse(replace(facts, **side_facts(statuses)))
     vote = Vote(
         battle=battle,
         choice=choice,
@@ -256,7 +296,7 @@ def leaderboard_compute(
     """
     track_check(track)
     rows = selectors.vote_rows(contest=contest, track=track, category=category)
-    digest = selectors.rows_sha256(rows)
+    digest = dataset.rows_sha256(rows)
     latest = selectors.snapshot_latest(contest=contest, track=track, category=category)
     if latest is not None and latest.votes_sha256 == digest:
         return latest

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import time
+from dataclasses import fields
 
 import psycopg
 import pytest
@@ -22,7 +23,8 @@ from tests.asgi import CountingDjango, client_for
 from tests.factories import CategoryFactory
 from tests.conftest import limits
 from voting import audit, chain, selectors
-from voting.fast_vote import FastVote
+from voting.fast_vote import FastVote, rechecks
+from voting.policy import Refusal, VoteFacts
 from voting.models import ChainHead, Vote
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,27 +150,57 @@ async def test_an_identity_leak_is_excluded_as_django_excludes_it(entrants, fron
     assert vote.excluded == "identity_leak"
 
 
+# How to build each refusal voting.policy declares: both paths ask the policy, so each is
+# refused in front of Django by handing the vote to Django, which answers with the policy's
+# code and status. A refusal added to the policy without a case here fails the suite.
+CASES = {
+    Refusal.INVALID_CHOICE: "bad_choice",
+    Refusal.NOT_FOUND: "unknown",
+    Refusal.NOT_OWNER: "stranger",
+    Refusal.ALREADY_VOTED: "twice",
+    Refusal.CONTEST_CLOSED: "closed",
+    Refusal.SIDE_UNFINISHED: "streaming",
+    Refusal.SIDE_FAILED: "failed",
+}
+
+# Requests refused before the policy is asked: Django's middleware, its body parsing, a session.
 REFUSED = {
-    # name: (how the request or the battle is spoiled, status, code Django answers)
-    "a side still streaming": ("streaming", 409, "not_votable"),
-    "a side failed": ("failed", 409, "not_votable"),
-    "another citizen's battle": ("stranger", 403, "forbidden"),
+    # name: (how the request is spoiled, status, code Django answers)
     "no session cookie": ("no_session", 403, "forbidden"),
     "a wrong CSRF token": ("bad_token", 403, "csrf_failed"),
     "another site's Origin": ("bad_origin", 403, "csrf_failed"),
-    "an unknown choice": ("bad_choice", 400, "invalid"),
     "a body that is not JSON": ("not_json", 400, "invalid"),
     "an oversized body": ("huge", 413, "too_large"),
-    "a closed contest": ("closed", 409, "contest_closed"),
-    "a second vote": ("twice", 409, "already_voted"),
-    "an unknown battle": ("unknown", 404, "not_found"),
 }
+
+
+def test_every_refusal_of_the_vote_policy_has_a_case():
+    assert set(CASES) == set(Refusal), "a refusal without a case is not checked on both paths"
+
+
+def test_the_write_checks_again_every_fact_that_can_change_between_read_and_write():
+    can_change = {field.name for field in fields(VoteFacts)} - {"choice_valid", "battle_found"}
+    assert set(rechecks()) == can_change
+
+
+@pytest.mark.parametrize("refusal", list(Refusal), ids=lambda refusal: refusal.name.lower())
+async def test_a_vote_the_policy_refuses_is_refused_alike_on_both_paths(
+    entrants, contest, front, django_app, refusal
+):
+    # The case for this refusal; none is a failure (see the test above), not a skip.
+    await refused_alike(contest, front, django_app, CASES[refusal], refusal.status, refusal.code)
 
 
 @pytest.mark.parametrize("spoil, status, code", REFUSED.values(), ids=REFUSED.keys())
 async def test_a_vote_that_would_be_refused_is_djangos_to_answer(
     entrants, contest, front, django_app, spoil, status, code
 ):
+    await refused_alike(contest, front, django_app, spoil, status, code)
+
+
+async def refused_alike(contest, front, django_app, spoil, status, code):
+    """Spoil a vote as `spoil` says; then the fast path stores nothing and hands it to Django,
+    which answers `status` and `code`."""
     await chain_started()
     citizen, stranger = await sync_to_async(citizens)(2)
     await sync_to_async(citizen.finish)()
@@ -198,6 +230,8 @@ async def test_a_vote_that_would_be_refused_is_djangos_to_answer(
         assert (await citizen.vote(front)).status_code == 200
     elif spoil == "unknown":
         battle = "00000000-0000-4000-8000-000000000000"
+    else:
+        raise AssertionError(f"no way to build {spoil!r}")
     stored = await sync_to_async(Vote.objects.count)()
     reached = django_app.requests
 

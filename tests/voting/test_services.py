@@ -12,7 +12,8 @@ from arena.models import Response
 from contest.models import Contest
 from core.errors import InvalidInput
 from voting.models import Vote
-from voting.services import vote_cast
+from voting.policy import Refusal
+from voting.services import REFUSAL_ERRORS, vote_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,9 @@ def test_a_vote_in_progress_does_not_hold_up_a_vote_on_another_battle(entrants, 
         release.set()
         holder.join(10)
     assert Vote.objects.get().battle_id == second.pk
+
+
+@pytest.mark.parametrize("refusal", list(Refusal), ids=lambda refusal: refusal.name.lower())
+def test_each_refusal_of_the_policy_is_raised_with_its_code_and_status(refusal):
+    error = REFUSAL_ERRORS[refusal]
+    assert (error.code, error.status) == (refusal.code, refusal.status)
