@@ -21,20 +21,23 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa as _fleiss_kappa
 
+from voting.ratings import WINNER_LABELS
+
 # Canonical values in the pair's own order, as numbers for the libraries.
 CATEGORIES = ("first", "second", "tie", "both_bad")
-WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
+WINNERS = WINNER_LABELS
+MODEL_A, MODEL_B, TIE, BOTH_BAD = WINNER_LABELS
 
 Units = dict[object, dict[str, str]]  # item -> expert -> canonical value
 
 
 def canonical(row: dict, label: str) -> str:
     """Return a winner label of `row` in the pair's own order, whatever side each model stood on."""
-    if label == "tie":
+    if label == TIE:
         return "tie"
-    if label == "tie (bothbad)":
+    if label == BOTH_BAD:
         return "both_bad"
-    if label not in ("model_a", "model_b"):
+    if label not in (MODEL_A, MODEL_B):
         raise ValueError(f"unknown label {label!r}")
     chosen = row[label]
     return "first" if chosen == min(row["model_a"], row["model_b"]) else "second"

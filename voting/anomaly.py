@@ -40,9 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from voting.ratings import WINNER_LABELS
+
 OUTCOMES = 4  # first wins, second wins, tie, both bad
 _FLIP = np.array([1, 0, 2, 3])  # the outcome seen from the other side
-_WINNER_CODES = {"model_a": 0, "model_b": 1, "tie": 2, "tie (bothbad)": 3}
+_WINNER_CODES = {label: code for code, label in enumerate(WINNER_LABELS)}
 
 
 @dataclass(frozen=True)

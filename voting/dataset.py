@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from voting import chain
 from voting.ratings import WINNER_LABELS
 from voting.redaction import redact
 
@@ -116,11 +117,13 @@ class DatasetError(ValueError):
 
 
 def row_line(row: dict) -> str:
-    """Return one row as a canonical JSONL line (what the hash is taken over)."""
-    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    """Return one row as a canonical JSONL line (what the hash is taken over): the one home of
+    the dataset's line, for the export, the snapshot's `votes_sha256` and the readers."""
+    return chain.canonical(row).decode() + "\n"  # the chain's canonical JSON, one a line
 
 
 def rows_sha256(rows: Iterable[dict]) -> str:
+    """Return the SHA-256 of the rows' JSONL file: what a snapshot records and a manifest states."""
     digest = hashlib.sha256()
     for row in rows:
         digest.update(row_line(row).encode())

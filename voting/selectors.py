@@ -1,6 +1,4 @@
 """Reads of votes: the public vote dataset and what leaderboards are computed from."""
-import hashlib
-import json
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -19,13 +17,11 @@ from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterRevi
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
 
-# The public arena datasets' convention for the outcome of a battle.
-WINNER_BY_CHOICE = {
-    Vote.Choice.A: "model_a",
-    Vote.Choice.B: "model_b",
-    Vote.Choice.TIE: "tie",
-    Vote.Choice.BOTH_BAD: "tie (bothbad)",
-}
+# The dataset's outcome of each choice: the labels are the ratings' own (voting.ratings).
+WINNER_BY_CHOICE = dict(zip(
+    (Vote.Choice.A, Vote.Choice.B, Vote.Choice.TIE, Vote.Choice.BOTH_BAD), ratings.WINNER_LABELS,
+    strict=True,
+))
 
 
 def vote_rows(*, contest: Contest, track: str, category: Category | None = None) -> list[dict]:
@@ -103,19 +99,6 @@ def voters_excluded(*, contest: Contest) -> set[str]:
         VoterReview.objects.filter(contest=contest, status=VoterReview.Status.EXCLUDED)
         .values_list("voter", flat=True)
     )
-
-
-def vote_line(row: dict) -> str:
-    """Return one row as a line of the JSONL export; canonical, so its hash is reproducible."""
-    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-
-
-def rows_sha256(rows: list[dict]) -> str:
-    """Return the SHA-256 of the rows' export file: what a snapshot records and a manifest states."""
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(vote_line(row).encode())
-    return digest.hexdigest()
 
 
 def votes_over_time(rows: list[dict]) -> list[dict]:

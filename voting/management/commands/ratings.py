@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from voting import dataset, ratings
 
 REQUIRED = ("model_a", "model_b", "winner")
-WINNERS = {"model_a", "model_b", "tie", "tie (bothbad)"}
+WINNERS = set(ratings.WINNER_LABELS)
 
 
 def jsonl_objects(path: str):
