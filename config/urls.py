@@ -7,8 +7,8 @@ from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
 from config.auth import login_view
+from console import views as console_views
 from contest import views_panel
-from contest import views_console as contest_views_console
 from voting import api as voting_api
 from voting import api_expert as voting_api_expert
 from voting import views as voting_views
@@ -27,9 +27,9 @@ urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
     path("panel/join/", views_panel.panel_join_page, name="panel-join"),
-    path("console/", include("contest.urls_console")),
-    path("results/", contest_views_console.results_public, name="results"),
-    path("results/<slug:slug>/<str:name>", contest_views_console.results_public_file,
+    path("console/", include("console.urls")),
+    path("results/", console_views.results_public, name="results"),
+    path("results/<slug:slug>/<str:name>", console_views.results_public_file,
          name="results-file"),
     path("api/", api_urls()),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.

@@ -21,26 +21,13 @@ class ContestAdmin(admin.ModelAdmin):
     list_filter = ["phase"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [EntrantInline]
-    actions = ["leaderboards_refresh"]
+    # voting/admin.py adds the boards' refresh: the boards are voting's, and contest is below it.
+    actions = []
 
     def get_readonly_fields(self, request, obj=None):
         # After creation the phase changes only through the lifecycle (console), which logs it
         # and freezes the boards at closing.
         return ["phase"] if obj is not None else []
-
-    @admin.action(description=_("순위 지금 다시 계산"))
-    def leaderboards_refresh(self, request, queryset):
-        from voting.services import leaderboards_refresh
-
-        for contest in queryset:
-            boards = leaderboards_refresh(contest=contest)
-            self.message_user(
-                request,
-                _("%(contest)s: 순위표 %(count)d개를 다시 계산했습니다.")
-                % {"contest": contest, "count": len(boards)},
-                messages.SUCCESS,
-            )
-
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from contest.admin import ContestAdmin
 from voting import selectors, services
 from voting.models import ChainHead, Vote, VoterReview, VoterReviewLog
 
@@ -32,6 +33,22 @@ class VoteAdmin(ReadOnlyAdmin):
         "battle", "choice", "voter", "excluded", "created_at", "chain_seq", "chain_prev",
         "chain_hash",
     ]
+
+
+@admin.action(description=_("순위 지금 다시 계산"))
+def leaderboards_refresh(modeladmin, request, queryset):
+    for contest in queryset:
+        boards = services.leaderboards_refresh(contest=contest)
+        modeladmin.message_user(
+            request,
+            _("%(contest)s: 순위표 %(count)d개를 다시 계산했습니다.")
+            % {"contest": contest, "count": len(boards)},
+            messages.SUCCESS,
+        )
+
+
+# The boards are voting's; contest, below it, cannot import them, so voting adds the action.
+ContestAdmin.actions = [*ContestAdmin.actions, leaderboards_refresh]
 
 
 @admin.register(ChainHead)

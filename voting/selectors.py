@@ -141,6 +141,15 @@ def snapshot_latest(
     )
 
 
+def snapshots_frozen(*, contest: Contest):
+    """Return the boards frozen when the contest closed (track, then overall before categories)."""
+    return (
+        LeaderboardSnapshot.objects.filter(contest=contest, frozen=True)
+        .select_related("category")
+        .order_by("track", "category__name")
+    )
+
+
 def chain_head_get(name: str) -> dict:
     """Return a chain's published head: its length and the hash of its last row."""
     head = ChainHead.objects.filter(name=name).first()

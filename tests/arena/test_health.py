@@ -4,7 +4,8 @@ import pytest
 from arena import services
 from arena.health import entrants_probe
 from arena.models import Response
-from contest.selectors import HEALTH_MAX_FAILURES, console_overview, entrants_healthy
+from console.selectors import console_overview
+from contest.selectors import HEALTH_MAX_FAILURES, entrants_healthy
 from contest.models import Entrant
 
 pytestmark = pytest.mark.django_db

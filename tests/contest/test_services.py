@@ -5,7 +5,7 @@ from arena.exceptions import ContestNotOpen
 from contest.exceptions import PhaseTransitionRefused
 from contest.models import Contest, ContestTransition
 from contest.phases import TRANSITIONS
-from contest.selectors import contest_accepts_judgments, snapshots_frozen
+from contest.selectors import contest_accepts_judgments
 from contest.services import contest_transition
 from core.errors import InvalidInput
 from tests.factories import (
@@ -18,6 +18,7 @@ from tests.factories import (
 from voting import dataset as voting_dataset
 from voting import selectors as voting_selectors
 from voting.models import LeaderboardSnapshot, Track, Vote
+from voting.selectors import snapshots_frozen
 from voting.services import leaderboard_compute, vote_cast
 
 Phase = Contest.Phase

@@ -1,7 +1,7 @@
 """URLs of the organizers' console, mounted at /console/."""
 from django.urls import path
 
-from contest import views_console as views
+from console import views
 
 urlpatterns = [
     path("", views.console_page, name="console"),

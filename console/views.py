@@ -1,7 +1,7 @@
 """The organizers' console under /console/: live figures, lifecycle buttons, exports, results.
 
 Every view is organizers only (anonymous → login, anyone else → 403). Views are thin: they call
-contest.services / contest.selectors / voting.exports and shape the answer.
+contest.services / console.selectors / voting.exports and shape the answer.
 """
 import mimetypes
 
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from config.roles import organizer_required
+from console import selectors as console_selectors
 from contest import phases, selectors, services
 from contest.models import Contest
 from core.errors import DomainError
@@ -42,7 +43,7 @@ def console_page(request):
     return render(request, "console/console.html", {
         "contest": contest,
         "contests": Contest.objects.all(),
-        "overview": selectors.console_overview(contest=contest),
+        "overview": console_selectors.console_overview(contest=contest),
         "next_phases": [(phase, labels[phase]) for phase in phases.transitions_allowed(contest.phase)],
         "reason_required": [to for (source, to) in phases.REASON_REQUIRED if source == contest.phase],
         "transitions": selectors.contest_transitions(contest=contest),
@@ -54,7 +55,7 @@ def console_page(request):
 @organizer_required
 def console_data(request):
     contest = _contest_or_404(request)
-    return JsonResponse(selectors.console_overview(contest=contest))
+    return JsonResponse(console_selectors.console_overview(contest=contest))
 
 
 @require_POST
