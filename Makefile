@@ -1,9 +1,10 @@
-# K-AI Arena. `make demo` runs the whole site; `make test` runs the whole suite.
+# K-AI Arena. `make demo` runs the whole site; `make test` runs the whole suite;
+# `make test-fast` runs it without the live stack and the browser, on every core.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench lint clean openapi
+.PHONY: install demo test test-fast bench lint clean openapi
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m tests.stack $(PYTEST_ARGS)
+
+# Each xdist worker has its own test database (pytest-django suffixes its name) and its own
+# Redis key prefix (tests/conftest.py RUN_ID), so workers never see each other's data.
+test-fast: install
+	$(BIN)/python -m tests.stack -m "not live and not browser" -n auto --timeout 60 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/ratings.py

@@ -43,6 +43,15 @@ def generous_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashes(request):
+    # A password hash made for speed, as Django's testing guide advises; the live stack's own
+    # processes check passwords with the site's hashers, so its tests keep them.
+    if request.node.get_closest_marker("live") is None:
+        settings_fixture = request.getfixturevalue("settings")
+        settings_fixture.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def leaderboards_uncached():
     # The cache outlives each test's rolled-back database: no test sees another's boards.
     from django.core.cache import cache

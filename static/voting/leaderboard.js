@@ -203,8 +203,10 @@
       var message = JSON.parse(event.data);
       if (message.track === state.track && (message.category || "") === state.category) load();
     };
-    socket.onopen = function () { attempt = 0; };
+    // data-live says the page is subscribed (the server joins it to the group before accepting).
+    socket.onopen = function () { attempt = 0; root.dataset.live = "open"; };
     socket.onclose = function () {
+      delete root.dataset.live;
       window.setTimeout(function () { listen(attempt + 1); }, Math.min(30000, 1000 * Math.pow(2, attempt)));
     };
   }

@@ -27,6 +27,11 @@ PERSONAS = [
     ("varco", "NC AI", "VARCO"),
 ]
 
+# Resolves once the page has drawn twice and run a task since: an event or a handler that a
+# click, a toggle or a failed image queued has run by then.
+SETTLED = """() => new Promise(done =>
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done))))"""
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -153,7 +153,8 @@ def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_co
     page.goto(live_stack.web_url + "/leaderboard/")
     expect(page.locator("#board-empty")).to_be_visible()
     page.wait_for_function("document.getElementById('leaderboard').dataset.loadedAt !== undefined")
-    page.wait_for_timeout(500)  # let the page's websocket finish connecting
+    # and its websocket open (the server subscribes it before accepting)
+    expect(page.locator("#leaderboard")).to_have_attribute("data-live", "open")
 
     # When votes arrive and a new snapshot is computed (off the event loop Playwright runs)
     def land_snapshot():

@@ -249,6 +249,18 @@ def _finished_battles(stack: FaultStack, count: int) -> list[tuple[httpx.Client,
     return battles
 
 
+def wait_until(condition, failure: str, *, seconds: float = 30) -> None:
+    """Poll `condition` until it holds; fail with `failure` once `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
+def _acknowledged(response: httpx.Response | Exception) -> bool:
+    return isinstance(response, httpx.Response) and response.status_code == 200
+
+
 def _plain(markdown: str) -> list[str]:
     """The answer's lines as a rendered page shows them: no Markdown marks, no spacing."""
     lines = []
@@ -298,16 +310,19 @@ def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_st
     voting = threading.Thread(target=vote_all)
     voting.start()
 
-    # When Redis is killed while they vote, and comes back empty 2 s later
-    time.sleep(1.0)
+    # When Redis is killed while they vote, and comes back empty once three votes have met the
+    # outage
+    wait_until(lambda: len(outcomes) >= 2, "the citizens did not start voting")
     fault_stack.redis_kill()
-    time.sleep(2.0)
+    sent = len(outcomes)
+    wait_until(lambda: sum(not _acknowledged(r) for _, r in outcomes[sent:]) >= 3,
+               "fewer than three votes met the outage: the test did not test it")
     fault_stack.redis_start()
     voting.join(timeout=60)
 
     # Then every acknowledged vote is in PostgreSQL, and every other one was told to retry
     # with a clear 503 and stored nothing
-    acknowledged = [b for b, r in outcomes if isinstance(r, httpx.Response) and r.status_code == 200]
+    acknowledged = [b for b, r in outcomes if _acknowledged(r)]
     refused = [(b, r) for b, r in outcomes if b not in acknowledged]
     def votes_stored() -> set[str]:
         battles = [b for _, b in voters]
@@ -355,9 +370,13 @@ def test_the_web_server_restarted_mid_answer_the_page_reconnects_by_itself(fault
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
 
-    # When the web server dies under the page's websocket and comes back 3 s later
-    fault_stack.web_kill()
-    page.wait_for_timeout(3000)  # (unlike time.sleep, lets Playwright see the page's requests)
+    # When the web server dies under the page's websocket, and comes back once the page's ask
+    # for the battle has met it down
+    def battle_asked(request) -> bool:
+        return request.method == "GET" and request.url.endswith(f"/api/battles/{battle_id}")
+
+    with page.expect_event("requestfailed", predicate=battle_asked, timeout=15_000):
+        fault_stack.web_kill()
     # (the page asked the API how the battle stands as soon as its socket dropped; the answers
     # were still streaming, so this is not the check the page makes once both are done)
     dropped_asks = [url for url in asked if url.endswith(f"/api/battles/{battle_id}")]

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.conftest import PERSONAS
+from tests.live.conftest import PERSONAS, SETTLED
 from tests.live.test_browser import browser  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -205,7 +205,8 @@ def click_all_over(page, answers) -> int:
         if point:
             page.mouse.click(*point)
             clicks += 1
-    page.wait_for_timeout(300)  # a navigation or a toggle a click started would show by now
+    # A navigation or a toggle a click started has shown once the page has drawn twice since.
+    page.evaluate(SETTLED)
     return clicks
 
 

@@ -8,6 +8,7 @@ raw HTML is shown to the reader as the text it is.
 import pytest
 from playwright.sync_api import expect
 
+from tests.live.conftest import SETTLED
 from tests.live.test_browser import browser, chromium_path  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,8 +73,12 @@ def test_xss_corpus_renders_inert_in_chromium(live_stack, browser):  # noqa: F81
     expect(page.locator("#prompt")).to_be_visible()
 
     html = page.evaluate(RENDER_ALL, CORPUS)
-    # Let any image error, toggle or load handler that slipped through fire.
-    page.wait_for_timeout(500)
+    # Let any image error, toggle or load handler that slipped through fire: every image has
+    # loaded or failed, and the page has drawn twice since.
+    page.wait_for_function(
+        "[...document.querySelectorAll('#xss-holder img')].every(image => image.complete)"
+    )
+    page.evaluate(SETTLED)
 
     assert page.evaluate("window.__xss === undefined"), page.evaluate("window.__xss")
     assert page.evaluate(INSPECT) == [], html
