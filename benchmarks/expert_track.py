@@ -5,7 +5,7 @@
 Assignment: `pairs` pairs in 3 domains over `experts` experts (each in 1–2 domains, some with a
 conflict of interest), k = 3, 2 gold per expert. Agreement: the resulting judgments (every
 placement judged, experts agreeing with a latent truth 80% of the time) through
-`voting.agreement.report`, plus pairwise Cohen's kappa.
+`expert.agreement.report`, plus pairwise Cohen's kappa.
 """
 import argparse
 import random
@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voting import agreement  # noqa: E402
-from voting.assignment import ExpertSpec, PairSpec, assignments_plan  # noqa: E402
+from expert import agreement  # noqa: E402
+from expert.assignment import ExpertSpec, PairSpec, assignments_plan  # noqa: E402
 
 DOMAINS = ["law", "medicine", "coding"]
 LABELS = ["model_a", "model_b", "tie", "tie (bothbad)"]

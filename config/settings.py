@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "contest",
     "arena",
     "voting",
+    "expert",  # the expert track, above voting: it lends voting its judgments (expert.apps)
 ]
 
 MIDDLEWARE = [

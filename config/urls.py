@@ -9,8 +9,8 @@ from config.api import api, api_not_found, api_urls
 from config.auth import login_view
 from console import views as console_views
 from contest import views_panel
+from expert import api as expert_api
 from voting import api as voting_api
-from voting import api_expert as voting_api_expert
 from voting import views as voting_views
 
 # A request failing outside its view: 503 when the database or Redis failed, else 500.
@@ -21,13 +21,15 @@ handler400 = "config.errors.bad_request"
 # Every JSON route is declared on an app's router; the OpenAPI document lists them all.
 api.add_router("", arena_api.router)
 api.add_router("", voting_api.router)
-api.add_router("", voting_api_expert.router)
+api.add_router("", expert_api.router)
 
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
     path("panel/join/", views_panel.panel_join_page, name="panel-join"),
+    path("console/expert/", include("expert.urls_console")),
     path("console/", include("console.urls")),
+    path("expert/", include("expert.urls")),
     path("results/", console_views.results_public, name="results"),
     path("results/<slug:slug>/<str:name>", console_views.results_public_file,
          name="results-file"),
@@ -44,32 +46,4 @@ urlpatterns = [
     # The admin signs in at accounts/login/ too, second factor and throttle included
     # (config.auth.AdminSite, the admin app's default site: config/apps.py).
     path("admin/", admin.site.urls),
-]
-
-# The expert track: the expert's pages and the invitation link.
-from voting import views_expert  # noqa: E402
-
-urlpatterns += [
-    path("expert/", views_expert.queue_page, name="expert-queue"),
-    path("expert/next/", views_expert.next_page, name="expert-next"),
-    path("expert/items/<int:item_id>/", views_expert.item_page, name="expert-item"),
-    path("expert/second-factor/", views_expert.second_factor_page, name="expert-second-factor"),
-    path(
-        "expert/welcome/<uidb64>/<token>/",
-        views_expert.WelcomeView.as_view(),
-        name="expert-welcome",
-    ),
-]
-
-# Organizers' expert-track pages (the rest of /console/ is the console's own module).
-from voting import views_console_expert as console_expert  # noqa: E402
-
-urlpatterns += [
-    path("console/expert/", console_expert.overview_page, name="console-expert"),
-    path("console/expert/sets/<int:prompt_set_id>/", console_expert.prompt_set_action, name="console-expert-action"),
-    path("console/expert/import/", console_expert.import_page, name="console-expert-import"),
-    path("console/expert/invite/", console_expert.invite_page, name="console-expert-invite"),
-    path("console/expert/results/", console_expert.results_page, name="console-expert-results"),
-    path("console/expert/disputes/", console_expert.disputes_page, name="console-expert-disputes"),
-    path("console/expert/disputes/<int:pair_id>/", console_expert.adjudicate, name="console-expert-adjudicate"),
 ]

@@ -29,6 +29,7 @@ class ContestAdmin(admin.ModelAdmin):
         # and freezes the boards at closing.
         return ["phase"] if obj is not None else []
 
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "identity_terms"]
@@ -126,6 +127,3 @@ class PanelMemberAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-from contest import admin_expert  # noqa: E402, F401

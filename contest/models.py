@@ -262,6 +262,3 @@ class PanelInvite(models.Model):
     class Meta:
         verbose_name = _("초대 코드")
         verbose_name_plural = _("초대 코드")
-
-
-from contest.models_expert import Domain, ExpertProfile, Prompt, PromptSet  # noqa: E402, F401

@@ -119,7 +119,7 @@ def expert_make(*, domains=("law",), conflicts=(), username=None):
     """Create an expert (user in the experts group, with a profile) and return the user."""
     from django.contrib.auth.models import Group
 
-    from contest.models import ExpertProfile
+    from expert.models import ExpertProfile
 
     # A transactional test empties every table, the data migration's groups included.
     Group.objects.get_or_create(name="experts")
@@ -134,8 +134,7 @@ def expert_pairs_make(contest, entrants, *, domain="law", prompts=2, gold=0):
 
     The first `gold` pairs are gold, with the lower entrant's answer as the better one.
     """
-    from contest.models import Prompt, PromptSet
-    from voting.models import Answer, Pair
+    from expert.models import Answer, Pair, Prompt, PromptSet
 
     prompt_set = PromptSet.objects.create(contest=contest, title=f"세트 {PromptSet.objects.count()}")
     pairs = []

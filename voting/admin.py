@@ -126,6 +126,3 @@ class VoterReviewAdmin(admin.ModelAdmin):
             request, queryset, VoterReview.Status.CLEARED,
             _("투표자 %(count)d명을 정상으로 확인했습니다. 순위를 다시 계산합니다."),
         )
-
-
-from voting import admin_expert  # noqa: E402, F401

@@ -283,8 +283,12 @@ def vote_chain_check() -> tuple[list[chain.Entry], list[chain.Problem]]:
 
 def judgment_chain_check() -> tuple[list[chain.Entry], list[chain.Problem]]:
     """Return the judgments' chain entries derived from the current rows (no anchors to check)."""
-    from voting.models import ChainEvent, ExpertJudgment
+    from django.apps import apps
 
+    from voting.models import ChainEvent
+
+    # The judgments are the expert package's, which sits above voting: looked up, not imported.
+    ExpertJudgment = apps.get_model("expert", "ExpertJudgment")  # noqa: N806
     events = list(ChainEvent.objects.filter(name=JUDGMENT_CHAIN).order_by("seq"))
     entries = _event_entries(events)
     judgments = ExpertJudgment.objects.select_related(*JUDGMENT_RELATED).order_by("chain_seq", "pk")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from arena.models import Battle, Response
 from contest.models import Category, Contest, Team
-from voting import dataset, redaction, selectors
+from voting import dataset, expert_source, redaction, selectors
 from voting.models import LeaderboardSnapshot, Track, Vote
 
 Progress = Callable[[int, int, str], None]
@@ -137,8 +137,6 @@ def judgments_export(*, contest: Contest, directory: Path | None = None,
     experts' rationales is redacted and counted. `snapshot` is the expert board of record.
     `manage.py ratings --input` and `manage.py agreement --input` read either file.
     """
-    from voting.selectors_expert import judgment_rows
-
     progress(0, 3, _("판정 읽는 중"))
 
     def snapshot(digest: str) -> int | None:
@@ -146,7 +144,7 @@ def judgments_export(*, contest: Contest, directory: Path | None = None,
         return found.pk if found else None
 
     return _dataset_write(
-        dataset.JUDGMENTS, contest=contest, rows=judgment_rows(contest=contest),
+        dataset.JUDGMENTS, contest=contest, rows=expert_source.judgment_rows(contest=contest),
         directory=directory, output=output, snapshot=snapshot, progress=progress,
     )
 

@@ -178,12 +178,3 @@ class VoterReviewLog(models.Model):
         verbose_name = _("검토 기록")
         verbose_name_plural = _("검토 기록")
         ordering = ["created_at", "pk"]
-
-
-from voting.models_expert import (  # noqa: E402, F401
-    Adjudication,
-    Answer,
-    Assignment,
-    ExpertJudgment,
-    Pair,
-)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from arena.models import Response
 from contest.models import Category, Contest
 from contest.selectors import contest_current
-from voting import chain, ratings
+from voting import chain, expert_source, ratings
 from voting.audit import VOTE_CHAIN  # noqa: F401 (where services and the fast path read it)
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
 
@@ -30,8 +30,8 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     The rows are exactly what the export publishes, including excluded votes (with their
     reason: the identity reason stored with the vote, or REASON_ANOMALOUS for a voter an
     organizer excluded), so that a published file and a leaderboard snapshot can be checked
-    against each other. The expert track's rows are its judgments (see `selectors_expert`);
-    the combined track is the union of both tracks' rows.
+    against each other. The expert track's rows are its judgments (`expert.selectors`, lent
+    through `voting.expert_source`); the combined track is the union of both tracks' rows.
     """
     if track == Track.EXPERT:
         return _expert_rows(contest, category)
@@ -88,9 +88,7 @@ def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
     """Expert prompts belong to domains, not categories: they count on the overall boards only."""
     if category is not None:
         return []
-    from voting.selectors_expert import expert_vote_rows
-
-    return expert_vote_rows(contest=contest)
+    return expert_source.vote_rows(contest=contest)
 
 
 def voters_excluded(*, contest: Contest) -> set[str]:
@@ -115,10 +113,7 @@ def votes_over_time(rows: list[dict]) -> list[dict]:
 
 def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
     """Return each side's answers of the given battles, all turns joined, keyed (battle, side)."""
-    from voting.selectors_expert import EXPERT_ROW_PREFIX, expert_answer_texts
-
-    texts: dict[tuple[str, str], str] = expert_answer_texts(battle_ids)
-    battle_ids = [b for b in battle_ids if not b.startswith(EXPERT_ROW_PREFIX)]
+    texts, battle_ids = expert_source.answer_texts(battle_ids)
     responses = (
         Response.objects.filter(turn__battle_id__in=battle_ids)
         .order_by("turn__index")

@@ -45,11 +45,3 @@ def contest_publish_files(contest_id: int) -> None:
     from voting.exports import published_files_write
 
     published_files_write(contest_id=contest_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def answer_generate(answer_id: int) -> None:
-    """Pre-generate one entrant's answer to one expert prompt."""
-    from voting.pregeneration import answer_run
-
-    answer_run(answer_id=answer_id)

@@ -18,9 +18,8 @@ RATIONALE = "A는 절차를 순서대로 정확히 설명했고 B는 기한을 �
 @pytest.fixture
 def expert_queue(live_contest):
     """An expert with a queue of three items over the live contest's entrants (answers given)."""
-    from contest.models import Prompt, PromptSet
-    from voting import services_expert
-    from voting.models import Answer, Assignment, Pair
+    from expert import services as expert_services
+    from expert.models import Answer, Assignment, Pair, Prompt, PromptSet
 
     entrants = list(live_contest.entrants.order_by("pk")[:3])
     prompt_set = PromptSet.objects.create(contest=live_contest, title="브라우저 세트")
@@ -33,7 +32,7 @@ def expert_queue(live_contest):
         for second in answers[i + 1:]:
             Pair.objects.create(prompt=prompt, answer_1=first, answer_2=second)
     expert = expert_make(domains=["law"], username="keyboard-expert")
-    services_expert.assignments_create(prompt_set=prompt_set, k=1, seed=0)
+    expert_services.assignments_create(prompt_set=prompt_set, k=1, seed=0)
     first = Assignment.objects.filter(expert=expert).order_by("position").first()
     return {"expert": expert, "first": first.pk, "names": live_contest.team_names + live_contest.model_names}
 
@@ -80,7 +79,7 @@ def test_expert_judges_an_item_with_the_keyboard_only(live_stack, expert_queue, 
     def stored():
         from django.db import connection
 
-        from voting.models import ExpertJudgment
+        from expert.models import ExpertJudgment
 
         try:
             judgment = ExpertJudgment.objects.get(assignment_id=expert_queue["first"])

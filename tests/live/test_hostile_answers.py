@@ -320,10 +320,9 @@ def test_the_battle_page_keeps_to_its_own_elements_even_past_the_sanitiser(
 @pytest.fixture
 def hostile_expert_queue(live_contest):
     """An expert with one item per hostile answer kind, both answers of each item hostile."""
-    from contest.models import Prompt, PromptSet
     from tests.factories import expert_make
-    from voting import services_expert
-    from voting.models import Answer, Pair
+    from expert import services as expert_services
+    from expert.models import Answer, Pair, Prompt, PromptSet
 
     entrants = list(live_contest.entrants.order_by("pk")[:2])
     prompt_set = PromptSet.objects.create(contest=live_contest, title="적대적 답변 세트")
@@ -342,7 +341,7 @@ def hostile_expert_queue(live_contest):
         Pair.objects.create(prompt=prompt, answer_1=first, answer_2=second)
         expected[marker] = {slot: parts for slot, (_, parts) in texts.items()}
     expert_make(domains=["law"], username="hostile-expert")
-    services_expert.assignments_create(prompt_set=prompt_set, k=1, seed=0)
+    expert_services.assignments_create(prompt_set=prompt_set, k=1, seed=0)
     return expected
 
 
@@ -400,7 +399,7 @@ def test_a_hostile_answer_cannot_touch_the_expert_page(
     def judged():
         from django.db import connection
 
-        from voting.models import ExpertJudgment
+        from expert.models import ExpertJudgment
 
         try:
             return ExpertJudgment.objects.filter(assignment__expert__username="hostile-expert").count()

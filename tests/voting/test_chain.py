@@ -10,13 +10,16 @@ import threading
 
 from django.apps import apps as django_apps
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import F
 
 from arena import services as arena_services
 from arena.models import Battle, Response, Turn
 from contest.models import Entrant, Team
-from voting import audit, chain, services_expert
-from voting.models import Answer, Assignment, ChainEvent, ChainHead, ExpertJudgment, Pair, Vote
+from expert import services as expert_services
+from expert.models import Answer, Assignment, ExpertJudgment, Pair
+from voting import audit, chain
+from voting.models import ChainEvent, ChainHead, Vote
 from voting.audit import vote_content_of
 from voting.services import vote_cast
 from tests.factories import expert_make, expert_pairs_make, votes_simulate
@@ -251,10 +254,10 @@ def judged(contest, entrants):
     """Four judgments of one expert, through the service, on pairs of the three entrants."""
     prompt_set, _ = expert_pairs_make(contest, entrants, prompts=2)
     expert = expert_make(domains=["law"])
-    services_expert.assignments_create(prompt_set=prompt_set, k=1, seed=1)
+    expert_services.assignments_create(prompt_set=prompt_set, k=1, seed=1)
     assignments = list(Assignment.objects.filter(expert=expert).order_by("position", "pk")[:4])
     for assignment in assignments:
-        services_expert.judgment_submit(
+        expert_services.judgment_submit(
             assignment_id=assignment.pk, user=expert, overall="a",
             criteria={c["key"]: "a" for c in prompt_set.criteria},
             rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,
@@ -365,8 +368,10 @@ def test_judgments_made_before_their_chain_are_chained_by_the_migration(judged):
     ChainHead.objects.filter(name="judgments").delete()
     assert kinds(verify(name="judgments")[1]) == {"inserted"}
 
-    # When the migration runs, a logged entry opens the chain and the judgments follow it
-    migration.judgments_chain(django_apps, None)
+    # When the migration runs (with the models as they stood then: the judgments were voting's),
+    # a logged entry opens the chain and the judgments follow it
+    state = MigrationLoader(connection).project_state(("voting", "0008_chain_facts"))
+    migration.judgments_chain(state.apps, None)
 
     code, report = verify(name="judgments")
     assert code == 0 and report["length"] == 5

@@ -11,9 +11,11 @@ from django.core.management.base import CommandError
 from arena.models import Turn
 from contest.models import Contest
 from contest.services import contest_transition
+from expert import services as expert_services
+from expert.models import Assignment, ExpertJudgment
 from tests.factories import ContestFactory, EntrantFactory, expert_make, expert_pairs_make, votes_simulate
-from voting import dataset, exports, services_expert
-from voting.models import Assignment, ExpertJudgment, Vote
+from voting import dataset, exports
+from voting.models import Vote
 
 PHONE, EMAIL = "010-1234-5678", "someone@example.com"
 
@@ -29,10 +31,10 @@ def published(db, settings, tmp_path):
     Turn.objects.update(prompt=f"제 번호는 {PHONE}, 메일은 {EMAIL} 입니다")
     prompt_set, _ = expert_pairs_make(contest, entrants, prompts=2, gold=1)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
+    expert_services.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
     for expert in experts:
         for assignment in Assignment.objects.filter(expert=expert):
-            services_expert.judgment_submit(
+            expert_services.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall="a",
                 criteria={c["key"]: "a" for c in prompt_set.criteria},
                 rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,

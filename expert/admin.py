@@ -1,7 +1,40 @@
-"""Admin of the expert track's judgments. Gold pairs are made here: set a pair's gold answer."""
+"""Admin of the expert track: prompt sets (editable prompts), experts and judgments.
+
+Gold pairs are made here: set a pair's gold answer.
+"""
 from django.contrib import admin
 
-from voting.models import Adjudication, Answer, Assignment, ExpertJudgment, Pair
+from expert.models import (
+    Adjudication,
+    Answer,
+    Assignment,
+    ExpertJudgment,
+    ExpertProfile,
+    Pair,
+    Prompt,
+    PromptSet,
+)
+
+
+class PromptInline(admin.TabularInline):
+    model = Prompt
+    extra = 0
+    fields = ["domain", "text", "note"]
+
+
+@admin.register(PromptSet)
+class PromptSetAdmin(admin.ModelAdmin):
+    list_display = ["title", "contest", "created_at"]
+    list_filter = ["contest"]
+    inlines = [PromptInline]
+
+
+@admin.register(ExpertProfile)
+class ExpertProfileAdmin(admin.ModelAdmin):
+    list_display = ["pseudonym", "user", "domains", "created_at"]
+    search_fields = ["pseudonym", "user__username", "user__email"]
+    filter_horizontal = ["conflicts"]
+    readonly_fields = ["pseudonym"]
 
 
 @admin.register(Answer)

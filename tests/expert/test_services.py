@@ -5,11 +5,11 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from contest.models import Prompt, PromptSet
+from expert import selectors, services
+from expert.models import Answer, Assignment, Pair, Prompt, PromptSet
+from expert.pregeneration import answer_run
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
-from voting import selectors_expert, services, services_expert
-from voting.models import Answer, Assignment, Pair
-from voting.pregeneration import answer_run
+from voting import services as voting_services
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +37,15 @@ def test_every_enabled_entrant_answers_every_prompt_once_with_its_parameters_rec
     for n in range(2):
         Prompt.objects.create(prompt_set=prompt_set, domain="law", text=f"질문 {n}")
     queued = []
-    monkeypatch.setattr("voting.tasks.answer_generate.delay", queued.append)
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services_expert.answers_generate(prompt_set=prompt_set) == 6
+        assert services.answers_generate(prompt_set=prompt_set) == 6
     assert len(queued) == 6
-    assert services_expert.answers_generate(prompt_set=prompt_set) == 0  # nothing twice
+    assert services.answers_generate(prompt_set=prompt_set) == 0  # nothing twice
     client = sse_client("## 답변\n내용")
     for answer_id in queued:
         answer_run(answer_id=answer_id, client=client)
-    assert selectors_expert.pregeneration_progress(prompt_set) == {"done": 6, "failed": 0, "pending": 0, "total": 6}
+    assert selectors.pregeneration_progress(prompt_set) == {"done": 6, "failed": 0, "pending": 0, "total": 6}
     answer = Answer.objects.first()
     assert answer.text == "## 답변\n내용"
     assert answer.generation["params"] == {"temperature": 0.3} and answer.generation["model"] == answer.entrant.model
@@ -57,14 +57,14 @@ def test_failures_are_counted_and_retried(contest, monkeypatch):
     entrant = EntrantFactory(contest=contest)
     prompt_set = PromptSet.objects.create(contest=contest, title="세트")
     Prompt.objects.create(prompt_set=prompt_set, domain="law", text="질문")
-    monkeypatch.setattr("voting.tasks.answer_generate.delay", lambda answer_id: None)
-    services_expert.answers_generate(prompt_set=prompt_set)
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", lambda answer_id: None)
+    services.answers_generate(prompt_set=prompt_set)
     answer = Answer.objects.get(entrant=entrant)
     answer_run(answer_id=answer.pk, client=sse_client("", status=500))
     answer.refresh_from_db()
     assert answer.status == "error" and answer.error_code == "http_error"
-    assert selectors_expert.pregeneration_progress(prompt_set)["failed"] == 1
-    assert services_expert.answers_retry(prompt_set=prompt_set) == 1
+    assert selectors.pregeneration_progress(prompt_set)["failed"] == 1
+    assert services.answers_retry(prompt_set=prompt_set) == 1
     answer_run(answer_id=answer.pk, client=sse_client("다시 답함"))
     answer.refresh_from_db()
     assert answer.status == "done" and answer.attempts == 2
@@ -74,9 +74,9 @@ def test_pairs_are_all_pairs_or_a_balanced_subset(contest):
     entrants = [EntrantFactory(contest=contest) for _ in range(4)]
     prompt_set, _ = expert_pairs_make(contest, entrants, prompts=3)
     Pair.objects.all().delete()
-    assert services_expert.pairs_form(prompt_set=prompt_set, size=12, seed=0) == 12
-    assert services_expert.pairs_form(prompt_set=prompt_set, size=12, seed=0) == 0
-    assert services_expert.pairs_form(prompt_set=prompt_set) == 6  # the rest of 3 × C(4, 2)
+    assert services.pairs_form(prompt_set=prompt_set, size=12, seed=0) == 12
+    assert services.pairs_form(prompt_set=prompt_set, size=12, seed=0) == 0
+    assert services.pairs_form(prompt_set=prompt_set) == 6  # the rest of 3 × C(4, 2)
     assert Pair.objects.count() == 18
 
 
@@ -87,7 +87,7 @@ def test_conflicts_of_interest_and_domains_are_honoured_in_the_database(contest)
     conflicted = expert_make(domains=["law"], conflicts=[team_x])
     wrong_domain = expert_make(domains=["medicine"])
     others = [expert_make(domains=["law"]) for _ in range(3)]
-    plan = services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=3)
+    plan = services.assignments_create(prompt_set=prompt_set, k=3, seed=3)
     assert plan.short == {}
     assert not Assignment.objects.filter(expert=wrong_domain).exists()
     held = Assignment.objects.filter(expert=conflicted).select_related("pair__answer_1__entrant", "pair__answer_2__entrant")
@@ -103,7 +103,7 @@ def judge_all(prompt_set, experts, choose):
     for expert in experts:
         for assignment in Assignment.objects.filter(expert=expert).select_related("pair"):
             overall = choose(assignment)
-            services_expert.judgment_submit(
+            services.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall=overall,
                 criteria={c["key"]: overall if overall != "both_bad" else "tie" for c in prompt_set.criteria},
                 rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,
@@ -114,7 +114,7 @@ def test_export_recomputes_the_expert_board_and_agreement(contest, tmp_path, cap
     entrants = sorted([EntrantFactory(contest=contest) for _ in range(3)], key=lambda e: e.pk)
     prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=3, gold=1)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
+    services.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
     best = entrants[0].pk
 
     # Every expert prefers the first entrant's answer (the gold answer too), else the left one.
@@ -141,7 +141,7 @@ def test_export_recomputes_the_expert_board_and_agreement(contest, tmp_path, cap
     capsys.readouterr()
     call_command("ratings", input=str(path), bootstrap=50, seed=0, compact=True)
     recomputed = json.loads(capsys.readouterr().out)
-    board = services.leaderboard_compute(contest=contest, track="expert").payload
+    board = voting_services.leaderboard_compute(contest=contest, track="expert").payload
     assert recomputed["votes"] == board["votes"] == len(rows) - len(gold_rows)
     assert [m["model"] for m in recomputed["models"]][0] == entrants[0].display_name
     assert [m["model"] for m in board["models"]] == [m["model"] for m in recomputed["models"]]
@@ -158,9 +158,9 @@ def test_the_combined_board_takes_the_expert_track(contest):
     entrants = [EntrantFactory(contest=contest) for _ in range(3)]
     prompt_set, _ = expert_pairs_make(contest, entrants, prompts=1)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=1)
+    services.assignments_create(prompt_set=prompt_set, k=3, seed=1)
     judge_all(prompt_set, experts, lambda assignment: "a")
-    combined = services.leaderboard_compute(contest=contest, track="combined").payload
+    combined = voting_services.leaderboard_compute(contest=contest, track="combined").payload
     assert combined["votes"] == 9
 
 
@@ -182,14 +182,14 @@ def test_console_judgments_export_is_jsonl_and_parquet_with_a_manifest(contest, 
     entrants = sorted([EntrantFactory(contest=contest) for _ in range(3)], key=lambda e: e.pk)
     prompt_set, _ = expert_pairs_make(contest, entrants, prompts=3, gold=1)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
+    services.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
     judge_all(prompt_set, experts, lambda assignment: "a")
     # One expert left a phone number in a rationale.
-    from voting.models import ExpertJudgment
+    from expert.models import ExpertJudgment
 
     first = ExpertJudgment.objects.order_by("pk").first()
     ExpertJudgment.objects.filter(pk=first.pk).update(rationale="문의는 010-1234-5678로 주세요. 근거 충분")
-    services.leaderboard_compute(contest=contest, track="expert")
+    voting_services.leaderboard_compute(contest=contest, track="expert")
 
     manifest = exports.judgments_export(contest=contest, directory=tmp_path)
 

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from voting import agreement
+from expert import agreement
 from voting.management.commands.ratings import jsonl_objects
 
 REQUIRED = ("item_id", "model_a", "model_b", "winner", "expert")

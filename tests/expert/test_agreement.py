@@ -1,7 +1,7 @@
 """Agreement figures against small tables computed by hand (the arithmetic is in each test)."""
 import pytest
 
-from voting import agreement
+from expert import agreement
 
 
 def row(item, expert, winner, *, a="X", b="Y", criteria=None, gold=False, gold_winner=None, excluded=None):

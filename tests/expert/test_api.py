@@ -3,9 +3,9 @@ import json
 
 import pytest
 
+from expert import services
+from expert.models import Assignment, ExpertJudgment
 from tests.factories import EntrantFactory, TeamFactory, UserFactory, expert_make, expert_pairs_make
-from voting import services_expert
-from voting.models import Assignment, ExpertJudgment
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def queue(contest):
     entrants = [EntrantFactory(contest=contest, team=t, display_name=f"SecretModel{n}") for n, t in enumerate(teams)]
     prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)  # 6 pairs
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=1)
+    services.assignments_create(prompt_set=prompt_set, k=3, seed=1)
     return {"experts": experts, "pairs": pairs, "entrants": entrants, "teams": teams}
 
 

@@ -2,10 +2,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contest.models import Prompt, PromptSet
+from expert import services
+from expert.models import Adjudication, Assignment, Pair, Prompt, PromptSet
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
-from voting import services_expert
-from voting.models import Adjudication, Assignment, Pair
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def test_import_with_bad_rows_names_them_and_imports_nothing(organizer_client, c
 
 
 def test_pipeline_buttons_and_progress(organizer_client, contest, monkeypatch):
-    monkeypatch.setattr("voting.tasks.answer_generate.delay", lambda answer_id: None)
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", lambda answer_id: None)
     [EntrantFactory(contest=contest) for _ in range(3)]
     prompt_set = PromptSet.objects.create(contest=contest, title="세트")
     Prompt.objects.create(prompt_set=prompt_set, domain="law", text="질문")
@@ -57,10 +56,10 @@ def test_results_and_disputes(organizer_client, contest):
     entrants = [EntrantFactory(contest=contest) for _ in range(3)]
     prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=2)
+    services.assignments_create(prompt_set=prompt_set, k=3, seed=2)
     for n, expert in enumerate(experts):
         for assignment in Assignment.objects.filter(expert=expert):
-            services_expert.judgment_submit(
+            services.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall="a" if n < 2 else "b",
                 criteria={c["key"]: "a" for c in prompt_set.criteria},
                 rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
@@ -94,7 +93,7 @@ def test_answers_that_name_their_own_team_are_flagged_for_the_organizer(organize
     answer.text = f"저는 {answer.entrant.team.name}에서 만든 모델입니다."
     answer.save()
     page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
-    assert f"/admin/voting/answer/{answer.pk}/change/" in page.content.decode()
+    assert f"/admin/expert/answer/{answer.pk}/change/" in page.content.decode()
 
 
 def test_the_arenas_identity_terms_flag_answers_naming_any_team(organizer_client, contest):
@@ -105,4 +104,4 @@ def test_the_arenas_identity_terms_flag_answers_naming_any_team(organizer_client
     other.text = "저는 EXAONE입니다. 질문에 답하겠습니다."
     other.save()
     page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
-    assert f"/admin/voting/answer/{other.pk}/change/" in page.content.decode()
+    assert f"/admin/expert/answer/{other.pk}/change/" in page.content.decode()

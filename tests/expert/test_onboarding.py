@@ -5,11 +5,11 @@ import json
 import pytest
 from django.core import mail
 
-from contest.models import ExpertProfile, Prompt, PromptSet
-from contest.services_expert import expert_invite, prompt_set_import, prompts_parse
 from core.errors import InvalidInput
+from expert.exceptions import ImportRejected
+from expert.models import ExpertProfile, Prompt, PromptSet
+from expert.onboarding import expert_invite, prompt_set_import, prompts_parse
 from tests.factories import TeamFactory
-from voting.exceptions_expert import ImportRejected
 
 pytestmark = pytest.mark.django_db
 

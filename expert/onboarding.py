@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from config.roles import EXPERTS
 from contest.models import Contest, Team
-from contest.models_expert import Domain, ExpertProfile, Prompt, PromptSet
 from core.errors import InvalidInput
-from voting.exceptions_expert import ImportRejected
+from expert.exceptions import ImportRejected
+from expert.models import Domain, ExpertProfile, Prompt, PromptSet
 
 FORMATS = (".csv", ".jsonl", ".xlsx")
 TEXT_COLUMNS = ("prompt", "text", "질문")

@@ -1,35 +1,34 @@
 """The expert's pages (their queue and one item) and the invitation link. Thin: reads and renders.
 
-Organizer pages of the expert track are in `voting.views_console_expert`.
+Organizer pages of the expert track are in `expert.views_console`.
 """
 from base64 import b32encode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django_otp import login as otp_login
 
 from config.roles import expert_required
-from contest import services_expert as contest_services
 from core.errors import DomainError
-from voting import selectors_expert, services_expert
-from voting.exceptions_expert import ItemNotFound, NotAssigned
+from expert import onboarding, selectors, services
+from expert.exceptions import ItemNotFound, NotAssigned
 
 
 @expert_required
 def queue_page(request):
-    assignments = selectors_expert.expert_queue(request.user)
-    following = selectors_expert.assignment_next(request.user)
+    assignments = selectors.expert_queue(request.user)
+    following = selectors.assignment_next(request.user)
     return render(
         request,
         "expert/queue.html",
         {
             "assignments": assignments,
-            "progress": selectors_expert.expert_progress(request.user),
+            "progress": selectors.expert_progress(request.user),
             "next": following,
         },
     )
@@ -38,7 +37,7 @@ def queue_page(request):
 @expert_required
 def item_page(request, item_id: int):
     try:
-        assignment = services_expert.assignment_open(assignment_id=item_id, user=request.user)
+        assignment = services.assignment_open(assignment_id=item_id, user=request.user)
     except ItemNotFound as error:
         raise Http404(error.message) from error
     except NotAssigned as error:
@@ -47,7 +46,7 @@ def item_page(request, item_id: int):
         request,
         "expert/item.html",
         {
-            "item": selectors_expert.item_state(assignment),
+            "item": selectors.item_state(assignment),
             "rationale_min": settings.EXPERT["RATIONALE_MIN_CHARS"],
             "skip_min": settings.EXPERT["SKIP_REASON_MIN_CHARS"],
         },
@@ -56,7 +55,7 @@ def item_page(request, item_id: int):
 
 @expert_required
 def next_page(request):
-    following = selectors_expert.assignment_next(request.user)
+    following = selectors.assignment_next(request.user)
     if following is None:
         return redirect("expert-queue")
     return redirect("expert-item", item_id=following.pk)
@@ -84,13 +83,13 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
 def second_factor_page(request):
     """Add the invited expert's authenticator app: show its key, confirm it with a code."""
     try:
-        device = contest_services.expert_second_factor_start(user=request.user)
+        device = onboarding.expert_second_factor_start(user=request.user)
     except DomainError:
         return redirect("expert-queue")
     error = None
     if request.method == "POST":
         try:
-            device = contest_services.expert_second_factor_confirm(
+            device = onboarding.expert_second_factor_confirm(
                 user=request.user, token=request.POST.get("otp_token")
             )
         except DomainError as failure:

@@ -4,7 +4,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voting.assignment import ExpertSpec, PairSpec, assignments_plan, eligible, pairs_choose
+from expert.assignment import ExpertSpec, PairSpec, assignments_plan, eligible, pairs_choose
 
 DOMAINS = ["law", "medicine", "coding"]
 TEAMS = list(range(5))

@@ -5,9 +5,8 @@ from datetime import UTC
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from contest.models import Contest, PromptSet
-from contest.models_expert import DEFAULT_CRITERIA
-from voting.models import Answer, Assignment, ExpertJudgment, Pair
+from contest.models import Contest
+from expert.models import DEFAULT_CRITERIA, Answer, Assignment, ExpertJudgment, Pair, PromptSet
 from voting.selectors import WINNER_BY_CHOICE
 
 DEFAULT_LABELS = {criterion["key"]: criterion["label"] for criterion in DEFAULT_CRITERIA}
@@ -138,7 +137,7 @@ def pregeneration_progress(prompt_set: PromptSet) -> dict:
 
 def pairs_disputed(*, contest: Contest) -> list[Pair]:
     """Return the ordinary pairs whose judges did not all choose the same outcome, unadjudicated first."""
-    from voting.agreement import canonical
+    from expert.agreement import canonical
 
     rows = [row for row in judgment_rows(contest=contest) if not row["gold"]]
     outcomes: dict[int, set] = {}
@@ -201,7 +200,8 @@ def expert_results(*, contest: Contest) -> dict:
     """
     from django.conf import settings
 
-    from voting import agreement, ratings
+    from expert import agreement
+    from voting import ratings
     from voting.selectors import vote_rows
 
     rows = judgment_rows(contest=contest)

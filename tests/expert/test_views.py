@@ -1,9 +1,9 @@
 """The expert's pages: their queue with progress, an item, and nothing that names a team or model."""
 import pytest
 
+from expert import services
+from expert.models import Assignment
 from tests.factories import EntrantFactory, TeamFactory, UserFactory, expert_make, expert_pairs_make
-from voting import services_expert
-from voting.models import Assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ def queue(contest):
     entrants = [EntrantFactory(contest=contest, team=t, display_name=f"SecretModel{n}") for n, t in enumerate(teams)]
     prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
-    services_expert.assignments_create(prompt_set=prompt_set, k=3, seed=1)
+    services.assignments_create(prompt_set=prompt_set, k=3, seed=1)
     return {"experts": experts, "names": [e.display_name for e in entrants] + [t.name for t in teams]}
 
 

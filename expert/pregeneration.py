@@ -6,7 +6,7 @@ import httpx
 from django.conf import settings
 
 from arena.endpoints import EndpointError, chat_stream, endpoint_config
-from voting import services_expert
+from expert import services
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 def answer_run(*, answer_id: int, client: httpx.Client | None = None) -> None:
     """Ask the answer's entrant for its answer to the prompt and record it. Never raises for an
     endpoint's fault: a failure is recorded with its code, for the organizer to retry."""
-    answer = services_expert.answer_begin(answer_id=answer_id)
+    answer = services.answer_begin(answer_id=answer_id)
     if answer is None:
         return
     started = time.monotonic()
@@ -36,7 +36,7 @@ def answer_run(*, answer_id: int, client: httpx.Client | None = None) -> None:
     except Exception:
         logger.exception("answer %s could not be generated", answer_id)
         error_code = "internal"
-    services_expert.answer_finish(
+    services.answer_finish(
         answer_id=answer_id,
         text="".join(pieces)[:limit],
         total_ms=round((time.monotonic() - started) * 1000),

@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from config.roles import EXPERTS
-from contest.models import Contest, ExpertProfile, Prompt, PromptSet
-from voting import selectors_expert, services_expert
-from voting.models import Pair
+from contest.models import Contest
+from expert import selectors, services
+from expert.models import ExpertProfile, Pair, Prompt, PromptSet
 
 TITLE = "데모 전문가 질문 세트"
 PROMPTS = [
@@ -53,23 +53,23 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get_or_create(name=EXPERTS)[0])
             ExpertProfile.objects.get_or_create(user=user, defaults={"domains": domains})
 
-        services_expert.answers_generate(prompt_set=prompt_set)
-        services_expert.answers_retry(prompt_set=prompt_set)
+        services.answers_generate(prompt_set=prompt_set)
+        services.answers_retry(prompt_set=prompt_set)
         deadline = time.monotonic() + wait
-        progress = selectors_expert.pregeneration_progress(prompt_set)
+        progress = selectors.pregeneration_progress(prompt_set)
         while progress["pending"] and time.monotonic() < deadline:
             time.sleep(1)
-            progress = selectors_expert.pregeneration_progress(prompt_set)
+            progress = selectors.pregeneration_progress(prompt_set)
         self.stdout.write(
             f"Expert answers: {progress['done']} / {progress['total']}, {progress['failed']} failed."
         )
-        services_expert.pairs_form(prompt_set=prompt_set, size=PAIRS, seed=0)
+        services.pairs_form(prompt_set=prompt_set, size=PAIRS, seed=0)
         pairs = list(Pair.objects.filter(prompt__prompt_set=prompt_set).select_related("answer_1", "answer_2"))
         if not any(pair.gold for pair in pairs):
             # Demo gold: the thorough persona's answer is the known better one.
             for pair in [p for p in pairs if "hyperclova" in p.answer_1.entrant.base_url][:GOLD]:
-                services_expert.pair_gold_mark(pair=pair, better=pair.answer_1)
-        services_expert.assignments_create(
+                services.pair_gold_mark(pair=pair, better=pair.answer_1)
+        services.assignments_create(
             prompt_set=prompt_set, k=JUDGES_PER_PAIR, gold_per_expert=GOLD, seed=0
         )
         logins = ", ".join(f"{username} / {password}" for username, _ in EXPERTS_DEMO)

@@ -15,13 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.roles import organizer_required
-from contest import services_expert as contest_services
-from contest.models import Contest, Domain, PromptSet, Team
+from contest.models import Contest, Team
 from contest.selectors import contest_current, contest_for_console
 from core.errors import DomainError
-from voting import selectors_expert, services_expert
-from voting.exceptions_expert import ImportRejected
-from voting.models import Pair
+from expert import onboarding, selectors, services
+from expert.exceptions import ImportRejected
+from expert.models import Domain, Pair, PromptSet
 
 
 def _contest(request) -> Contest | None:
@@ -44,10 +43,10 @@ def overview_page(request):
                 {
                     "set": prompt_set,
                     "prompts": prompt_set.prompts.count(),
-                    "progress": selectors_expert.pregeneration_progress(prompt_set),
+                    "progress": selectors.pregeneration_progress(prompt_set),
                     "pairs": Pair.objects.filter(prompt__prompt_set=prompt_set).count(),
                     "gold": Pair.objects.filter(prompt__prompt_set=prompt_set, gold_answer__isnull=False).count(),
-                    "naming": selectors_expert.answers_naming_themselves(prompt_set),
+                    "naming": selectors.answers_naming_themselves(prompt_set),
                 }
             )
     return render(
@@ -65,17 +64,17 @@ def prompt_set_action(request, prompt_set_id: int):
     action = request.POST.get("action")
     try:
         if action == "generate":
-            created = services_expert.answers_generate(prompt_set=prompt_set)
+            created = services.answers_generate(prompt_set=prompt_set)
             messages.success(request, _("답변 %(n)d개 생성을 시작했습니다.") % {"n": created})
         elif action == "retry":
-            retried = services_expert.answers_retry(prompt_set=prompt_set)
+            retried = services.answers_retry(prompt_set=prompt_set)
             messages.success(request, _("실패한 답변 %(n)d개를 다시 시도합니다.") % {"n": retried})
         elif action == "pairs":
             size = _int_or_none(request.POST.get("size"))
-            created = services_expert.pairs_form(prompt_set=prompt_set, size=size)
+            created = services.pairs_form(prompt_set=prompt_set, size=size)
             messages.success(request, _("비교 쌍 %(n)d개를 만들었습니다.") % {"n": created})
         elif action == "assign":
-            plan = services_expert.assignments_create(
+            plan = services.assignments_create(
                 prompt_set=prompt_set,
                 k=_int_or_none(request.POST.get("k")),
                 gold_per_expert=_int_or_none(request.POST.get("gold_per_expert")),
@@ -121,7 +120,7 @@ def import_page(request):
     if request.method == "POST" and contest is not None and form.is_valid():
         try:
             if "confirm" in request.POST:
-                prompt_set = contest_services.prompt_set_import(
+                prompt_set = onboarding.prompt_set_import(
                     contest=contest, title=form.cleaned_data["title"], filename="preview.jsonl",
                     content=request.POST.get("rows", "").encode(),
                 )
@@ -131,7 +130,7 @@ def import_page(request):
             if upload is None:
                 form.add_error("file", _("파일을 골라 주세요."))
             else:
-                rows = contest_services.prompts_parse(filename=upload.name, content=upload.read())
+                rows = onboarding.prompts_parse(filename=upload.name, content=upload.read())
                 context["preview"] = rows
                 context["rows_jsonl"] = "\n".join(
                     json.dumps({"domain": r["domain"], "prompt": r["text"], "note": r["note"]}, ensure_ascii=False)
@@ -164,7 +163,7 @@ def invite_page(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            profile = contest_services.expert_invite(
+            profile = onboarding.expert_invite(
                 email=form.cleaned_data["email"],
                 domains=form.cleaned_data["domains"],
                 affiliations=form.cleaned_data["affiliations"],
@@ -184,18 +183,18 @@ def invite_page(request):
 @organizer_required
 def results_page(request):
     contest = _contest(request)
-    results = selectors_expert.expert_results(contest=contest) if contest else None
+    results = selectors.expert_results(contest=contest) if contest else None
     return render(request, "console/expert_results.html", {"contest": contest, "results": results})
 
 
 @organizer_required
 def disputes_page(request):
     contest = _contest(request)
-    pairs = selectors_expert.pairs_disputed(contest=contest) if contest else []
+    pairs = selectors.pairs_disputed(contest=contest) if contest else []
     return render(
         request,
         "console/expert_disputes.html",
-        {"contest": contest, "pairs": pairs, "decisions": services_expert.ADJUDICATION_DECISIONS},
+        {"contest": contest, "pairs": pairs, "decisions": services.ADJUDICATION_DECISIONS},
     )
 
 
@@ -204,7 +203,7 @@ def disputes_page(request):
 def adjudicate(request, pair_id: int):
     pair = get_object_or_404(Pair.objects.select_related("prompt__prompt_set__contest"), pk=pair_id)
     try:
-        services_expert.adjudication_record(
+        services.adjudication_record(
             pair=pair, organizer=request.user, decision=request.POST.get("decision"), note=request.POST.get("note")
         )
         messages.success(request, _("조정 결과를 기록했습니다."))

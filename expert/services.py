@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arena.exceptions import ContestNotOpen
-from contest.models import Contest, Entrant, ExpertProfile, PromptSet
+from contest.models import Contest, Entrant
 from core.errors import InvalidInput
-from voting import assignment as planning
-from voting import audit
-from voting.exceptions_expert import (
+from expert import assignment as planning
+from expert.exceptions import (
     AlreadyJudged,
     ItemNotFound,
     ItemSkipped,
@@ -21,7 +20,16 @@ from voting.exceptions_expert import (
     RationaleTooShort,
     RubricIncomplete,
 )
-from voting.models import Adjudication, Answer, Assignment, ExpertJudgment, Pair
+from expert.models import (
+    Adjudication,
+    Answer,
+    Assignment,
+    ExpertJudgment,
+    ExpertProfile,
+    Pair,
+    PromptSet,
+)
+from voting import audit
 from voting.services import chain_append
 
 CRITERION_CHOICES = ("a", "b", "tie")
@@ -31,7 +39,7 @@ GENERATION_STALE_AFTER = timedelta(minutes=15)
 
 
 def _answers_dispatch(answer_ids: list[int]) -> None:
-    from voting.tasks import answer_generate
+    from expert.tasks import answer_generate
 
     for answer_id in answer_ids:
         answer_generate.delay(answer_id)
@@ -164,7 +172,7 @@ def assignments_create(
     gold_per_expert: int | None = None,
     seed: int | None = None,
 ) -> planning.Plan:
-    """Assign the set's pairs to experts (see `voting.assignment`) and append them to queues.
+    """Assign the set's pairs to experts (see `expert.assignment`) and append them to queues.
 
     Running it again after new pairs or experts arrive adds only what is missing. Returns the
     plan, whose `short` names pairs that found fewer than k eligible experts.
@@ -249,7 +257,7 @@ def _judgable(assignment: Assignment) -> None:
         raise AlreadyJudged()
     if assignment.status == Assignment.Status.SKIPPED:
         raise ItemSkipped()
-    if assignment.pair.prompt.prompt_set.contest.phase != Contest.Phase.OPEN:
+    if not Contest.accepts_judgments_in(assignment.pair.prompt.prompt_set.contest.phase):
         raise ContestNotOpen(_("대회가 열려 있을 때만 판정할 수 있습니다."))
 
 

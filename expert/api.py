@@ -7,7 +7,7 @@ from pydantic import StrictInt
 
 from config.api import Error, Text
 from config.roles import expert_auth
-from voting import selectors_expert, services_expert
+from expert import selectors, services
 
 router = Router(tags=["expert track"], auth=expert_auth)
 
@@ -71,34 +71,34 @@ class Skip(Schema):
 
 
 def _next_and_progress(request) -> dict:
-    following = selectors_expert.assignment_next(request.user)
+    following = selectors.assignment_next(request.user)
     return {
         "next": following.pk if following else None,
-        "progress": selectors_expert.expert_progress(request.user),
+        "progress": selectors.expert_progress(request.user),
     }
 
 
 @router.get("/expert/next", response={200: Item, 204: None, **ERRORS})
 def expert_next(request):
     """Return the expert's next item to judge, in queue order; 204 when the queue is done."""
-    assignment = selectors_expert.assignment_next(request.user)
+    assignment = selectors.assignment_next(request.user)
     if assignment is None:
         return Status(204, None)
-    services_expert.assignment_open(assignment_id=assignment.pk, user=request.user)
-    return selectors_expert.item_state(assignment)
+    services.assignment_open(assignment_id=assignment.pk, user=request.user)
+    return selectors.item_state(assignment)
 
 
 @router.get("/expert/items/{int:item_id}", response={200: Item, **ERRORS})
 def expert_item(request, item_id: int):
     """Return one of the expert's own items (judged ones too, with no identities)."""
-    assignment = services_expert.assignment_open(assignment_id=item_id, user=request.user)
-    return selectors_expert.item_state(assignment)
+    assignment = services.assignment_open(assignment_id=item_id, user=request.user)
+    return selectors.item_state(assignment)
 
 
 @router.post("/expert/items/{int:item_id}/judgment", response={201: Judged, **ERRORS})
 def expert_judgment(request, item_id: int, body: JudgmentSubmit):
     """Submit the expert's one judgment of their item: every criterion, overall, rationale."""
-    services_expert.judgment_submit(
+    services.judgment_submit(
         assignment_id=item_id,
         user=request.user,
         criteria=body.criteria,
@@ -112,12 +112,12 @@ def expert_judgment(request, item_id: int, body: JudgmentSubmit):
 @router.put("/expert/items/{int:item_id}/draft", response={200: Saved, **ERRORS})
 def expert_draft(request, item_id: int, body: Draft):
     """Keep an unfinished judgment, so that nothing typed is lost."""
-    services_expert.draft_save(assignment_id=item_id, user=request.user, draft=body.dict())
+    services.draft_save(assignment_id=item_id, user=request.user, draft=body.dict())
     return {"saved": True}
 
 
 @router.post("/expert/items/{int:item_id}/skip", response={200: Judged, **ERRORS})
 def expert_skip(request, item_id: int, body: Skip):
     """Skip an item with a reason (a conflict noticed late, outside one's expertise...)."""
-    services_expert.assignment_skip(assignment_id=item_id, user=request.user, reason=body.reason)
+    services.assignment_skip(assignment_id=item_id, user=request.user, reason=body.reason)
     return {"id": item_id, **_next_and_progress(request)}
