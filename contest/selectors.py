@@ -16,7 +16,7 @@ HEALTH_MAX_FAILURES = 3
 def contest_current() -> Contest | None:
     """Return the contest the public site is about: the newest open one, else the newest."""
     contests = Contest.objects.exclude(phase=Contest.Phase.DRAFT)
-    return contests.filter(phase=Contest.Phase.OPEN).first() or contests.first()
+    return contests.filter(phase__in=Contest.ACCEPTING).first() or contests.first()
 
 
 def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
