@@ -310,13 +310,11 @@ def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_st
     voting = threading.Thread(target=vote_all)
     voting.start()
 
-    # When Redis is killed while they vote, and comes back empty once three votes have met the
-    # outage
+    # When Redis is killed while they vote, and comes back empty 2 s later (a fixed outage, as a
+    # real restart is; the `assert refused` below fails if no vote met it)
     wait_until(lambda: len(outcomes) >= 2, "the citizens did not start voting")
     fault_stack.redis_kill()
-    sent = len(outcomes)
-    wait_until(lambda: sum(not _acknowledged(r) for _, r in outcomes[sent:]) >= 3,
-               "fewer than three votes met the outage: the test did not test it")
+    time.sleep(2.0)
     fault_stack.redis_start()
     voting.join(timeout=60)
 
