@@ -25,6 +25,18 @@ class Contest(models.Model):
     title = models.CharField(_("제목"), max_length=200)
     phase = models.CharField(_("단계"), max_length=10, choices=Phase.choices, default=Phase.DRAFT)
     created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
+    # Blind in timing too: both panes start, advance and finish together (arena.pacing).
+    paced_streams = models.BooleanField(
+        _("두 답변을 같은 속도로 표시"), default=True,
+        help_text=_("켜 두면 두 답변이 같은 순간에 시작해 같은 속도로 나타나고 함께 끝납니다. "
+                    "응답 속도로 팀을 알아보지 못하게 합니다."),
+    )
+    # One neutral system message for every entrant (both sides alike); fixed once the contest opens.
+    system_prompt = models.TextField(
+        _("공통 시스템 프롬프트"), blank=True, max_length=4000,
+        help_text=_("비워 두면 보내지 않습니다. 모든 모델에 똑같이 시스템 메시지로 보냅니다 "
+                    "(예: 자신의 이름이나 만든 회사를 밝히지 말 것). 대회가 열린 뒤에는 바꿀 수 없습니다."),
+    )
 
     class Meta:
         verbose_name = _("대회")
