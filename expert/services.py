@@ -92,8 +92,8 @@ def answers_retry(*, prompt_set: PromptSet) -> int:
 def answer_begin(*, answer_id: int) -> Answer | None:
     """Mark a pending answer as generating and return it; None if it is gone or not pending."""
     answer = (
-        Answer.objects.select_for_update()
-        .select_related("entrant", "prompt")
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("entrant__contest", "prompt")
         .filter(pk=answer_id, status=Answer.Status.PENDING)
         .first()
     )
@@ -106,7 +106,7 @@ def answer_begin(*, answer_id: int) -> Answer | None:
         "model": entrant.model,
         "params": dict(entrant.params or {}),
         "timeout_seconds": entrant.timeout_seconds,
-        "messages": [{"role": "user", "content": "<prompt>"}],
+        "messages": entrant.contest.chat_messages([{"role": "user", "content": "<prompt>"}]),
         "started_at": timezone.now().isoformat(),
     }
     answer.save(update_fields=["status", "attempts", "generation"])

@@ -53,6 +53,22 @@ def test_every_enabled_entrant_answers_every_prompt_once_with_its_parameters_rec
     assert {a.entrant_id for a in Answer.objects.all()} == {e.pk for e in entrants}
 
 
+def test_pre_generation_sends_the_contests_system_prompt_and_records_it(contest, monkeypatch):
+    contest.system_prompt = "이름을 밝히지 마세요."
+    contest.save()
+    EntrantFactory(contest=contest)
+    prompt_set = PromptSet.objects.create(contest=contest, title="세트")
+    Prompt.objects.create(prompt_set=prompt_set, domain="law", text="질문")
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", lambda answer_id: None)
+    services.answers_generate(prompt_set=prompt_set)
+    client = sse_client("답")
+    answer_run(answer_id=Answer.objects.get().pk, client=client)
+    assert client.seen[0]["messages"] == [
+        {"role": "system", "content": "이름을 밝히지 마세요."}, {"role": "user", "content": "질문"},
+    ]
+    assert Answer.objects.get().generation["messages"][0] == {"role": "system", "content": "이름을 밝히지 마세요."}
+
+
 def test_failures_are_counted_and_retried(contest, monkeypatch):
     entrant = EntrantFactory(contest=contest)
     prompt_set = PromptSet.objects.create(contest=contest, title="세트")
