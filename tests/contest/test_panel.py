@@ -54,6 +54,19 @@ def test_bad_codes_and_profiles_change_nothing(panel, code, profile):
     assert PanelInvite.objects.get().used_at is None
 
 
+def test_the_join_form_chooses_nothing_for_the_citizen(panel):
+    # A field the citizen skips is refused, never recorded as the list's first answer.
+    [code] = panel_invites_create(panel=panel, count=1)
+    form = Client().get("/panel/join/").content.decode()
+    for field in PanelMember.PROFILE:
+        select = form.split(f'name="{field}"')[1].split("</select>")[0]
+        assert '<option value="" selected>' in select
+    skipped = Client().post("/panel/join/", {"code": code, "age_band": "30대", "region": "부산"})
+    assert skipped.status_code == 400
+    assert "모든 항목을 올바르게 골라 주세요" in skipped.content.decode()
+    assert PanelMember.objects.count() == 0
+
+
 def test_quotas_are_validated(contest):
     from django.core.exceptions import ValidationError
 
