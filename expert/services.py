@@ -133,6 +133,8 @@ def pairs_form(*, prompt_set: PromptSet, size: int | None = None, seed: int | No
     if size is not None and (not isinstance(size, int) or size < 1):
         raise InvalidInput(_("쌍의 수는 1 이상의 정수여야 합니다."))
     done = Answer.objects.filter(prompt__prompt_set=prompt_set, status=Answer.Status.DONE)
+    if not done.exists():
+        raise InvalidInput(_("완료된 답변이 없어 비교 쌍을 만들 수 없습니다. 먼저 답변을 사전 생성하세요."))
     by_prompt: dict[int, list[Answer]] = {}
     for answer in done.order_by("entrant_id"):
         by_prompt.setdefault(answer.prompt_id, []).append(answer)
