@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from arena.models import Battle, Response
 from contest.models import Category, Contest, Team
 from voting import dataset, expert_source, redaction, selectors
+from voting.boards import leaderboard_compute
 from voting.models import LeaderboardSnapshot, Track, Vote
 
 Progress = Callable[[int, int, str], None]
@@ -48,8 +49,6 @@ def _noop(done: int, total: int, label: str) -> None:
 def snapshot_for(*, contest: Contest, track: str, category: Category | None, digest: str
                  ) -> LeaderboardSnapshot:
     """Return the snapshot computed from exactly these votes (frozen first), computing it if none."""
-    from voting.services import leaderboard_compute
-
     found = (
         LeaderboardSnapshot.objects.filter(
             contest=contest, track=track, category=category, votes_sha256=digest
@@ -179,8 +178,6 @@ def boards_of_record(*, contest: Contest) -> list[dict]:
     Uses the snapshot frozen at closing when there is one, else the newest (computing it when
     none exists yet).
     """
-    from voting.services import leaderboard_compute
-
     teams = dict(contest.entrants.values_list("display_name", "team__name"))
     track_labels = dict(Track.choices)
     boards = []
