@@ -1,4 +1,4 @@
-"""Reads of votes: the public vote dataset, what leaderboards are computed from, the cached boards."""
+"""Reads of votes: the vote dataset, what leaderboards are computed from, the cached boards."""
 import hashlib
 from collections.abc import Callable
 from datetime import UTC

@@ -33,8 +33,8 @@ def voters_screen() -> int:
 
 @shared_task(ignore_result=True)
 def contest_export(job_id: str, contest_id: int, kind: str) -> None:
-    """Write one console export job's files (see voting.exports.export_job_run)."""
-    from voting.exports import export_job_run
+    """Write one console export job's files (see voting.export_jobs.export_job_run)."""
+    from voting.export_jobs import export_job_run
 
     export_job_run(job_id=job_id, contest_id=contest_id, kind=kind)
 
