@@ -1,7 +1,7 @@
 """The organizers' console under /console/: live figures, lifecycle buttons, exports, results.
 
 Every view is organizers only (anonymous → login, anyone else → 403). Views are thin: they call
-contest.services / console.selectors / voting.exports and shape the answer.
+contest.services / console.selectors / voting.exports / voting.export_jobs and shape the answer.
 """
 import mimetypes
 
@@ -18,7 +18,7 @@ from console import selectors as console_selectors
 from contest import phases, selectors, services
 from contest.models import Contest
 from core.errors import DomainError
-from voting import exports
+from voting import export_jobs, exports
 from voting.models import Track
 
 # What each change of phase does, shown beside its button; the ones that stop or end the contest
@@ -60,7 +60,7 @@ def console_page(request):
         "confirmed": CONFIRMED,
         "reason_required": [to for (source, to) in phases.REASON_REQUIRED if source == contest.phase],
         "transitions": selectors.contest_transitions(contest=contest),
-        "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in exports.JOB_KINDS],
+        "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in export_jobs.JOB_KINDS],
     })
 
 
@@ -107,7 +107,7 @@ def _unconfirmed(contest: Contest, to, form) -> str | None:
 def console_export_start(request):
     contest = _contest_or_404(request)
     try:
-        job_id = exports.export_job_start(contest=contest, kind=request.POST.get("kind"))
+        job_id = export_jobs.export_job_start(contest=contest, kind=request.POST.get("kind"))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect(f"{reverse('console')}?contest={contest.slug}")
@@ -115,7 +115,7 @@ def console_export_start(request):
 
 
 def _job_or_404(job_id: str) -> dict:
-    job = exports.export_job_get(job_id)
+    job = export_jobs.export_job_get(job_id)
     if job is None:
         raise Http404(_("내보내기 작업을 찾을 수 없습니다."))
     return job
@@ -140,7 +140,7 @@ def console_export_file(request, job_id: str, name: str):
     job = _job_or_404(job_id)
     if job.get("status") != "done" or name not in job.get("files", []):
         raise Http404(_("파일이 없습니다."))
-    path = exports.export_job_folder(job["id"]) / name
+    path = export_jobs.export_job_folder(job["id"]) / name
     if not path.is_file():
         raise Http404(_("파일이 없습니다."))
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

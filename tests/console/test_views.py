@@ -8,7 +8,7 @@ from arena.models import Response
 from config.celery import app
 from contest.models import Contest, ContestTransition
 from tests.factories import ContestFactory, EntrantFactory, UserFactory, votes_simulate
-from voting import exports
+from voting import export_jobs
 from voting.models import Vote
 
 
@@ -33,8 +33,8 @@ def eager_celery(settings, tmp_path):
 
 @pytest.fixture
 def finished_job(demo, eager_celery):
-    job_id = exports.export_job_start(contest=demo, kind="dataset")
-    exports.export_job_run(job_id=job_id, contest_id=demo.pk, kind="dataset")
+    job_id = export_jobs.export_job_start(contest=demo, kind="dataset")
+    export_jobs.export_job_run(job_id=job_id, contest_id=demo.pk, kind="dataset")
     return job_id
 
 

@@ -90,7 +90,7 @@ def test_panel_votes_form_their_own_board_raked_to_the_quotas(contest, client):
     from tests.factories import EntrantFactory
     from voting.models import Vote
     from voting.pseudonyms import voter_hash
-    from voting.services import leaderboard_compute
+    from voting.boards import leaderboard_compute
 
     panel = Panel.objects.create(contest=contest, quotas={"gender": {"여성": 0.5, "남성": 0.5}})
     strong, weak = EntrantFactory(contest=contest), EntrantFactory(contest=contest)
@@ -156,7 +156,7 @@ def test_the_panel_dataset_recomputes_the_panel_board(contest, tmp_path, capsys)
     from tests.factories import EntrantFactory
     from voting.models import Vote
     from voting.pseudonyms import voter_hash
-    from voting.services import leaderboard_compute
+    from voting.boards import leaderboard_compute
 
     panel = Panel.objects.create(contest=contest)
     a, b = EntrantFactory(contest=contest), EntrantFactory(contest=contest)

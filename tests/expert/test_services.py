@@ -9,7 +9,7 @@ from expert import selectors, services
 from expert.models import Answer, Assignment, Pair, Prompt, PromptSet
 from expert.pregeneration import answer_run
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
-from voting import services as voting_services
+from voting.boards import leaderboard_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_export_recomputes_the_expert_board_and_agreement(contest, tmp_path, cap
     capsys.readouterr()
     call_command("ratings", input=str(path), bootstrap=50, seed=0, compact=True)
     recomputed = json.loads(capsys.readouterr().out)
-    board = voting_services.leaderboard_compute(contest=contest, track="expert").payload
+    board = leaderboard_compute(contest=contest, track="expert").payload
     assert recomputed["votes"] == board["votes"] == len(rows) - len(gold_rows)
     assert [m["model"] for m in recomputed["models"]][0] == entrants[0].display_name
     assert [m["model"] for m in board["models"]] == [m["model"] for m in recomputed["models"]]
@@ -176,7 +176,7 @@ def test_the_combined_board_takes_the_expert_track(contest):
     experts = [expert_make(domains=["law"]) for _ in range(3)]
     services.assignments_create(prompt_set=prompt_set, k=3, seed=1)
     judge_all(prompt_set, experts, lambda assignment: "a")
-    combined = voting_services.leaderboard_compute(contest=contest, track="combined").payload
+    combined = leaderboard_compute(contest=contest, track="combined").payload
     assert combined["votes"] == 9
 
 
@@ -205,7 +205,7 @@ def test_console_judgments_export_is_jsonl_and_parquet_with_a_manifest(contest, 
 
     first = ExpertJudgment.objects.order_by("pk").first()
     ExpertJudgment.objects.filter(pk=first.pk).update(rationale="문의는 010-1234-5678로 주세요. 근거 충분")
-    voting_services.leaderboard_compute(contest=contest, track="expert")
+    leaderboard_compute(contest=contest, track="expert")
 
     manifest = exports.judgments_export(contest=contest, directory=tmp_path)
 
