@@ -172,6 +172,8 @@ def _cue_near(text: str, start: int, end: int) -> bool:
     return _SELF_CUE.search(window) is not None
 
 
+# A battle's prompts are checked on every read of the battle and again at the vote.
+@lru_cache(maxsize=4096)
 def identity_prompt(prompt: str) -> bool:
     """Return True if the prompt asks the model who it is or who made it.
 

@@ -63,8 +63,11 @@ class IdentityClassifier:
         self.sublinear_tf = spec["sublinear_tf"]
         self.intercept = spec["intercept"]
         self.threshold = spec["threshold"]
-        self.features = {gram: (idf, weight) for gram, idf, weight in
-                         zip(spec["ngrams"], spec["idf"], spec["coef"], strict=True)}
+        # Two dicts of floats rather than one of tuples: the garbage collector skips a dict
+        # that holds only strings and floats, and a vote should not pay for walking it.
+        self.idf = dict(zip(spec["ngrams"], spec["idf"], strict=True))
+        self.idf_weight = {gram: idf * weight for gram, idf, weight in
+                           zip(spec["ngrams"], spec["idf"], spec["coef"], strict=True)}
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> IdentityClassifier:
@@ -72,21 +75,25 @@ class IdentityClassifier:
 
     def score(self, text: str) -> float:
         """Return the decision value of `text` (already normalised): sklearn's decision_function."""
-        features = self.features
+        idf_of, idf_weight_of = self.idf, self.idf_weight
         dot = norm = 0.0
         for gram, count in Counter(self.ngrams(text.lower(), self.low, self.high)).items():
-            found = features.get(gram)
-            if found is None:
+            idf = idf_of.get(gram)
+            if idf is None:
                 continue
-            idf, weight = found
-            value = (1.0 + math.log(count) if self.sublinear_tf else count) * idf
-            dot += value * weight
-            norm += value * value
+            tf = 1.0 + math.log(count) if self.sublinear_tf else count
+            dot += tf * idf_weight_of[gram]
+            norm += (tf * idf) ** 2
         return self.intercept + (dot / math.sqrt(norm) if norm else 0.0)
 
     def prompt_score(self, text: str) -> float:
-        """Return the larger of the score of the whole text and of each of its sentences."""
-        return max([self.score(text), *(self.score(sentence) for sentence in sentences(text))])
+        """Return the score of a one-sentence text, or the largest score of its sentences.
+
+        Sentences are scored apart: a linear model over two unrelated requests adds up their
+        features ("LG 그램 제조사가 어디예요?" and "당신은 찬성이야?" make a maker question
+        addressed to "you"), and a question after a long pasted text would be drowned by it.
+        """
+        return max(self.score(part) for part in sentences(text) or [text])
 
     def flags(self, text: str) -> bool:
         """Return True if `text` (already normalised) asks the model who it is or who made it."""
@@ -94,11 +101,7 @@ class IdentityClassifier:
 
 
 def sentences(text: str) -> list[str]:
-    """Return the sentences of a text of more than one, else [] (the whole text is scored).
-
-    Each sentence is scored too, so a question after a request ("요약해 줘. 누가 너를
-    만들었어?") or at the end of a pasted text is not drowned by the words around it.
-    """
+    """Return the sentences of a text of more than one, else [] (the whole text is scored)."""
     found = [piece for piece in _SENTENCE_END.split(text) if piece]
     return found if len(found) > 1 else []
 

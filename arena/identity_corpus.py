@@ -24,6 +24,8 @@ PARTS = ("train", "heldout")
 DRAWS = {0: 24, 1: 18}
 # Share of drawn rows that get one typing accident (typo, spacing, punctuation, case).
 NOISY = 0.4
+# Share of training rows that also get a varied copy (template_rows).
+VARIED = 0.5
 # Share of each part added as two of its prompts joined ("안녕! 너 누구야?", "요약해 줘. 누가 만들었어?").
 COMPOSED = 0.15
 
@@ -151,16 +153,35 @@ def hand_rows(path: Path) -> list[Row]:
     return rows
 
 
+def _varied(text: str, lang: str, slots: dict[str, list[str]], rng: random.Random) -> str:
+    """Return a training-only variant: a lead-in, a tail or a second typing accident."""
+    script = "en" if lang == "en" or (lang == "mixed" and rng.random() < 0.5) else "ko"
+    how = rng.choice(["lead", "tail", "noisy"])
+    if how == "lead":
+        return f"{rng.choice(slots[f'lead_{script}'])} {text}"
+    if how == "tail":
+        return f"{text} {rng.choice(slots[f'tail_{script}'])}"
+    return _noisy(_noisy(text, lang, rng), lang, rng)
+
+
 def template_rows(part: str, data_dir: Path = DATA_DIR, seed: int = 0) -> list[Row]:
-    """Expand one part's templates with its own slots, with typing accidents on some rows."""
+    """Expand one part's templates with its own slots, with typing accidents on some rows.
+
+    The training part also gets a varied copy of some rows (VARIED): a lead-in ("그 전에",
+    "by the way,"), a tail or more typos, so the classifier leans on what is asked rather
+    than on how a template happens to begin or end.
+    """
     slots = json.loads((data_dir / f"slots_{part}.json").read_text(encoding="utf-8"))
     rng = random.Random(f"{seed}:{part}")
+    varied = random.Random(f"{seed}:{part}:varied")
     rows = []
     for number, label, lang, kind, template in _templates(data_dir / f"templates_{part}.txt"):
         for text in _expand(template, slots, DRAWS[label], rng):
             if rng.random() < NOISY:
                 text = _noisy(text, lang, rng)
             rows.append(Row(text, label, lang, kind, f"{part}:{number}"))
+            if part == "train" and varied.random() < VARIED:
+                rows.append(Row(_varied(text, lang, slots, varied), label, lang, kind, f"{part}:{number}"))
     return rows
 
 
@@ -193,7 +214,9 @@ def composed_rows(rows: list[Row], part: str, seed: int = 0) -> list[Row]:
     composed = []
     for _ in range(int(len(rows) * COMPOSED)):
         first, second = rng.choice(rows), rng.choice(rows)
-        text = first.text + rng.choice([" ", " ", "\n", ". "]) + second.text
+        # Two requests are set apart by a line break or a sentence's end, as people type them.
+        ended = first.text.rstrip()[-1:] in ".?!~"
+        text = first.text + rng.choice(["\n", " " if ended else ". ", " " if ended else "? "]) + second.text
         lang = first.lang if first.lang == second.lang else "mixed"
         kind = first.kind if first.label >= second.label else second.kind
         composed.append(Row(text, max(first.label, second.label), lang, kind, f"{part}:composed"))
