@@ -3,6 +3,10 @@
 Pure code (no Django), so it can be tested and benchmarked alone. `arena.selectors` feeds it
 the battle's prompts and answers and the teams' configured identity terms.
 
+Two checks: a prompt that asks a model who it is (`identity_prompt`, decided by the shipped
+classifier of `arena.identity_classifier`; docs/blindness.md), and an answer that names a team
+(`IdentityMatcher`, exact terms the organizers configure), as follows.
+
 How a term matches (organizers write terms in the admin, one per line or comma-separated):
 
 - Text is normalised with Unicode NFKC (full-width "ＥＸＡＯＮＥ" is "EXAONE") and invisible
