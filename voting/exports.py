@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from arena.models import Battle, Response
 from contest.models import Category, Contest, Team
 from voting import dataset, expert_source, redaction, selectors
-from voting.blindness.publication import AUDIT_FILE, audit_publish
+from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE, audit_publish
 from voting.models import LeaderboardSnapshot, Track, Vote
 
 Progress = Callable[[int, int, str], None]
@@ -498,7 +498,8 @@ def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
 # --- the public files of a published contest ----------------------------------------------
 
 PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES, JUDGMENT_MANIFEST_FILE,
-                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx", AUDIT_FILE)
+                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
+                AUDIT_FILE, AUDIT_MANIFEST_FILE)
 
 
 def published_folder(contest: Contest) -> Path:
@@ -522,7 +523,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     # models each expert saw left and right.
     judgments_export(contest=contest, directory=folder)
     leaderboards_export(contest=contest, directory=folder)
-    audit_publish(contest=contest, folder=folder, manifest=folder / MANIFEST_FILE)
+    audit_publish(contest=contest, folder=folder)
     return sorted(path.name for path in folder.iterdir())
 
 

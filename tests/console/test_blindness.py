@@ -8,7 +8,7 @@ from arena.models import Response
 from contest.models import Contest
 from tests.factories import ContestFactory, EntrantFactory, votes_simulate
 from voting import dataset, exports
-from voting.blindness.publication import AUDIT_FILE
+from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE
 from voting.blindness.services import blindness_audit_run
 from voting.models import BlindnessAudit
 
@@ -81,22 +81,24 @@ def test_public_results_carry_the_audit_only_once_published(client):
 
 
 @pytest.mark.django_db
-def test_published_files_list_the_audit_in_the_manifest_with_its_sha256(settings, tmp_path):
+def test_published_files_list_the_audit_in_its_manifest_with_its_sha256(settings, tmp_path):
     settings.EXPORTS_DIR = tmp_path
     contest, _entrants = contest_with_answers(phase=Contest.Phase.PUBLISHED)
     names = exports.published_files_write(contest_id=contest.pk)
-    assert AUDIT_FILE in names and AUDIT_FILE in exports.published_files(contest)
+    public = exports.published_files(contest)
+    assert {AUDIT_FILE, AUDIT_MANIFEST_FILE} <= set(names) and AUDIT_FILE in public
     folder = exports.published_folder(contest)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / AUDIT_MANIFEST_FILE).read_text(encoding="utf-8"))
     assert set(manifest) == {"contest", "phase", "snapshot", "rows", "files", "redactions"}
-    assert manifest["files"][AUDIT_FILE] == dataset.file_sha256(folder / AUDIT_FILE)
-    assert exports.manifest_verify(folder) == []
+    assert manifest["files"] == {AUDIT_FILE: dataset.file_sha256(folder / AUDIT_FILE)}
+    assert manifest["rows"] == 60 and manifest["phase"] == "published"
+    assert exports.manifest_verify(folder / AUDIT_MANIFEST_FILE) == []
     document = json.loads((folder / AUDIT_FILE).read_text(encoding="utf-8"))
     assert document["report"]["answers"] == 60 and document["reason"] is None
     assert SECRET not in (folder / AUDIT_FILE).read_text(encoding="utf-8")
     # A changed byte in the audit file is caught by the manifest
     (folder / AUDIT_FILE).write_text(" " + (folder / AUDIT_FILE).read_text(encoding="utf-8"))
-    assert exports.manifest_verify(folder) == [AUDIT_FILE]
+    assert exports.manifest_verify(folder / AUDIT_MANIFEST_FILE) == [AUDIT_FILE]
 
 
 @pytest.mark.django_db

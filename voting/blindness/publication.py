@@ -1,4 +1,9 @@
-"""The blindness audit in a published contest's files: a JSON file listed in the manifest."""
+"""The blindness audit in a published contest's files: a JSON file and its manifest.
+
+Each published dataset has its own manifest (votes: manifest.json, judgments:
+judgments-manifest.json), and every export path writes those byte for byte alike; the audit is
+published only, so it gets a manifest of its own, with DESIGN.md's keys, beside them.
+"""
 import json
 from pathlib import Path
 
@@ -8,12 +13,13 @@ from voting.blindness.attribution import AuditImpossible
 from voting.blindness.services import blindness_audit_run
 
 AUDIT_FILE = "blindness-audit.json"
+AUDIT_MANIFEST_FILE = "blindness-audit-manifest.json"
 
 
-def audit_publish(*, contest: Contest, folder: Path, manifest: Path) -> dict:
-    """Audit the published contest afresh, write AUDIT_FILE into `folder` and list it with its
-    SHA-256 in the manifest's `files` (the manifest's keys stay DESIGN.md's). Return the file's
-    document.
+def audit_publish(*, contest: Contest, folder: Path) -> dict:
+    """Audit the published contest afresh, write AUDIT_FILE into `folder` and its manifest
+    (DESIGN.md's keys: `files` lists AUDIT_FILE with its SHA-256, `rows` is the number of
+    answers audited, `snapshot` is null, as no board is computed from it). Return the manifest.
 
     A contest with too few answers still gets the file, saying why there are no figures.
     """
@@ -26,7 +32,14 @@ def audit_publish(*, contest: Contest, folder: Path, manifest: Path) -> dict:
                     "reason": str(error)}
     path = Path(folder) / AUDIT_FILE
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    listed = json.loads(manifest.read_text(encoding="utf-8"))
-    listed["files"][AUDIT_FILE] = dataset.file_sha256(path)
-    manifest.write_text(json.dumps(listed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return document
+    manifest = {
+        "contest": contest.slug,
+        "phase": contest.phase,
+        "snapshot": None,
+        "rows": document["report"]["answers"] if document["report"] else 0,
+        "files": {AUDIT_FILE: dataset.file_sha256(path)},
+        "redactions": {},
+    }
+    (Path(folder) / AUDIT_MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest
