@@ -114,7 +114,7 @@ def test_command_prints_a_table_without_json(seeded, capsys):
 
 
 def test_failed_battles_are_left_out_of_the_audit(seeded, capsys):
-    contest, entrants = seeded
+    _contest, entrants = seeded
     broken = Response.objects.filter(entrant=entrants[0]).order_by("pk").first()
     Response.objects.filter(pk=broken.pk).update(status="error")
     call_command("blindness_audit", "--contest", "audited", "--json")

@@ -96,7 +96,9 @@ def _text_counts(texts: list[str]):
 def _text_classifier(seed: int):
     return make_pipeline(
         TfidfTransformer(sublinear_tf=True),
-        LogisticRegression(C=10.0, max_iter=1000, random_state=seed),
+        # A looser tolerance than the default: an attribution needs the argmax, not the last
+        # digits of the weights, and it halves the fit.
+        LogisticRegression(C=10.0, tol=1e-3, max_iter=1000, random_state=seed),
     )
 
 
