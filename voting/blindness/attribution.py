@@ -48,8 +48,8 @@ TEXT_CHARS = 4000
 REPORT_VERSION = 1
 
 METHOD = {
-    "text": ("TF-IDF of character 1-4-grams (char_wb, sublinear tf, first 4,000 "
-             "characters) + multinomial logistic regression"),
+    "text": ("TF-IDF of character 1-4-grams (char_wb, hashed to 2^22, sublinear tf, first "
+             "4,000 characters) + multinomial logistic regression (C=10)"),
     "length": "a decision tree (32 leaves at most) on the answer's length in characters",
     "timing": "a decision tree (32 leaves at most) on ttft_ms and total_ms (missing values left missing)",
     "folds": "StratifiedGroupKFold by battle (expert track: by prompt), shuffled with the seed",
