@@ -3,6 +3,10 @@
 Pure code (no Django), so it can be tested and benchmarked alone. `arena.selectors` feeds it
 the battle's prompts and answers and the teams' configured identity terms.
 
+Two checks: a prompt that asks a model who it is (`identity_prompt`, decided by the shipped
+classifier of `arena.identity_classifier`; docs/blindness.md), and an answer that names a team
+(`IdentityMatcher`, exact terms the organizers configure), as follows.
+
 How a term matches (organizers write terms in the admin, one per line or comma-separated):
 
 - Text is normalised with Unicode NFKC (full-width "ＥＸＡＯＮＥ" is "EXAONE") and invisible
@@ -30,6 +34,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from arena import identity_classifier
+
 # Reasons stored on a vote (and shown in the vote dataset's `excluded` column).
 REASON_LEAK = "identity_leak"
 REASON_PROMPT = "identity_prompt"
@@ -49,23 +55,6 @@ _SELF_CUE = re.compile(
     r"|\b(?:i am|i'm|i’m|my name|(?:created|built|made|trained|developed) me)\b",
     re.IGNORECASE,
 )
-
-# Prompts asking a model who it is or who made it. Bare "만든" would also match "김치 만든
-# 방법", so the Korean cues carry their context.
-_IDENTITY_PROMPT = re.compile(
-    r"(?<![\uac00-\ud7a3])(?:너|넌|니|당신|그쪽|네가|너희)\s*(?:는|은|이|가)?\s*(?:누구|뭐야|뭐니|정체)"
-    r"|누가\s*(?:너를?|당신을?)?\s*(?:만들|개발|훈련|학습)"
-    r"|(?:어느|어떤|무슨)\s*(?:회사|기업|팀|곳|나라)\S{0,3}\s*(?:너를?|당신을?)?\s*(?:만들|개발|훈련|학습)"
-    r"|(?:어느|어떤|무슨)\s*(?:모델|ai|인공지능|llm)\s*(?:이야|이니|인가|이에요|예요|입니까|이세요|야|니)"
-    r"|(?:너|넌|당신)\S{0,2}\s*(?:어느|어떤|무슨)\s*(?:모델|ai|인공지능|회사|llm)"
-    r"|(?:만든|개발한|훈련한)\s*(?:회사|곳|사람|팀|기업)"
-    r"|개발사|제작사|모델\s*(?:이름|명)|(?<![\uac00-\ud7a3])(?:네|너의|니|당신의?)\s*이름"
-    r"|\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwhat\s+(?:are\s+you|model|llm|ai)\b|\bwhich\s+(?:model|company|llm|ai)\b"
-    r"|\bwho\s+(?:made|built|created|trained|developed|owns)\s+(?:you|u)\b|\byour\s+(?:name|creator|developer|maker)\b"
-    r"|\b(?:are\s+you|r\s+u)\s+(?:gpt|chatgpt|claude|gemini|llama)",
-    re.IGNORECASE,
-)
-
 
 # Runs of characters that may be format characters: none below U+00AD (the soft hyphen), among
 # the CJK symbols and ideographs or the Hangul syllables, which are nearly all of an answer.
@@ -187,9 +176,16 @@ def _cue_near(text: str, start: int, end: int) -> bool:
     return _SELF_CUE.search(window) is not None
 
 
+# A battle's prompts are checked on every read of the battle and again at the vote.
+@lru_cache(maxsize=4096)
 def identity_prompt(prompt: str) -> bool:
-    """Return True if the prompt asks the model who it is or who made it."""
-    return _IDENTITY_PROMPT.search(normalise(prompt)) is not None
+    """Return True if the prompt asks the model who it is or who made it.
+
+    Decided by the shipped classifier (arena.identity_classifier; corpus, rules and figures in
+    docs/blindness.md), not by patterns: no list of phrasings covers how citizens ask, and a
+    pattern broad enough to try flags ordinary questions about car models or companies.
+    """
+    return identity_classifier.shipped().flags(normalise(prompt))
 
 
 @lru_cache(maxsize=8)

@@ -62,7 +62,7 @@ from django.middleware.security import SecurityMiddleware
 from django.db import connection
 from django.utils import timezone, translation
 
-from arena import identity
+from arena import identity, identity_classifier
 from arena.models import Battle, Response, Turn
 from arena.selectors import battle_owned_by, identity_terms_of, reveal
 from config.api import MAX_BODY_BYTES
@@ -189,6 +189,9 @@ class FastVote:
         self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
         if self.enabled:
             self.read, self.insert, self.locks = read_sql(), insert_sql(), lock_sql()
+            # The identity-question classifier is read from its file here, not on the event
+            # loop during a process's first vote.
+            identity_classifier.shipped()
 
     async def __call__(self, scope, receive, send):
         match = (scope["type"] == "http" and scope["method"] == "POST" and self.enabled

@@ -130,11 +130,3 @@ def test_command_refuses_an_unknown_contest_or_one_without_answers():
         call_command("blindness_audit", "--contest", "empty")
     assert not BlindnessAudit.objects.exists()
 
-
-def test_the_statistics_import_no_django():
-    import subprocess
-    import sys
-
-    code = "import sys, voting.blindness.attribution; print('django' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
