@@ -1,7 +1,7 @@
 """URLs of the organizers' console, mounted at /console/."""
 from django.urls import path
 
-from console import views
+from console import views, views_blindness
 
 urlpatterns = [
     path("", views.console_page, name="console"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("exports/<slug:job_id>/files/<str:name>", views.console_export_file,
          name="console-export-file"),
     path("results/", views.console_results, name="console-results"),
+    path("blindness/", views_blindness.console_blindness_run, name="console-blindness-run"),
 ]

@@ -19,6 +19,7 @@ from contest import phases, selectors, services
 from contest.models import Contest
 from core.errors import DomainError
 from voting import export_jobs, exports
+from voting.blindness.selectors import audit_shown
 from voting.models import Track
 
 # What each change of phase does, shown beside its button; the ones that stop or end the contest
@@ -61,6 +62,7 @@ def console_page(request):
         "reason_required": [to for (source, to) in phases.REASON_REQUIRED if source == contest.phase],
         "transitions": selectors.contest_transitions(contest=contest),
         "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in export_jobs.JOB_KINDS],
+        "blindness": audit_shown(contest=contest),
     })
 
 
@@ -188,6 +190,7 @@ def console_results(request):
         board["plot"] = _interval_plot(board["models"])
     return render(request, "console/results.html", {
         "contest": contest, "boards": boards, "tracks": dict(Track.choices),
+        "blindness": audit_shown(contest=contest),
     })
 
 
@@ -211,6 +214,7 @@ def results_public(request):
         board["plot"] = _interval_plot(board["models"])
     return render(request, "console/results.html", {
         "contest": contest, "boards": boards, "files": exports.published_files(contest),
+        "blindness": audit_shown(contest=contest),
     })
 
 

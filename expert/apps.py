@@ -16,4 +16,5 @@ class ExpertConfig(AppConfig):
             vote_rows=selectors.expert_vote_rows,
             answer_texts=selectors.expert_answer_texts,
             judgment_rows=selectors.judgment_rows,
+            audit_answers=selectors.audit_answers,
         ))

@@ -207,6 +207,18 @@ def expert_answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
     return texts
 
 
+def audit_answers(*, contest: Contest) -> list[tuple]:
+    """Return the contest's finished pre-generated answers for the blindness audit, as
+    (group, model, text, length, ttft_ms, total_ms); the group is the prompt, so one prompt's
+    answers stay in one fold. They are not streamed, so they have no time to first token.
+    """
+    answers = Answer.objects.filter(
+        prompt__prompt_set__contest=contest, status=Answer.Status.DONE
+    ).exclude(text="").values_list("prompt_id", "entrant__display_name", "text", "total_ms")
+    return [(f"{EXPERT_ROW_PREFIX}prompt-{prompt_id}", model, text, len(text), None, total_ms)
+            for prompt_id, model, text, total_ms in answers.order_by("pk")]
+
+
 def expert_results(*, contest: Contest) -> dict:
     """Return what the organizer's results page shows, all computed from the judgments dataset.
 

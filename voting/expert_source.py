@@ -18,6 +18,9 @@ class ExpertSource:
     answer_texts: Callable[[list[str]], dict[tuple[str, str], str]]
     # (contest=) -> the judgments dataset's rows (DESIGN.md → Expert track).
     judgment_rows: Callable[..., list[dict]]
+    # (contest=) -> the pre-generated answers as (group, model, text, length, ttft_ms, total_ms),
+    # one group per prompt, for the blindness audit (voting.blindness).
+    audit_answers: Callable[..., list[tuple]] | None = None
 
 
 _registered: list[ExpertSource] = []
@@ -43,3 +46,8 @@ def answer_texts(battle_ids: list[str]) -> tuple[dict[tuple[str, str], str], lis
 
 def judgment_rows(*, contest) -> list[dict]:
     return _registered[0].judgment_rows(contest=contest) if _registered else []
+
+
+def audit_answers(*, contest) -> list[tuple]:
+    source = _registered[0] if _registered else None
+    return source.audit_answers(contest=contest) if source and source.audit_answers else []

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Category, Contest
 from voting import dataset, expert_source, redaction, selectors
+from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE, audit_publish
 from voting.boards import leaderboard_compute
 from voting.models import LeaderboardSnapshot, Track
 
@@ -276,7 +277,8 @@ def leaderboards_export(*, contest: Contest, directory: Path,
 # --- the public files of a published contest ----------------------------------------------
 
 PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES, JUDGMENT_MANIFEST_FILE,
-                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
+                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
+                AUDIT_FILE, AUDIT_MANIFEST_FILE)
 
 
 def published_folder(contest: Contest) -> Path:
@@ -300,6 +302,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     # models each expert saw left and right.
     judgments_export(contest=contest, directory=folder)
     leaderboards_export(contest=contest, directory=folder)
+    audit_publish(contest=contest, folder=folder)
     return sorted(path.name for path in folder.iterdir())
 
 

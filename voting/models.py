@@ -178,3 +178,20 @@ class VoterReviewLog(models.Model):
         verbose_name = _("검토 기록")
         verbose_name_plural = _("검토 기록")
         ordering = ["created_at", "pk"]
+
+
+class BlindnessAudit(models.Model):
+    """One run of the blindness audit (voting.blindness): how identifiable each model was.
+
+    `report` is voting.blindness.attribution's dict: counts and rates only, never an answer's
+    text. The latest per contest is what the console, the results page and the export show.
+    """
+
+    contest = models.ForeignKey("contest.Contest", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("실행한 때"), auto_now_add=True, db_index=True)
+    report = models.JSONField(_("보고서"))
+
+    class Meta:
+        verbose_name = _("블라인드 감사")
+        verbose_name_plural = _("블라인드 감사")
+        ordering = ["-created_at", "-pk"]
