@@ -276,9 +276,20 @@ def leaderboards_export(*, contest: Contest, directory: Path,
 
 # --- the public files of a published contest ----------------------------------------------
 
-PUBLIC_FILES = (*DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES, JUDGMENT_MANIFEST_FILE,
-                "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
+CONTEST_FILE = "contest.json"
+PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES,
+                JUDGMENT_MANIFEST_FILE, "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
                 AUDIT_FILE, AUDIT_MANIFEST_FILE)
+
+
+def contest_settings_write(*, contest: Contest, folder: Path) -> None:
+    """Write what every battle of the contest was run under: the one system prompt every entrant
+    was sent (fixed once the contest opened) and whether the two answers were paced."""
+    document = {"contest": contest.slug, "title": contest.title,
+                "system_prompt": contest.system_prompt, "paced_streams": contest.paced_streams}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CONTEST_FILE).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+                                       encoding="utf-8")
 
 
 def published_folder(contest: Contest) -> Path:
@@ -297,6 +308,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     if contest.phase != Contest.Phase.PUBLISHED:
         return []
     folder = published_folder(contest)
+    contest_settings_write(contest=contest, folder=folder)
     dataset_export(contest=contest, directory=folder)
     # Publication is also when the expert pairs are revealed: the judgments dataset names the
     # models each expert saw left and right.

@@ -151,3 +151,20 @@ def test_a_command_refuses_an_output_it_cannot_write(published, tmp_path):
         call_command("export_judgments", contest="demo", output=str(blocker / "judgments.jsonl"))
     with pytest.raises(CommandError, match="No contest"):
         call_command("export_judgments", contest="nope", output=str(tmp_path / "j.jsonl"))
+
+
+def test_publication_records_the_system_prompt_every_entrant_was_sent(db, settings, tmp_path, client):
+    # The system prompt is fixed once the contest opens, so the contest's one record of it is
+    # the record of every battle; it is downloadable beside the datasets.
+    settings.EXPORTS_DIR = tmp_path / "site"
+    contest = ContestFactory(phase=Contest.Phase.OPEN, slug="demo",
+                             system_prompt="자신의 이름이나 만든 회사를 밝히지 마세요.")
+    contest_transition(contest=contest, to=Contest.Phase.CLOSED)
+    contest_transition(contest=contest, to=Contest.Phase.PUBLISHED)
+    exports.published_files_write(contest_id=contest.pk)
+    download = client.get("/results/demo/contest.json")
+    assert download.status_code == 200
+    document = json.loads(b"".join(download.streaming_content))
+    assert document == {"contest": "demo", "title": contest.title, "paced_streams": True,
+                        "system_prompt": "자신의 이름이나 만든 회사를 밝히지 마세요."}
+    assert "contest.json" in client.get("/results/").content.decode()
