@@ -44,18 +44,17 @@ class _Side:
     sent: int = 0  # characters released
     seq_out: int = 0
     final_sent: bool = False
+    unshown: int = 0  # index of the first arrival not yet fully shown (the tail's scan starts there)
     resend: bool = False  # the released text is no longer a prefix of the text: send a snapshot
-
-    @property
-    def failed(self) -> bool:
-        return self.final is not None and self.final.get("type") == "error"
 
     @property
     def ended(self) -> bool:
         return self.final is not None
 
-    def take(self, text: str, now: float) -> None:
-        if len(text) > len(self.text) or not text.startswith(self.text):
+    def take(self, text: str, now: float, *, final: bool = False) -> None:
+        if not final and self.text.startswith(text):
+            return  # nothing new (a snapshot never takes text back; only the final text may)
+        if text != self.text:
             if not text.startswith(self.text[: self.sent]):
                 self.resend = True
             self.text = text
@@ -111,7 +110,7 @@ class TurnPacer:
                 side.seq_in = seq
                 side.take(side.text + text, now)
         elif kind == "done":
-            side.take(str(event.get("text") or ""), now)
+            side.take(str(event.get("text") or ""), now, final=True)
             side.final = event
         elif kind == "error":
             side.final = event
@@ -202,9 +201,13 @@ class TurnPacer:
     def _tail_rate(self, tail: _Side, now: float) -> float:
         """The shared pace, or faster where text would otherwise be shown too late."""
         rate = self.pace or self.min_rate
-        for arrived, length in tail.arrivals:
-            if length <= self.cursor:
-                continue
+        arrivals = tail.arrivals
+        while tail.unshown < len(arrivals) and arrivals[tail.unshown][1] <= self.cursor:
+            tail.unshown += 1
+        for k in range(tail.unshown, len(arrivals)):
+            arrived, length = arrivals[k]
+            if arrived <= self.tail_from and k + 1 < len(arrivals) and arrivals[k + 1][0] <= self.tail_from:
+                continue  # the same deadline as the next, which has more text: it decides
             due = max(arrived, self.tail_from) + self.max_lag
             left = due - now
             if left <= 0:

@@ -103,6 +103,14 @@ def test_a_duplicate_or_old_batch_is_taken_once():
     assert {m["side"]: m["text"] for m in sent} == {"a": "안녕하세요", "b": "안녕하세요"}
 
 
+def test_a_snapshot_never_takes_text_back():
+    paced = pacer()
+    paced.feed({"type": "token", "side": "a", "seq": 1, "text": "하나 둘 셋", "snapshot": True}, 0.0)
+    paced.feed({"type": "token", "side": "a", "seq": 1, "text": "하나", "snapshot": True}, 0.0)
+    paced.feed({"type": "token", "side": "b", "seq": 1, "text": "b" * 20}, 0.0)
+    assert [m["text"] for m in paced.release(0.0) if m["side"] == "a"] == ["하나 둘 셋"]
+
+
 def test_a_batch_after_a_gap_waits_for_the_snapshot_that_follows_it():
     paced = pacer()
     paced.feed({"type": "token", "side": "b", "seq": 1, "text": "bbbb"}, 0.0)
