@@ -112,18 +112,28 @@ def report(mode: str, results: list[dict]) -> None:
     for key, label in (("first", "first text"), ("done", "done")):
         print(f"  |{label} A - {label} B|: median {statistics.median(gaps[key]):.0f} ms, "
               f"p90 {pct(gaps[key], 0.9):.0f} ms, max {max(gaps[key]):.0f} ms")
+    waits = [max(r["a"]["done"], r["b"]["done"]) * 1000 for r in results]
+    starts = [min(r["a"]["first"], r["b"]["first"]) * 1000 for r in results]
+    print(f"  first text on either pane: median {statistics.median(starts):.0f} ms; both done (the vote "
+          f"unlocks): median {statistics.median(waits):.0f} ms, p90 {pct(waits, 0.9):.0f} ms")
+    # What the socket adds to the slower side's own time (POST, hand-off, and any held tail).
+    added = [max(r["a"]["done"], r["b"]["done"]) * 1000 - max(r["a"]["total_ms"], r["b"]["total_ms"])
+             for r in results]
+    print(f"  both done minus the slower side's recorded total: median {statistics.median(added):.0f} ms, "
+          f"p90 {pct(added, 0.9):.0f} ms, max {max(added):.0f} ms")
     teams: dict[str, list[dict]] = {}
     for battle in results:
         for side in "ab":
             teams.setdefault(battle[side]["team"], []).append(battle[side])
-    print(f"  {'team':14}{'sides':>6}{'first text ms':>22}{'done ms':>22}{'recorded ttft/total ms':>26}")
+    print(f"  {'team':14}{'sides':>6}  {'first text, median (range) ms':<30}{'done, median (range) ms':<30}"
+          "recorded ttft / total ms (medians)")
     for team, sides in sorted(teams.items()):
         first = [s["first"] * 1000 for s in sides]
         done = [s["done"] * 1000 for s in sides]
-        print(f"  {team:14}{len(sides):>6}"
-              f"{statistics.median(first):>8.0f} ({min(first):.0f}–{max(first):.0f})".ljust(28)
-              + f"{statistics.median(done):>8.0f} ({min(done):.0f}–{max(done):.0f})".ljust(24)
-              + f"{statistics.median(s['ttft_ms'] for s in sides):>8.0f} / "
+        print(f"  {team:14}{len(sides):>6}  "
+              + f"{statistics.median(first):.0f} ({min(first):.0f}–{max(first):.0f})".ljust(30)
+              + f"{statistics.median(done):.0f} ({min(done):.0f}–{max(done):.0f})".ljust(30)
+              + f"{statistics.median(s['ttft_ms'] for s in sides):.0f} / "
               f"{statistics.median(s['total_ms'] for s in sides):.0f}")
     print(f"  probe 'the pane that ends first is the faster team': right in "
           f"{probe_accuracy(results, 'done', 'total_ms'):.0%}; 'starts first is quicker to answer': "
