@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from expert.models import ExpertProfile, Prompt, PromptSet
-from tests.factories import ContestFactory, UserFactory
+from tests.factories import UserFactory
 
 BEFORE = [("contest", "0007_entrant_probe"), ("voting", "0008_chain_facts"), ("expert", None)]
 
@@ -16,7 +16,9 @@ def test_prompt_sets_and_experts_made_before_the_move_are_read_by_the_expert_app
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE[:2]).apps
-    contest, user = ContestFactory(), UserFactory()
+    # The contest as the old schema has it (today's model has columns added since)
+    contest = old.get_model("contest", "Contest").objects.create(slug="before", title="이전 대회", phase="open")
+    user = UserFactory()
     prompt_set = old.get_model("contest", "PromptSet").objects.create(
         contest_id=contest.pk, title="이전 세트", criteria=[{"key": "accuracy", "label": "정확성"}])
     old.get_model("contest", "Prompt").objects.create(prompt_set=prompt_set, domain="law", text="질문")
