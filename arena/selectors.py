@@ -157,12 +157,14 @@ def paced_sides(by_side: dict[str, Response]) -> dict[str, Response]:
 
 
 def conversation_for(response: Response) -> list[dict]:
-    """Return the chat messages one side is sent: every prompt and that side's own answers."""
+    """Return the chat messages one side is sent: the contest's system prompt (if it has one),
+    every prompt and that side's own answers."""
     turn = response.turn
+    contest = response.entrant.contest
     messages = []
     if turn.index == 0:  # a battle's first turn, most sides: no query
         messages.append({"role": "user", "content": turn.prompt})
-        return messages
+        return contest.chat_messages(messages)
     earlier = (
         Turn.objects.filter(battle_id=turn.battle_id, index__lt=turn.index)
         .order_by("index")
@@ -173,4 +175,4 @@ def conversation_for(response: Response) -> list[dict]:
         messages.append({"role": "user", "content": previous.prompt})
         messages.append({"role": "assistant", "content": own.text})
     messages.append({"role": "user", "content": turn.prompt})
-    return messages
+    return contest.chat_messages(messages)

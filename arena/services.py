@@ -159,9 +159,9 @@ def response_begin(*, response_id: int) -> Response | None:
     ).update(status=Response.Status.STREAMING, started_at=timezone.now(), text="")
     if not updated:
         return None
-    # A side needs its entrant (the endpoint) and its turn (the prompt, the battle's id), not
-    # the battle row: every join here is ORM work on the worker's loop, 40 sides a second.
-    return Response.objects.select_related("entrant", "turn").get(pk=response_id)
+    # A side needs its entrant (the endpoint), its contest (the system prompt) and its turn (the
+    # prompt, the battle's id), not the battle row: every join here is ORM work on the worker's loop, 40 sides a second.
+    return Response.objects.select_related("entrant__contest", "turn").get(pk=response_id)
 
 
 @transaction.atomic

@@ -42,7 +42,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voting.anomaly import voters_flag  # noqa: E402
-from voting.ratings import aggregate, fit_bradley_terry  # noqa: E402
+from voting.counts import aggregate  # noqa: E402
+from voting.ratings import fit_bradley_terry  # noqa: E402
 
 MODELS = ("M1", "M2", "M3", "M4", "M5")
 TRUE_RATINGS = np.array([1120.0, 1060.0, 1000.0, 940.0, 880.0])

@@ -26,7 +26,8 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.ratings import aggregate, bootstrap, fit_bradley_terry  # noqa: E402
+from voting.counts import aggregate  # noqa: E402
+from voting.ratings import bootstrap, fit_bradley_terry  # noqa: E402
 
 TIE_SHARE, BOTH_BAD_SHARE = 0.10, 0.03
 
@@ -111,7 +112,7 @@ def dataset_files_write(folder: Path, votes: int, models: int = 10) -> dict[str,
 def run_file(path: str, rounds: int, repeats: int) -> dict:
     """Time what `manage.py ratings --input` does: columnar read, aggregate, fit, bootstrap."""
     from voting import dataset
-    from voting.ratings import aggregate_encoded
+    from voting.counts import aggregate_encoded
 
     timings: dict[str, list[float]] = {"read": [], "aggregate": [], "fit": [], "bootstrap": [],
                                        "total": [], "sha256": []}

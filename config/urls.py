@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from arena import api as arena_api
@@ -27,6 +28,11 @@ urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
     path("panel/join/", views_panel.panel_join_page, name="panel-join"),
+    # The footer's pages: what is kept and sent where, the rules, and accessibility.
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("terms/", TemplateView.as_view(template_name="pages/terms.html"), name="terms"),
+    path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"),
+         name="accessibility"),
     path("console/expert/", include("expert.urls_console")),
     path("console/", include("console.urls")),
     path("expert/", include("expert.urls")),

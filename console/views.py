@@ -1,7 +1,7 @@
 """The organizers' console under /console/: live figures, lifecycle buttons, exports, results.
 
 Every view is organizers only (anonymous → login, anyone else → 403). Views are thin: they call
-contest.services / console.selectors / voting.exports and shape the answer.
+contest.services / console.selectors / voting.exports / voting.export_jobs and shape the answer.
 """
 import mimetypes
 
@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from config.roles import organizer_required
@@ -17,8 +18,18 @@ from console import selectors as console_selectors
 from contest import phases, selectors, services
 from contest.models import Contest
 from core.errors import DomainError
-from voting import exports
+from voting import export_jobs, exports
 from voting.models import Track
+
+# What each change of phase does, shown beside its button; the ones that stop or end the contest
+# are confirmed on the page (and checked here), publication by typing the contest's slug.
+PHASE_EFFECTS = {
+    Contest.Phase.OPEN: gettext_noop("시민이 대결하고 투표하며, 전문가가 판정할 수 있게 됩니다."),
+    Contest.Phase.PAUSED: gettext_noop("새 대결, 투표, 판정을 잠시 멈춥니다. 다시 열 수 있습니다."),
+    Contest.Phase.CLOSED: gettext_noop("투표와 판정을 끝내고 모든 순위표를 고정합니다. 다시 열려면 사유가 필요합니다."),
+    Contest.Phase.PUBLISHED: gettext_noop("고정된 순위표, 투표 데이터셋과 매니페스트를 누구나 볼 수 있게 공개합니다. 되돌릴 수 없습니다."),
+}
+CONFIRMED = (Contest.Phase.PAUSED, Contest.Phase.CLOSED, Contest.Phase.PUBLISHED)
 
 EXPORT_LABELS = {
     "dataset": "투표 데이터 (JSONL · Parquet · 매니페스트)",
@@ -44,10 +55,12 @@ def console_page(request):
         "contest": contest,
         "contests": Contest.objects.all(),
         "overview": console_selectors.console_overview(contest=contest),
-        "next_phases": [(phase, labels[phase]) for phase in phases.transitions_allowed(contest.phase)],
+        "next_phases": [(phase, labels[phase], _(PHASE_EFFECTS[phase]))
+                        for phase in phases.transitions_allowed(contest.phase)],
+        "confirmed": CONFIRMED,
         "reason_required": [to for (source, to) in phases.REASON_REQUIRED if source == contest.phase],
         "transitions": selectors.contest_transitions(contest=contest),
-        "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in exports.JOB_KINDS],
+        "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in export_jobs.JOB_KINDS],
     })
 
 
@@ -62,9 +75,14 @@ def console_data(request):
 @organizer_required
 def console_transition(request):
     contest = _contest_or_404(request)
+    to = request.POST.get("to")
+    refusal = _unconfirmed(contest, to, request.POST)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(f"{reverse('console')}?contest={contest.slug}")
     try:
         contest = services.contest_transition(
-            contest=contest, to=request.POST.get("to"), actor=request.user,
+            contest=contest, to=to, actor=request.user,
             reason=request.POST.get("reason", ""),
         )
     except DomainError as error:
@@ -75,12 +93,21 @@ def console_transition(request):
     return redirect(f"{reverse('console')}?contest={contest.slug}")
 
 
+def _unconfirmed(contest: Contest, to, form) -> str | None:
+    """Return why a button press is not yet a decision, or None when it is confirmed."""
+    if to in CONFIRMED and form.get("confirm") != to:
+        return _("확인란을 선택해야 단계를 바꿉니다. 아무것도 바뀌지 않았습니다.")
+    if to == Contest.Phase.PUBLISHED and (form.get("confirm_slug") or "").strip() != contest.slug:
+        return _("발표는 되돌릴 수 없어, 대회 슬러그를 정확히 입력해야 합니다. 아무것도 바뀌지 않았습니다.")
+    return None
+
+
 @require_POST
 @organizer_required
 def console_export_start(request):
     contest = _contest_or_404(request)
     try:
-        job_id = exports.export_job_start(contest=contest, kind=request.POST.get("kind"))
+        job_id = export_jobs.export_job_start(contest=contest, kind=request.POST.get("kind"))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect(f"{reverse('console')}?contest={contest.slug}")
@@ -88,7 +115,7 @@ def console_export_start(request):
 
 
 def _job_or_404(job_id: str) -> dict:
-    job = exports.export_job_get(job_id)
+    job = export_jobs.export_job_get(job_id)
     if job is None:
         raise Http404(_("내보내기 작업을 찾을 수 없습니다."))
     return job
@@ -113,7 +140,7 @@ def console_export_file(request, job_id: str, name: str):
     job = _job_or_404(job_id)
     if job.get("status") != "done" or name not in job.get("files", []):
         raise Http404(_("파일이 없습니다."))
-    path = exports.export_job_folder(job["id"]) / name
+    path = export_jobs.export_job_folder(job["id"]) / name
     if not path.is_file():
         raise Http404(_("파일이 없습니다."))
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

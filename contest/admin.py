@@ -27,7 +27,11 @@ class ContestAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # After creation the phase changes only through the lifecycle (console), which logs it
         # and freezes the boards at closing.
-        return ["phase"] if obj is not None else []
+        # The system prompt is fixed once the contest opens: every battle of a contest was sent
+        # the same one, the one its dataset records.
+        if obj is None:
+            return []
+        return ["phase"] if obj.phase == Contest.Phase.DRAFT else ["phase", "system_prompt"]
 
 
 @admin.register(Team)

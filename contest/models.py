@@ -50,6 +50,16 @@ class Contest(models.Model):
     # "contest open" (the services, the pages, the fast vote path's SQL).
     ACCEPTING = frozenset({Phase.OPEN})
 
+    def chat_messages(self, messages: list[dict]) -> list[dict]:
+        """Return `messages` as an entrant is sent them: after the contest's system prompt, if any.
+
+        The one place both the arena's sides and the expert track's answers get it, so every
+        entrant sees the same text.
+        """
+        if not self.system_prompt:
+            return messages
+        return [{"role": "system", "content": self.system_prompt}, *messages]
+
     @classmethod
     def accepts_judgments_in(cls, phase: str) -> bool:
         """Whether a contest in `phase` takes new battles, votes and judgments."""

@@ -10,12 +10,17 @@ from contest.selectors import contest_current
 from core.errors import DomainError
 
 
+def _unchosen(choices) -> list[tuple[str, str]]:
+    # Nothing is chosen for the citizen: a skipped field is an error, never a recorded default.
+    return [("", _("선택해 주세요")), *choices]
+
+
 class PanelJoinForm(forms.Form):
     code = forms.CharField(label=_("초대 코드"), max_length=30)
-    age_band = forms.ChoiceField(label=_("나이대"), choices=PanelMember.AgeBand.choices)
-    region = forms.ChoiceField(label=_("지역"), choices=PanelMember.Region.choices)
-    gender = forms.ChoiceField(label=_("성별"), choices=PanelMember.Gender.choices)
-    ai_use = forms.ChoiceField(label=_("AI 사용 빈도"), choices=PanelMember.AiUse.choices)
+    age_band = forms.ChoiceField(label=_("나이대"), choices=_unchosen(PanelMember.AgeBand.choices))
+    region = forms.ChoiceField(label=_("지역"), choices=_unchosen(PanelMember.Region.choices))
+    gender = forms.ChoiceField(label=_("성별"), choices=_unchosen(PanelMember.Gender.choices))
+    ai_use = forms.ChoiceField(label=_("AI 사용 빈도"), choices=_unchosen(PanelMember.AiUse.choices))
 
 
 def panel_join_page(request):

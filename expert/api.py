@@ -21,6 +21,7 @@ class Side(Schema):
 class Criterion(Schema):
     key: str
     label: str
+    description: str = ""
 
 
 class Progress(Schema):

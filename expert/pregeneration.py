@@ -24,7 +24,8 @@ def answer_run(*, answer_id: int, client: httpx.Client | None = None) -> None:
     error_code = ""
     try:
         config = endpoint_config(answer.entrant)
-        messages = [{"role": "user", "content": answer.prompt.text}]
+        messages = answer.entrant.contest.chat_messages(
+            [{"role": "user", "content": answer.prompt.text}])
         for piece in chat_stream(config, messages, client=client):
             pieces.append(piece)
             length += len(piece)

@@ -6,7 +6,9 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from contest.models import Contest
-from expert.models import DEFAULT_CRITERIA, Answer, Assignment, ExpertJudgment, Pair, PromptSet
+from expert.models import (
+    DEFAULT_CRITERIA, DEFAULT_DESCRIPTIONS, Answer, Assignment, ExpertJudgment, Pair, PromptSet,
+)
 from voting.selectors import WINNER_BY_CHOICE
 
 DEFAULT_LABELS = {criterion["key"]: criterion["label"] for criterion in DEFAULT_CRITERIA}
@@ -14,11 +16,16 @@ CRITERION_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie"}
 
 
 def criteria_shown(prompt_set: PromptSet) -> list[dict]:
-    """Return the rubric as the page shows it: the default criteria in the visitor's language."""
-    return [
-        {"key": c["key"], "label": _(DEFAULT_LABELS[c["key"]]) if DEFAULT_LABELS.get(c["key"]) == c["label"] else c["label"]}
-        for c in prompt_set.criteria
-    ]
+    """Return the rubric as the page shows it: each criterion's label and what it asks, the
+    default criteria in the visitor's language, an organizer's own as written."""
+    shown = []
+    for c in prompt_set.criteria:
+        if DEFAULT_LABELS.get(c["key"]) == c["label"]:
+            label, description = _(c["label"]), _(DEFAULT_DESCRIPTIONS[c["key"]])
+        else:
+            label, description = c["label"], str(c.get("description") or "")
+        shown.append({"key": c["key"], "label": label, "description": description})
+    return shown
 
 
 def expert_progress(user) -> dict:
@@ -30,11 +37,20 @@ def expert_progress(user) -> dict:
 
 
 def expert_queue(user) -> list[Assignment]:
-    return list(
+    """Return the expert's assignments in order. A prompt judged in several pairs (other models
+    side by side) carries `repeat = (n, of)` on each, so the queue can say they differ."""
+    queue = list(
         Assignment.objects.filter(expert=user)
         .select_related("pair__prompt")
         .order_by("position", "pk")
     )
+    of = Counter(assignment.pair.prompt_id for assignment in queue)
+    seen = Counter()
+    for assignment in queue:
+        seen[assignment.pair.prompt_id] += 1
+        total = of[assignment.pair.prompt_id]
+        assignment.repeat = (seen[assignment.pair.prompt_id], total) if total > 1 else None
+    return queue
 
 
 def assignment_next(user) -> Assignment | None:

@@ -92,8 +92,8 @@ def answers_retry(*, prompt_set: PromptSet) -> int:
 def answer_begin(*, answer_id: int) -> Answer | None:
     """Mark a pending answer as generating and return it; None if it is gone or not pending."""
     answer = (
-        Answer.objects.select_for_update()
-        .select_related("entrant", "prompt")
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("entrant__contest", "prompt")
         .filter(pk=answer_id, status=Answer.Status.PENDING)
         .first()
     )
@@ -106,7 +106,7 @@ def answer_begin(*, answer_id: int) -> Answer | None:
         "model": entrant.model,
         "params": dict(entrant.params or {}),
         "timeout_seconds": entrant.timeout_seconds,
-        "messages": [{"role": "user", "content": "<prompt>"}],
+        "messages": entrant.contest.chat_messages([{"role": "user", "content": "<prompt>"}]),
         "started_at": timezone.now().isoformat(),
     }
     answer.save(update_fields=["status", "attempts", "generation"])
@@ -133,6 +133,8 @@ def pairs_form(*, prompt_set: PromptSet, size: int | None = None, seed: int | No
     if size is not None and (not isinstance(size, int) or size < 1):
         raise InvalidInput(_("쌍의 수는 1 이상의 정수여야 합니다."))
     done = Answer.objects.filter(prompt__prompt_set=prompt_set, status=Answer.Status.DONE)
+    if not done.exists():
+        raise InvalidInput(_("완료된 답변이 없어 비교 쌍을 만들 수 없습니다. 먼저 답변을 사전 생성하세요."))
     by_prompt: dict[int, list[Answer]] = {}
     for answer in done.order_by("entrant_id"):
         by_prompt.setdefault(answer.prompt_id, []).append(answer)

@@ -30,6 +30,7 @@ def queue_page(request):
             "assignments": assignments,
             "progress": selectors.expert_progress(request.user),
             "next": following,
+            "saved": request.GET.get("saved") == "1",
         },
     )
 
@@ -49,6 +50,8 @@ def item_page(request, item_id: int):
             "item": selectors.item_state(assignment),
             "rationale_min": settings.EXPERT["RATIONALE_MIN_CHARS"],
             "skip_min": settings.EXPERT["SKIP_REASON_MIN_CHARS"],
+            # The judgment just submitted on the previous item (static/expert/item.js).
+            "saved": request.GET.get("saved") == "1",
         },
     )
 

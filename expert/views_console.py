@@ -71,8 +71,16 @@ def prompt_set_action(request, prompt_set_id: int):
             messages.success(request, _("실패한 답변 %(n)d개를 다시 시도합니다.") % {"n": retried})
         elif action == "pairs":
             size = _int_or_none(request.POST.get("size"))
+            existing = Pair.objects.filter(prompt__prompt_set=prompt_set).count()
+            if existing and request.POST.get("more") != "1":
+                # More pairs change every expert's workload: asked for, never by a second click.
+                messages.error(request, _("이미 비교 쌍 %(n)d개가 있습니다. 더 만들려면 ‘기존 쌍에 더해 만듭니다’를 선택하세요.") % {"n": existing})
+                return redirect(f"/console/expert/?contest={prompt_set.contest.slug}")
             created = services.pairs_form(prompt_set=prompt_set, size=size)
-            messages.success(request, _("비교 쌍 %(n)d개를 만들었습니다.") % {"n": created})
+            if created:
+                messages.success(request, _("비교 쌍 %(n)d개를 만들었습니다.") % {"n": created})
+            else:
+                messages.info(request, _("새로 만들 비교 쌍이 없습니다 (이미 %(n)d개).") % {"n": existing})
         elif action == "assign":
             plan = services.assignments_create(
                 prompt_set=prompt_set,

@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from contest.admin import ContestAdmin
-from voting import selectors, services
+from voting import boards, screening, selectors
 from voting.models import ChainHead, Vote, VoterReview, VoterReviewLog
 
 
@@ -38,11 +38,11 @@ class VoteAdmin(ReadOnlyAdmin):
 @admin.action(description=_("순위 지금 다시 계산"))
 def leaderboards_refresh(modeladmin, request, queryset):
     for contest in queryset:
-        boards = services.leaderboards_refresh(contest=contest)
+        refreshed = boards.leaderboards_refresh(contest=contest)
         modeladmin.message_user(
             request,
             _("%(contest)s: 순위표 %(count)d개를 다시 계산했습니다.")
-            % {"contest": contest, "count": len(boards)},
+            % {"contest": contest, "count": len(refreshed)},
             messages.SUCCESS,
         )
 
@@ -110,7 +110,7 @@ class VoterReviewAdmin(admin.ModelAdmin):
 
     def _decide(self, request, queryset, status, done):
         for review in queryset:
-            services.voter_review_decide(review_id=review.pk, status=status, actor=request.user)
+            screening.voter_review_decide(review_id=review.pk, status=status, actor=request.user)
         self.message_user(request, done % {"count": queryset.count()}, messages.SUCCESS)
 
     @admin.action(description=_("선택한 투표자의 투표를 순위에서 제외"))

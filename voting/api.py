@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from arena.api import Reveal
 from config.api import Error, Text
 from config.limits import limits_check
-from voting import services
+from voting import boards, selectors, services
 from voting.models import Track
 
 router = Router(tags=["votes and leaderboards"])
@@ -86,4 +86,6 @@ class Leaderboard(Schema):
             exclude_none=False)
 def leaderboard(request, query: Query[LeaderboardQuery]):
     """Return the latest leaderboard snapshot (computing the first one if none exists yet)."""
-    return services.leaderboard_public(track=query.track, category_slug=query.category)
+    return selectors.leaderboard_public(
+        track=query.track, category_slug=query.category, compute=boards.leaderboard_compute
+    )

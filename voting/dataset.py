@@ -1,7 +1,8 @@
 """The public datasets as files: JSONL and Parquet, the same columns, and their hashes.
 
 Pure Python + pyarrow; nothing here imports Django, so anyone holding a published file can read
-it, check it against its manifest and recompute the board with this module and ratings.py.
+it, check it against its manifest and recompute the board with this module, counts.py and
+ratings.py.
 
 - JSONL: one canonical JSON object a line (keys sorted, no spaces, UTF-8, not ASCII-escaped).
   The SHA-256 of that file is the ``votes_sha256`` a leaderboard snapshot records.
@@ -11,7 +12,7 @@ it, check it against its manifest and recompute the board with this module and r
   ``files_write`` are the one way every export path (console, commands) turns rows into files.
 
 Reading for ratings is columnar: pyarrow parses the file, dictionary-encodes the model and
-winner columns and hands integer codes to ``ratings.aggregate_encoded``, so a million votes
+winner columns and hands integer codes to ``counts.aggregate_encoded``, so a million votes
 cost well under a second and no Python object per row.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from voting import chain
-from voting.ratings import WINNER_LABELS
+from voting.counts import WINNER_LABELS
 from voting.redaction import redact
 
 COLUMNS = ("battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
@@ -200,7 +201,7 @@ def _table_read(path: str | Path, *, columns: tuple[str, ...] | None = None) -> 
 
 @dataclass(frozen=True)
 class VoteColumns:
-    """The counted votes of a dataset, encoded for ``ratings.aggregate_encoded``."""
+    """The counted votes of a dataset, encoded for ``counts.aggregate_encoded``."""
 
     models: tuple[str, ...]
     code_a: np.ndarray

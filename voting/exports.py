@@ -1,30 +1,30 @@
-"""Exports an organizer publishes: the vote dataset, the leaderboards and a per-team report.
+"""Exports an organizer publishes: the vote and judgment datasets, the leaderboards, and the
+public files of a published contest.
 
 Every function writes files into a directory it is given and returns what it wrote; the console
-(Celery tasks) and the management commands are thin shells over them. `progress(done, total,
-label)` is called as work advances, so both can draw a progress bar.
+(its export jobs, voting/export_jobs.py) and the management commands are thin shells over them.
+`progress(done, total, label)` is called as work advances, so both can draw a progress bar. The
+per-team report is voting/team_report.py.
 
 Privacy: the vote dataset has only the fixed columns of DESIGN.md; voters appear as salted,
 keyed hashes (voting.pseudonyms.voter_hash), never as a session key, IP address or account. Every
-prompt or answer that leaves the site (the team report's sample battles) passes through
-voting.redaction, and the counts of what was redacted are returned (and put in the manifest).
+prompt or answer that leaves the site (the team report's sample battles, the experts'
+rationales) passes through voting.redaction, and the counts of what was redacted are returned
+(and put in the manifest).
 """
 from __future__ import annotations
 
 import csv
 import json
-from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arena.models import Battle, Response
-from contest.models import Category, Contest, Team
+from contest.models import Category, Contest
 from voting import dataset, expert_source, redaction, selectors
-from voting.models import LeaderboardSnapshot, Track, Vote
+from voting.boards import leaderboard_compute
+from voting.models import LeaderboardSnapshot, Track
 
 Progress = Callable[[int, int, str], None]
 
@@ -41,15 +41,13 @@ class OutputInvalid(ValueError):
     """The file a command was told to write is not one the dataset writer can write."""
 
 
-def _noop(done: int, total: int, label: str) -> None:
+def progress_none(done: int, total: int, label: str) -> None:
     return None
 
 
 def snapshot_for(*, contest: Contest, track: str, category: Category | None, digest: str
                  ) -> LeaderboardSnapshot:
     """Return the snapshot computed from exactly these votes (frozen first), computing it if none."""
-    from voting.services import leaderboard_compute
-
     found = (
         LeaderboardSnapshot.objects.filter(
             contest=contest, track=track, category=category, votes_sha256=digest
@@ -108,7 +106,7 @@ def _dataset_write(spec: dataset.Spec, *, contest: Contest, rows: list[dict],
 
 def dataset_export(*, contest: Contest, directory: Path | None = None, track: str = Track.CITIZEN,
                    category: Category | None = None, output: Path | None = None,
-                   progress: Progress = _noop) -> dict:
+                   progress: Progress = progress_none) -> dict:
     """Write the vote dataset of one track (and category); return the manifest.
 
     Into `directory`: votes.jsonl, votes.parquet and manifest.json; or, for a command given
@@ -129,7 +127,7 @@ def dataset_export(*, contest: Contest, directory: Path | None = None, track: st
 
 
 def judgments_export(*, contest: Contest, directory: Path | None = None,
-                     output: Path | None = None, progress: Progress = _noop) -> dict:
+                     output: Path | None = None, progress: Progress = progress_none) -> dict:
     """Write the judgments dataset (DESIGN.md, experts by pseudonym); return the manifest.
 
     Placed as `dataset_export` places the vote dataset (judgments.jsonl, judgments.parquet and
@@ -179,8 +177,6 @@ def boards_of_record(*, contest: Contest) -> list[dict]:
     Uses the snapshot frozen at closing when there is one, else the newest (computing it when
     none exists yet).
     """
-    from voting.services import leaderboard_compute
-
     teams = dict(contest.entrants.values_list("display_name", "team__name"))
     track_labels = dict(Track.choices)
     boards = []
@@ -230,7 +226,8 @@ def _sheet_title(board: dict, used: set[str]) -> str:
     return title
 
 
-def leaderboards_export(*, contest: Contest, directory: Path, progress: Progress = _noop) -> dict:
+def leaderboards_export(*, contest: Contest, directory: Path,
+                        progress: Progress = progress_none) -> dict:
     """Write leaderboards.csv, leaderboards.json and leaderboards.xlsx; return {name: sha256}.
 
     Korean headers; the workbook has one sheet per track and category.
@@ -274,224 +271,6 @@ def leaderboards_export(*, contest: Contest, directory: Path, progress: Progress
     progress(4, 4, _("완료"))
     names = ("leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
     return {name: dataset.file_sha256(directory / name) for name in names}
-
-
-# --- the per-team report ------------------------------------------------------------------
-
-SAMPLE_BATTLES = 20
-OUTCOME_LABELS = {"win": "승", "loss": "패", "tie": "무", "both_bad": "둘 다 별로"}
-
-
-def _outcome(choice: str, side: str) -> str:
-    if choice in (Vote.Choice.TIE, Vote.Choice.BOTH_BAD):
-        return "tie" if choice == Vote.Choice.TIE else "both_bad"
-    return "win" if choice == side else "loss"
-
-
-def team_report_export(*, contest: Contest, team: Team, directory: Path,
-                       progress: Progress = _noop) -> dict:
-    """Write team-<slug>.xlsx: rating over time, win rate per opponent and per category, failure
-    rates, and sample battles (prompts and the team's answers, redacted). Return
-    `{"file", "sha256", "redactions"}`.
-
-    Opponents are named (the report is for after publication), but no opponent answer is included.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    entrants = {entrant.pk: entrant for entrant in contest.entrants.filter(team=team)}
-    progress(0, 5, _("대결 읽는 중"))
-    battles = (
-        Battle.objects.filter(contest=contest)
-        .filter(Q(entrant_a__in=entrants) | Q(entrant_b__in=entrants))
-        .select_related("entrant_a", "entrant_b", "category", "vote")
-        .order_by("created_at")
-    )
-    per_opponent: dict[str, Counter] = defaultdict(Counter)
-    per_category: dict[str, Counter] = defaultdict(Counter)
-    voted = []
-    for battle in battles:
-        vote = getattr(battle, "vote", None)
-        if vote is None or vote.excluded:
-            continue
-        side = "a" if battle.entrant_a_id in entrants else "b"
-        opponent = battle.entrant_b if side == "a" else battle.entrant_a
-        outcome = _outcome(vote.choice, side)
-        per_opponent[opponent.display_name][outcome] += 1
-        per_category[battle.category.name if battle.category else _("분야 없음")][outcome] += 1
-        voted.append((battle, side, outcome))
-
-    progress(1, 5, _("실패율 계산 중"))
-    failures: dict[str, Counter] = defaultdict(Counter)
-    for entrant_id, status, code in Response.objects.filter(
-        entrant_id__in=entrants, turn__battle__contest=contest
-    ).values_list("entrant_id", "status", "error_code"):
-        name = entrants[entrant_id].display_name
-        failures[name]["total"] += 1
-        if status == Response.Status.ERROR:
-            failures[name]["error"] += 1
-            failures[name][f"code:{code or 'unknown'}"] += 1
-
-    progress(2, 5, _("점수 추이 모으는 중"))
-    names = {entrant.display_name for entrant in entrants.values()}
-    history = []
-    for snapshot in LeaderboardSnapshot.objects.filter(
-        contest=contest, track=Track.CITIZEN, category=None
-    ).order_by("computed_at", "pk"):
-        for row in snapshot.payload.get("models", []):
-            if row["model"] in names:
-                history.append((timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d %H:%M"),
-                                row["model"], row["rating"], row["ci_lower"], row["ci_upper"],
-                                row["battles"]))
-
-    progress(3, 5, _("대결 예시 모으는 중 (개인정보 가림)"))
-    counts = redaction.counts_empty()
-    samples = []
-    for battle, side, outcome in voted[-SAMPLE_BATTLES:]:
-        turn = battle.turns.order_by("index").first()
-        answer = (
-            Response.objects.filter(turn=turn, side=side).values_list("text", flat=True).first()
-            if turn else ""
-        )
-        samples.append((
-            str(battle.pk), battle.category.name if battle.category else "",
-            OUTCOME_LABELS[outcome],
-            redaction.redact(turn.prompt if turn else "", counts),
-            redaction.redact(answer or "", counts),
-        ))
-
-    progress(4, 5, "Excel")
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-
-    def sheet(title: str, header: list[str], rows) -> None:
-        page = workbook.create_sheet(title)
-        page.append(header)
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            page.append(list(row))
-        page.freeze_panes = "A2"
-
-    def rate(counter: Counter) -> float | None:
-        played = sum(counter[k] for k in OUTCOME_LABELS)
-        if not played:
-            return None
-        return round((counter["win"] + 0.5 * (counter["tie"] + counter["both_bad"])) / played, 4)
-
-    total = Counter()
-    for counter in per_opponent.values():
-        total.update(counter)
-    sheet("요약", ["대회", "팀", "모델", "투표된 대결", "승", "패", "무", "둘 다 별로", "승률"], [[
-        contest.title, team.name, ", ".join(sorted(names)),
-        sum(total[k] for k in OUTCOME_LABELS), total["win"], total["loss"], total["tie"],
-        total["both_bad"], rate(total),
-    ]])
-    sheet("점수 추이", ["시각", "모델", "점수", "95% 하한", "95% 상한", "투표 수"], history)
-    sheet("상대별 승률", ["상대 모델", "승", "패", "무", "둘 다 별로", "승률"], [
-        [name, c["win"], c["loss"], c["tie"], c["both_bad"], rate(c)]
-        for name, c in sorted(per_opponent.items())
-    ])
-    sheet("분야별 승률", ["분야", "승", "패", "무", "둘 다 별로", "승률"], [
-        [name, c["win"], c["loss"], c["tie"], c["both_bad"], rate(c)]
-        for name, c in sorted(per_category.items())
-    ])
-    sheet("실패율", ["모델", "응답 수", "실패", "실패율", "오류 코드별"], [
-        [name, c["total"], c["error"], round(c["error"] / c["total"], 4) if c["total"] else None,
-         ", ".join(f"{key[5:]}: {n}" for key, n in sorted(c.items()) if key.startswith("code:"))]
-        for name, c in sorted(failures.items())
-    ])
-    sheet("대결 예시", ["대결 ID", "분야", "결과", "질문 (개인정보 가림)", "우리 답변 (개인정보 가림)"],
-          samples)
-    name = f"team-{team.slug}.xlsx"
-    workbook.save(directory / name)
-    progress(5, 5, _("완료"))
-    return {"file": name, "sha256": dataset.file_sha256(directory / name),
-            "redactions": dict(counts)}
-
-
-# --- export jobs run from the console -----------------------------------------------------
-
-JOB_KINDS = ("dataset", "judgments", "leaderboards", "teams")
-JOB_TTL_SECONDS = 24 * 3600
-
-
-def _job_key(job_id: str) -> str:
-    return f"console-export:{job_id}"
-
-
-def export_job_start(*, contest: Contest, kind: object) -> str:
-    """Record a new export job and enqueue it (on commit); return its id.
-
-    Raises InvalidInput for an unknown kind. The job's progress lives in the cache (Redis),
-    where the worker updates it and the console page polls it.
-    """
-    import uuid
-
-    from django.core.cache import cache
-    from django.db import transaction
-
-    from core.errors import InvalidInput
-    from voting.tasks import contest_export
-
-    if kind not in JOB_KINDS:
-        raise InvalidInput(_("내보내기 종류는 %(kinds)s 중 하나여야 합니다.")
-                           % {"kinds": ", ".join(JOB_KINDS)})
-    job_id = uuid.uuid4().hex
-    cache.set(_job_key(job_id), {"id": job_id, "contest": contest.slug, "kind": kind,
-                                 "status": "queued", "done": 0, "total": 1,
-                                 "label": _("대기 중"), "files": []}, JOB_TTL_SECONDS)
-    transaction.on_commit(lambda: contest_export.delay(job_id, contest.pk, kind))
-    return job_id
-
-
-def export_job_get(job_id: str) -> dict | None:
-    from django.core.cache import cache
-
-    if not isinstance(job_id, str) or not job_id.isalnum():
-        return None
-    return cache.get(_job_key(job_id))
-
-
-def export_job_folder(job_id: str) -> Path:
-    from django.conf import settings
-
-    return Path(settings.EXPORTS_DIR) / job_id
-
-
-def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
-    """Run one export job (the Celery task's body), recording progress and the files made."""
-    from django.core.cache import cache
-
-    state = export_job_get(job_id) or {"id": job_id, "kind": kind, "files": []}
-    contest = Contest.objects.get(pk=contest_id)
-
-    def progress(done: int, total: int, label: str) -> None:
-        state.update(status="running", done=done, total=total, label=str(label))
-        cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
-
-    folder = export_job_folder(job_id)
-    try:
-        if kind == "dataset":
-            dataset_export(contest=contest, directory=folder, progress=progress)
-        elif kind == "judgments":
-            judgments_export(contest=contest, directory=folder, progress=progress)
-        elif kind == "leaderboards":
-            leaderboards_export(contest=contest, directory=folder, progress=progress)
-        else:
-            for team in Team.objects.filter(entrants__contest=contest).distinct():
-                team_report_export(contest=contest, team=team, directory=folder, progress=progress)
-    except Exception:
-        state.update(status="failed", label=str(_("내보내기에 실패했습니다.")))
-        cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
-        raise
-    state.update(status="done", done=state.get("total", 1),
-                 files=sorted(path.name for path in folder.iterdir()),
-                 label=str(_("완료")))
-    cache.set(_job_key(job_id), state, JOB_TTL_SECONDS)
-    return state
 
 
 # --- the public files of a published contest ----------------------------------------------

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from contest.models import Category, Contest
 from voting.models import LeaderboardSnapshot, Track
-from voting.services import leaderboard_cache_clear, leaderboard_compute
+from voting.boards import leaderboard_cache_clear, leaderboard_compute
 from voting.tasks import contest_publish_files
 
 Phase = Contest.Phase

@@ -1,7 +1,8 @@
-"""Ratings of a contest's entrants from its votes: Bradley–Terry, bootstrap CIs, Elo, style control.
+"""Ratings of a contest's entrants from its votes: Bradley–Terry, bootstrap CIs, Elo, ranks.
 
 Pure numpy/scipy; nothing here imports Django, so anyone can recompute a leaderboard from the
-published vote dataset with this file alone.
+published vote dataset with this file and the counts it fits (voting/counts.py) alone. Style
+control lives beside it (voting/style.py).
 
 Definitions (the leaderboard publishes exactly these):
 
@@ -30,8 +31,7 @@ Definitions (the leaderboard publishes exactly these):
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,55 +39,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
-WINNER_LABELS = ("model_a", "model_b", "tie", "tie (bothbad)")
-_WINNER_CODES = {label: code for code, label in enumerate(WINNER_LABELS)}
+from voting.counts import PairCounts, aggregate, encode
+
 # Small enough to agree with the unpenalised MLE within 0.01 points on real data, large enough
 # to stop Newton's method from walking to infinity when the MLE does not exist.
 RIDGE = 1e-4
 # Newton stops when no rating moves by more than about 1e-6 points.
-_STEP_TOLERANCE = 1e-8
-_MAX_NEWTON_STEPS = 200
-
-
-@dataclass(frozen=True)
-class PairCounts:
-    """Vote counts per unordered pair of models: the sufficient statistics of Bradley–Terry.
-
-    ``models`` is sorted; pair k is ``models[first[k]]`` vs ``models[second[k]]`` with
-    ``first[k] < second[k]``. Only pairs that met at least once are listed. ``ties`` holds plain
-    ties and ``both_bad`` the both-bad votes; both count as half a win each way.
-    """
-
-    models: tuple[str, ...]
-    first: np.ndarray
-    second: np.ndarray
-    first_wins: np.ndarray
-    second_wins: np.ndarray
-    ties: np.ndarray
-    both_bad: np.ndarray
-
-    @property
-    def votes(self) -> int:
-        """Return the number of votes (rounded, when the counts are weighted)."""
-        return int(round(float(self.first_wins.sum() + self.second_wins.sum() + self.draws.sum())))
-
-    @property
-    def draws(self) -> np.ndarray:
-        return self.ties + self.both_bad
-
-    @property
-    def battles(self) -> np.ndarray:
-        """Return the number of votes each model took part in."""
-        per_pair = self.first_wins + self.second_wins + self.draws
-        m = len(self.models)
-        return np.bincount(self.first, per_pair, m) + np.bincount(self.second, per_pair, m)
-
-    @property
-    def scores(self) -> np.ndarray:
-        """Return each model's wins plus half its ties and both-bad votes."""
-        m, half = len(self.models), 0.5 * self.draws
-        return (np.bincount(self.first, self.first_wins + half, m)
-                + np.bincount(self.second, self.second_wins + half, m))
+STEP_TOLERANCE = 1e-8
+MAX_NEWTON_STEPS = 200
 
 
 @dataclass(frozen=True)
@@ -105,79 +64,6 @@ class Connectivity:
     @property
     def disconnected(self) -> bool:
         return len(self.components) > 1
-
-
-def _encode(model_a, model_b, winner, models: Sequence[str] | None = None):
-    """Return sorted model names and per-row codes of side A, side B and outcome (0..3).
-
-    Hashing each name once through a dict beats np.unique, which sorts strings.
-    """
-    columns = [v.tolist() if isinstance(v, np.ndarray) else list(v)
-               for v in (model_a, model_b, winner)]
-    a, b, outcome_labels = columns
-    n = len(a)
-    if len(b) != n or len(outcome_labels) != n:
-        raise ValueError(f"model_a, model_b and winner differ in length: {n}, {len(b)}, "
-                         f"{len(outcome_labels)}")
-    names = tuple(sorted(set(a) | set(b) | set(models or ())))
-    index = {name: code for code, name in enumerate(names)}
-    code_a = np.fromiter(map(index.__getitem__, a), np.int64, n)
-    code_b = np.fromiter(map(index.__getitem__, b), np.int64, n)
-    try:
-        outcome = np.fromiter(map(_WINNER_CODES.__getitem__, outcome_labels), np.int64, n)
-    except KeyError as error:
-        raise ValueError(f"unknown winner label {error.args[0]!r}; expected one of "
-                         f"{', '.join(map(repr, WINNER_LABELS))}") from None
-    if np.any(same := code_a == code_b):
-        raise ValueError(f"model {names[code_a[np.argmax(same)]]!r} battles itself "
-                         f"in {int(same.sum())} rows")
-    return names, code_a, code_b, outcome
-
-
-def aggregate(model_a, model_b, winner, *, models: Sequence[str] | None = None,
-              weights: Sequence[float] | None = None) -> PairCounts:
-    """Count votes per unordered pair and outcome.
-
-    Accept sequences or numpy arrays (str or object) of equal length; ``models`` adds names that
-    may have no votes (they get a rating of their own, see ``fit_bradley_terry``). ``weights``
-    (one non-negative number a row) makes the counts weighted sums, as the combined track does
-    with its published per-track weights; a weight of 2 is the same as the row counted twice.
-    Raise ValueError for an unknown winner label, a model battling itself, unequal lengths or a
-    negative or non-finite weight.
-    """
-    names, code_a, code_b, outcome = _encode(model_a, model_b, winner, models)
-    return aggregate_encoded(names, code_a, code_b, outcome, weights=weights)
-
-
-def aggregate_encoded(names: Sequence[str], code_a, code_b, outcome, *,
-                      weights: Sequence[float] | None = None) -> PairCounts:
-    """Count votes already encoded as integer arrays: ``names[code]`` is a model, ``outcome``
-    indexes ``WINNER_LABELS``. A columnar reader (see voting/dataset.py) dictionary-encodes the
-    columns itself, so no per-row Python work is left. ``names`` must be sorted and unique;
-    raise ValueError for a model battling itself or an outcome out of range.
-    """
-    names = tuple(names)
-    code_a, code_b, outcome = (np.asarray(x, dtype=np.int64) for x in (code_a, code_b, outcome))
-    if outcome.size and (outcome.min() < 0 or outcome.max() > 3):
-        raise ValueError("outcome codes must be 0..3")
-    if np.any(same := code_a == code_b):
-        raise ValueError(f"model {names[code_a[np.argmax(same)]]!r} battles itself "
-                         f"in {int(same.sum())} rows")
-    m = len(names)
-    if weights is not None:
-        weights = np.asarray(weights, dtype=float)
-        if weights.shape != code_a.shape:
-            raise ValueError(f"weights has {weights.size} entries for {code_a.size} rows")
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-            raise ValueError("weights must be finite and non-negative")
-    swap = code_a > code_b
-    low, high = np.minimum(code_a, code_b), np.maximum(code_a, code_b)
-    # Relative to the lower index, "A won" becomes "B won" when A sat on the higher index.
-    relative = outcome ^ (swap & (outcome < 2))
-    cells = np.bincount((low * m + high) * 4 + relative, weights, minlength=m * m * 4).reshape(-1, 4)
-    met = np.flatnonzero(cells.sum(axis=1))
-    table = cells[met]
-    return PairCounts(names, met // m, met % m, table[:, 0], table[:, 1], table[:, 2], table[:, 3])
 
 
 def connectivity(counts: PairCounts) -> Connectivity:
@@ -225,7 +111,7 @@ def _newton(counts: PairCounts, won_first: np.ndarray, won_second: np.ndarray,
                 + 0.5 * RIDGE * (th * th).sum(axis=1))
 
     active = np.arange(theta.shape[0])
-    for _ in range(_MAX_NEWTON_STEPS):
+    for _ in range(MAX_NEWTON_STEPS):
         if active.size == 0:
             break
         th, w1, w2, n = theta[active], won_first[active], won_second[active], played[active]
@@ -245,7 +131,7 @@ def _newton(counts: PairCounts, won_first: np.ndarray, won_second: np.ndarray,
                 break
             size[worse] *= 0.5
         theta[active] = candidate
-        active = active[np.abs(step).max(axis=1) >= _STEP_TOLERANCE]
+        active = active[np.abs(step).max(axis=1) >= STEP_TOLERANCE]
     return theta
 
 
@@ -320,7 +206,7 @@ def online_elo(model_a, model_b, winner, *, k: float = 4, scale: float = 400, ba
     Order-dependent, so the leaderboard shows it only as a secondary view. Ties and both-bad
     score half a point each way. Raise ValueError like ``aggregate``.
     """
-    names, code_a, code_b, outcome = _encode(model_a, model_b, winner)
+    names, code_a, code_b, outcome = encode(model_a, model_b, winner)
     ratings = [float(init_rating)] * len(names)
     score_a = (1.0, 0.0, 0.5, 0.5)
     for a, b, o in zip(code_a.tolist(), code_b.tolist(), outcome.tolist()):
@@ -388,155 +274,8 @@ def leaderboard_from_counts(counts: PairCounts, *, bootstrap_rounds: int = 1000,
             "diagnostics": diagnostics}
 
 
-def battle_count_matrix(counts: PairCounts) -> np.ndarray:
-    """Return the symmetric m x m matrix of votes per pair (zero diagonal)."""
-    m = len(counts.models)
-    matrix = np.zeros((m, m), dtype=np.int64)
-    played = counts.first_wins + counts.second_wins + counts.draws
-    matrix[counts.first, counts.second] = played
-    matrix[counts.second, counts.first] = played
-    return matrix
-
-
-def win_rate_matrix(counts: PairCounts) -> list[list[float | None]]:
-    """Return, JSON-ready, the share of i's votes against j that i won (ties count half).
-
-    Entry [i][j] is None on the diagonal and for pairs that never met, so no NaN reaches JSON.
-    """
-    m = len(counts.models)
-    matrix: list[list[float | None]] = [[None] * m for _ in range(m)]
-    played = counts.first_wins + counts.second_wins + counts.draws
-    for k, (i, j) in enumerate(zip(counts.first.tolist(), counts.second.tolist())):
-        share = float((counts.first_wins[k] + 0.5 * counts.draws[k]) / played[k])
-        matrix[i][j], matrix[j][i] = share, 1.0 - share
-    return matrix
-
-
 def predicted_win_matrix(ratings: np.ndarray, *, scale: float = 400, base: float = 10
                          ) -> np.ndarray:
     """Return P(i beats j) = 1 / (1 + base ** ((r_j - r_i) / scale)); the diagonal is 0.5."""
     ratings = np.asarray(ratings, dtype=float)
     return expit((ratings[:, None] - ratings[None, :]) * (math.log(base) / scale))
-
-
-_FENCED_CODE = re.compile(r"^(```|~~~).*?(^\1|\Z)", re.MULTILINE | re.DOTALL)
-_HEADER = re.compile(r"^ {0,3}#{1,6}\s+\S", re.MULTILINE)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S", re.MULTILINE)
-_BOLD = re.compile(r"\*\*[^*\n]+?\*\*|__[^_\n]+?__")
-STYLE_FEATURES = ("length", "headers", "list_items", "bold")
-
-
-def style_features(text: str) -> dict[str, float]:
-    """Return an answer's style: length in characters, Markdown headers, list items, bold spans.
-
-    Characters rather than tokens keep this free of any one team's tokenizer. Markup inside
-    fenced code blocks is not counted, since ``# comment`` in code is not a header.
-    """
-    prose = _FENCED_CODE.sub("", text)
-    return {"length": float(len(text)), "headers": float(len(_HEADER.findall(prose))),
-            "list_items": float(len(_LIST_ITEM.findall(prose))),
-            "bold": float(len(_BOLD.findall(prose)))}
-
-
-@dataclass(frozen=True)
-class StyleControlledFit:
-    """Ratings with answer style held equal, and the log-odds effect of each style feature.
-
-    A style coefficient is the log-odds gained per one root-mean-square of the normalised
-    feature difference (a_k - b_k) / (a_k + b_k + 1).
-    """
-
-    models: tuple[str, ...]
-    ratings: np.ndarray
-    ci_lower: np.ndarray
-    ci_upper: np.ndarray
-    style_coefficients: dict[str, float]
-
-
-def _style_matrix(features, names: Sequence[str]) -> np.ndarray:
-    rows = list(features) if not isinstance(features, np.ndarray) else features
-    if len(rows) and isinstance(rows[0], Mapping):
-        return np.array([[row[name] for name in names] for row in rows], dtype=float)
-    return np.asarray(rows, dtype=float).reshape(len(rows), len(names))
-
-
-def _fit_rows(code_a, code_b, target, style, weight, start) -> np.ndarray:
-    """Newton on the row-level logistic loss; params are m model strengths then the style terms.
-
-    The model block of the Hessian is assembled with bincount, so no n x m design matrix exists.
-    """
-    m = len(start) - style.shape[1]
-    params = start.copy()
-
-    def loss(x: np.ndarray) -> float:
-        z = x[:m][code_a] - x[:m][code_b] + style @ x[m:]
-        return float((weight * (np.logaddexp(0.0, z) - target * z)).sum() + 0.5 * RIDGE * x @ x)
-
-    for _ in range(_MAX_NEWTON_STEPS):
-        theta, gamma = params[:m], params[m:]
-        p = expit(theta[code_a] - theta[code_b] + style @ gamma)
-        residual, curvature = weight * (p - target), weight * p * (1.0 - p)
-        gradient = np.r_[np.bincount(code_a, residual, m) - np.bincount(code_b, residual, m),
-                         style.T @ residual] + RIDGE * params
-        pair = np.bincount(code_a * m + code_b, curvature, m * m).reshape(m, m)
-        hessian = np.empty((len(params), len(params)))
-        hessian[:m, :m] = -(pair + pair.T)
-        hessian[np.arange(m), np.arange(m)] = pair.sum(axis=0) + pair.sum(axis=1)
-        weighted = curvature[:, None] * style
-        cross = np.array([np.bincount(code_a, col, m) - np.bincount(code_b, col, m)
-                          for col in weighted.T]).reshape(style.shape[1], m)
-        hessian[m:, :m], hessian[:m, m:] = cross, cross.T
-        hessian[m:, m:] = style.T @ weighted
-        hessian += RIDGE * np.eye(len(params))
-        step = -np.linalg.solve(hessian, gradient)
-        before, size = loss(params), 1.0
-        # Halve the step until the loss falls, so no start or data set makes Newton overshoot.
-        while (loss(params + size * step) > before + 1e-4 * size * (gradient @ step)
-               + 1e-12 * abs(before) and size > 1e-9):
-            size *= 0.5
-        params += size * step
-        if np.abs(step).max() < _STEP_TOLERANCE:
-            break
-    return params
-
-
-def fit_style_controlled(model_a, model_b, winner, features_a, features_b,
-                         feature_names: Sequence[str], *, bootstrap_rounds: int = 100,
-                         seed: int = 0, scale: float = 400, base: float = 10,
-                         init_rating: float = 1000) -> StyleControlledFit:
-    """Fit Bradley–Terry with style covariates, one logistic row per vote (ties as target 0.5).
-
-    ``features_a``/``features_b`` are n x k arrays (columns in ``feature_names`` order) or
-    sequences of mappings such as ``style_features`` returns. Each feature enters as
-    (a - b) / (a + b + 1), divided by its root-mean-square but not mean-centred, so that two
-    answers of equal style get no adjustment whatever side they sat on. Intervals come from
-    resampling rows with ``np.random.default_rng(seed)``. Ratings are mean-centred at
-    ``init_rating``; the ridge of ``fit_bradley_terry`` applies to every parameter.
-    """
-    names, code_a, code_b, outcome = _encode(model_a, model_b, winner)
-    a, b = _style_matrix(features_a, feature_names), _style_matrix(features_b, feature_names)
-    if a.shape != b.shape or len(a) != len(code_a):
-        raise ValueError(f"style features have shapes {a.shape} and {b.shape} "
-                         f"for {len(code_a)} votes")
-    difference = (a - b) / (a + b + 1.0)
-    spread = np.sqrt((difference ** 2).mean(axis=0)) if len(difference) else np.ones(a.shape[1])
-    style = difference / np.where(spread > 0, spread, 1.0)
-    target = np.array([1.0, 0.0, 0.5, 0.5])[outcome]
-    m, n = len(names), len(code_a)
-    start = np.zeros(m + style.shape[1])
-    point = _fit_rows(code_a, code_b, target, style, np.ones(n), start)
-    rng = np.random.default_rng(seed)
-    rounds = [_fit_rows(code_a, code_b, target, style,
-                        np.bincount(rng.integers(0, n, n), minlength=n).astype(float), point)
-              for _ in range(bootstrap_rounds if n else 0)]
-
-    def to_ratings(theta: np.ndarray) -> np.ndarray:
-        return init_rating + (theta - theta.mean(axis=-1, keepdims=True)) * (scale / math.log(base))
-
-    ratings = to_ratings(point[:m])
-    if rounds:
-        lower, upper = np.percentile(to_ratings(np.array(rounds)[:, :m]), [2.5, 97.5], axis=0)
-    else:
-        lower = upper = ratings
-    return StyleControlledFit(names, ratings, lower, upper,
-                              {name: float(c) for name, c in zip(feature_names, point[m:])})

@@ -1,25 +1,25 @@
-"""Reads of votes: the public vote dataset and what leaderboards are computed from."""
-from collections import Counter
-from datetime import UTC, datetime
+"""Reads of votes: the vote dataset, what leaderboards are computed from, the cached boards."""
+import hashlib
+from collections.abc import Callable
+from datetime import UTC
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
-from django.utils import timezone
 
 from arena.models import Response
-from contest.models import Category, Contest
-from contest.selectors import contest_current
-from voting import chain, expert_source, ratings
-from voting.audit import VOTE_CHAIN  # noqa: F401 (where services and the fast path read it)
+from contest.models import Category, Contest, Entrant
+from contest.selectors import category_by_slug, contest_current
+from voting import chain, counts, expert_source, ratings
+from voting.audit import VOTE_CHAIN  # also where the fast path reads it
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
 
-# The dataset's outcome of each choice: the labels are the ratings' own (voting.ratings).
+# The dataset's outcome of each choice: the labels are the counts' own (voting.counts).
 WINNER_BY_CHOICE = dict(zip(
-    (Vote.Choice.A, Vote.Choice.B, Vote.Choice.TIE, Vote.Choice.BOTH_BAD), ratings.WINNER_LABELS,
+    (Vote.Choice.A, Vote.Choice.B, Vote.Choice.TIE, Vote.Choice.BOTH_BAD), counts.WINNER_LABELS,
     strict=True,
 ))
 
@@ -97,18 +97,6 @@ def voters_excluded(*, contest: Contest) -> set[str]:
         VoterReview.objects.filter(contest=contest, status=VoterReview.Status.EXCLUDED)
         .values_list("voter", flat=True)
     )
-
-
-def votes_over_time(rows: list[dict]) -> list[dict]:
-    """Return the counted votes per day (Korea time), for the leaderboard's activity plot."""
-    seoul = timezone.get_default_timezone()
-    days = Counter()
-    for row in rows:
-        if row["excluded"]:
-            continue
-        moment = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
-        days[moment.astimezone(seoul).date().isoformat()] += 1
-    return [{"date": day, "votes": count} for day, count in sorted(days.items())]
 
 
 def answer_texts(battle_ids: list[str]) -> dict[tuple[str, str], str]:
@@ -191,7 +179,7 @@ def voter_impact(*, contest: Contest, voter: str) -> list[dict]:
 
 
 # Every cached leaderboard's key carries the current generation; a new generation (see
-# services.leaderboard_cache_clear) makes them all miss at once, whatever board they hold.
+# voting.boards.leaderboard_cache_clear) makes them all miss at once, whatever board they hold.
 LEADERBOARD_CACHE_GENERATION = "leaderboard:generation"
 
 
@@ -213,3 +201,50 @@ def leaderboard_page_context() -> dict:
         context = {"contest": contest_current(), "categories": list(Category.objects.all())}
         cache.set(key, context, settings.LEADERBOARD["CACHE_SECONDS"])
     return context
+
+
+def leaderboard_public(
+    *,
+    track: str,
+    category_slug: str | None = None,
+    compute: Callable[..., LeaderboardSnapshot],
+) -> dict:
+    """Return the leaderboard API's answer: the board of record of the current contest.
+
+    Computes the first snapshot if none exists yet, through `compute` (the caller passes
+    voting.boards.leaderboard_compute, so a read imports no write). The answer is cached for
+    settings.LEADERBOARD["CACHE_SECONDS"] and dropped when a snapshot lands or the contest
+    changes phase (voting.boards.leaderboard_cache_clear), so reads between refreshes touch no
+    database; only the chain head and the team names may lag that many seconds. Raises
+    InvalidInput for an unknown category (never cached).
+    """
+    slug_digest = hashlib.sha256((category_slug or "").encode()).hexdigest()[:16]
+    key = leaderboard_cache_key(f"api:{track}:{slug_digest}")
+    board = cache.get(key)
+    if board is not None:
+        return board
+    category = category_by_slug(category_slug)
+    contest = contest_current()
+    if contest is None:
+        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
+    else:
+        snapshot = snapshot_latest(contest=contest, track=track, category=category)
+        if snapshot is None:
+            snapshot = compute(contest=contest, track=track, category=category)
+        teams = dict(
+            Entrant.objects.filter(contest=contest).values_list("display_name", "team__name")
+        )
+        board = {
+            **snapshot.payload,
+            "track": track,
+            "category": category_slug or None,
+            "contest": contest.slug,
+            "computed_at": snapshot.computed_at,
+            "votes_sha256": snapshot.votes_sha256,
+            "chain_head": chain_head_get(VOTE_CHAIN),
+            "teams": teams,
+            "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
+            "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        }
+    cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
+    return board

@@ -96,8 +96,10 @@
   form.addEventListener("change", scheduleDraft);
   rationale.addEventListener("input", function () { updateCounter(); scheduleDraft(); });
 
-  function goNext(next) {
-    window.location.href = next ? "/expert/items/" + next + "/" : "/expert/";
+  // After a judgment the next page says it was saved (?saved=1); after a skip it does not.
+  function goNext(next, saved) {
+    var query = saved ? "?saved=1" : "";
+    window.location.href = (next ? "/expert/items/" + next + "/" : "/expert/") + query;
   }
 
   function submit() {
@@ -116,7 +118,7 @@
     window.clearTimeout(draftTimer);
     submitButton.disabled = true;
     api("POST", "/api/expert/items/" + item.id + "/judgment", body).then(function (data) {
-      goNext(data.next);
+      goNext(data.next, true);
     }).catch(function (error) {
       submitButton.disabled = false;
       showMessage(error.message);

@@ -126,6 +126,28 @@ def test_follow_up_goes_to_both_sides_each_with_its_own_history(entrants):
     assert conversation_for(b)[1] == {"role": "assistant", "content": "B의 첫 답"}
 
 
+def test_the_contests_system_prompt_goes_first_to_both_sides_on_every_turn(entrants, contest):
+    # One neutral text for every entrant (issue 21): the same for both sides, on follow-ups too.
+    contest.system_prompt = "자신의 이름이나 만든 회사를 밝히지 마세요."
+    contest.save()
+    battle = services.battle_start(session_key="s1", prompt="첫 질문")
+    system = {"role": "system", "content": "자신의 이름이나 만든 회사를 밝히지 마세요."}
+    for response in battle.turns.get().responses.all():
+        assert conversation_for(response) == [system, {"role": "user", "content": "첫 질문"}]
+    finish_turn(battle, texts=("A의 첫 답", "B의 첫 답"))
+    turn = services.turn_add(battle_id=battle.pk, session_key="s1", prompt="더 자세히")
+    for response in turn.responses.all():
+        sent = conversation_for(response)
+        assert sent[0] == system and [m["role"] for m in sent].count("system") == 1
+        assert sent[-1] == {"role": "user", "content": "더 자세히"}
+
+
+def test_without_a_system_prompt_no_system_message_is_sent(entrants):
+    battle = services.battle_start(session_key="s1", prompt="질문")
+    for response in battle.turns.get().responses.all():
+        assert conversation_for(response) == [{"role": "user", "content": "질문"}]
+
+
 def test_follow_up_refused_while_streaming_after_failure_and_past_limit(entrants, settings):
     battle = services.battle_start(session_key="s1", prompt="질문")
     with pytest.raises(TurnNotAllowed):

@@ -7,7 +7,7 @@ from django.test import Client
 from config.read_cache import LeaderboardReadCache
 from tests.asgi import CountingDjango, client_for
 from tests.factories import EntrantFactory, OrganizerFactory, votes_simulate
-from voting import services
+from voting import boards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ async def test_a_board_read_again_is_djangos_answer_until_a_new_snapshot_lands(
     contest, field, front, django_app
 ):
     await sync_to_async(votes_simulate)(contest, field, 20)
-    await sync_to_async(services.leaderboard_compute)(contest=contest, track="citizen")
+    await sync_to_async(boards.leaderboard_compute)(contest=contest, track="citizen")
     async with client_for(front) as client:
         first = await client.get("/api/leaderboard")
         again = await client.get("/api/leaderboard")
@@ -46,7 +46,7 @@ async def test_a_board_read_again_is_djangos_answer_until_a_new_snapshot_lands(
 
         # When new votes are counted, then the very next read shows the new board.
         await sync_to_async(votes_simulate)(contest, field, 5, seed=3)
-        await sync_to_async(services.leaderboard_compute)(contest=contest, track="citizen")
+        await sync_to_async(boards.leaderboard_compute)(contest=contest, track="citizen")
         assert (await client.get("/api/leaderboard")).json()["votes"] == 25 != first.json()["votes"]
         assert django_app.requests == 2
 

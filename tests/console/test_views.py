@@ -8,7 +8,7 @@ from arena.models import Response
 from config.celery import app
 from contest.models import Contest, ContestTransition
 from tests.factories import ContestFactory, EntrantFactory, UserFactory, votes_simulate
-from voting import exports
+from voting import export_jobs
 from voting.models import Vote
 
 
@@ -33,8 +33,8 @@ def eager_celery(settings, tmp_path):
 
 @pytest.fixture
 def finished_job(demo, eager_celery):
-    job_id = exports.export_job_start(contest=demo, kind="dataset")
-    exports.export_job_run(job_id=job_id, contest_id=demo.pk, kind="dataset")
+    job_id = export_jobs.export_job_start(contest=demo, kind="dataset")
+    export_jobs.export_job_run(job_id=job_id, contest_id=demo.pk, kind="dataset")
     return job_id
 
 
@@ -89,8 +89,10 @@ def test_console_shows_votes_battles_health_and_exclusions(organizer_client, dem
 
 @pytest.mark.django_db
 def test_lifecycle_buttons_close_and_publish_and_log_the_organizer(organizer_client, demo):
-    organizer_client.post(reverse("console-transition"), {"contest": "demo", "to": "closed"})
-    organizer_client.post(reverse("console-transition"), {"contest": "demo", "to": "published"})
+    organizer_client.post(reverse("console-transition"),
+                          {"contest": "demo", "to": "closed", "confirm": "closed"})
+    organizer_client.post(reverse("console-transition"), {
+        "contest": "demo", "to": "published", "confirm": "published", "confirm_slug": "demo"})
     assert Contest.objects.get(slug="demo").phase == Contest.Phase.PUBLISHED
     assert list(ContestTransition.objects.order_by("pk").values_list("to_phase", flat=True)) == [
         "closed", "published",
@@ -99,12 +101,37 @@ def test_lifecycle_buttons_close_and_publish_and_log_the_organizer(organizer_cli
 
 
 @pytest.mark.django_db
+def test_pausing_closing_and_publishing_need_a_confirmation_first(organizer_client, demo):
+    # One click is not a decision: without the box ticked (and, to publish, the slug typed)
+    # nothing changes and the page says why.
+    console = organizer_client.get(reverse("console") + "?contest=demo").content.decode()
+    assert 'data-confirm="paused"' in console and 'data-confirm="closed"' in console
+    assert "투표와 판정을 끝내고 모든 순위표를 고정합니다" in console
+    for form in ({"to": "paused"}, {"to": "closed"}, {"to": "closed", "confirm": "paused"}):
+        page = organizer_client.post(reverse("console-transition"), {"contest": "demo", **form},
+                                     follow=True)
+        assert "확인란을 선택해야 단계를 바꿉니다" in page.content.decode()
+    assert Contest.objects.get(slug="demo").phase == Contest.Phase.OPEN
+    organizer_client.post(reverse("console-transition"),
+                          {"contest": "demo", "to": "closed", "confirm": "closed"})
+    console = organizer_client.get(reverse("console") + "?contest=demo").content.decode()
+    assert 'name="confirm_slug"' in console and "되돌릴 수 없습니다" in console
+    for slug in ("", "dem", "other"):
+        page = organizer_client.post(reverse("console-transition"), {
+            "contest": "demo", "to": "published", "confirm": "published", "confirm_slug": slug},
+            follow=True)
+        assert "대회 슬러그를 정확히 입력해야 합니다" in page.content.decode()
+    assert Contest.objects.get(slug="demo").phase == Contest.Phase.CLOSED
+    assert not ContestTransition.objects.filter(to_phase="published").exists()
+
+
+@pytest.mark.django_db
 def test_an_illegal_button_press_shows_a_korean_message_and_changes_nothing(
     organizer_client, demo
 ):
-    page = organizer_client.post(
-        reverse("console-transition"), {"contest": "demo", "to": "published"}, follow=True
-    )
+    page = organizer_client.post(reverse("console-transition"), {
+        "contest": "demo", "to": "published", "confirm": "published", "confirm_slug": "demo"},
+        follow=True)
     assert "단계로 바꿀 수 없습니다" in page.content.decode()
     assert Contest.objects.get(slug="demo").phase == Contest.Phase.OPEN
 

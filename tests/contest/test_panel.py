@@ -54,6 +54,19 @@ def test_bad_codes_and_profiles_change_nothing(panel, code, profile):
     assert PanelInvite.objects.get().used_at is None
 
 
+def test_the_join_form_chooses_nothing_for_the_citizen(panel):
+    # A field the citizen skips is refused, never recorded as the list's first answer.
+    [code] = panel_invites_create(panel=panel, count=1)
+    form = Client().get("/panel/join/").content.decode()
+    for field in PanelMember.PROFILE:
+        select = form.split(f'name="{field}"')[1].split("</select>")[0]
+        assert '<option value="" selected>' in select
+    skipped = Client().post("/panel/join/", {"code": code, "age_band": "30대", "region": "부산"})
+    assert skipped.status_code == 400
+    assert "모든 항목을 올바르게 골라 주세요" in skipped.content.decode()
+    assert PanelMember.objects.count() == 0
+
+
 def test_quotas_are_validated(contest):
     from django.core.exceptions import ValidationError
 
@@ -77,7 +90,7 @@ def test_panel_votes_form_their_own_board_raked_to_the_quotas(contest, client):
     from tests.factories import EntrantFactory
     from voting.models import Vote
     from voting.pseudonyms import voter_hash
-    from voting.services import leaderboard_compute
+    from voting.boards import leaderboard_compute
 
     panel = Panel.objects.create(contest=contest, quotas={"gender": {"여성": 0.5, "남성": 0.5}})
     strong, weak = EntrantFactory(contest=contest), EntrantFactory(contest=contest)
@@ -143,7 +156,7 @@ def test_the_panel_dataset_recomputes_the_panel_board(contest, tmp_path, capsys)
     from tests.factories import EntrantFactory
     from voting.models import Vote
     from voting.pseudonyms import voter_hash
-    from voting.services import leaderboard_compute
+    from voting.boards import leaderboard_compute
 
     panel = Panel.objects.create(contest=contest)
     a, b = EntrantFactory(contest=contest), EntrantFactory(contest=contest)

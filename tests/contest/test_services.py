@@ -19,7 +19,8 @@ from voting import dataset as voting_dataset
 from voting import selectors as voting_selectors
 from voting.models import LeaderboardSnapshot, Track, Vote
 from voting.selectors import snapshots_frozen
-from voting.services import leaderboard_compute, vote_cast
+from voting.boards import leaderboard_compute
+from voting.services import vote_cast
 
 Phase = Contest.Phase
 ALLOWED = [

@@ -16,8 +16,8 @@ def test_prompt_sets_and_experts_made_before_the_move_are_read_by_the_expert_app
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE[:2]).apps
-    # The contest as the old schema has it (today's model has columns added since)
-    contest = old.get_model("contest", "Contest").objects.create(slug="before", title="이전 대회", phase="open")
+    # (the contest as its model stood then: later migrations add its columns)
+    contest = old.get_model("contest", "Contest").objects.create(slug="before", title="이전 대회")
     user = UserFactory()
     prompt_set = old.get_model("contest", "PromptSet").objects.create(
         contest_id=contest.pk, title="이전 세트", criteria=[{"key": "accuracy", "label": "정확성"}])

@@ -9,7 +9,7 @@ from expert import selectors, services
 from expert.models import Answer, Assignment, Pair, Prompt, PromptSet
 from expert.pregeneration import answer_run
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
-from voting import services as voting_services
+from voting.boards import leaderboard_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,22 @@ def test_every_enabled_entrant_answers_every_prompt_once_with_its_parameters_rec
     assert answer.generation["params"] == {"temperature": 0.3} and answer.generation["model"] == answer.entrant.model
     assert client.seen[0]["temperature"] == 0.3 and client.seen[0]["messages"][0]["content"].startswith("질문")
     assert {a.entrant_id for a in Answer.objects.all()} == {e.pk for e in entrants}
+
+
+def test_pre_generation_sends_the_contests_system_prompt_and_records_it(contest, monkeypatch):
+    contest.system_prompt = "이름을 밝히지 마세요."
+    contest.save()
+    EntrantFactory(contest=contest)
+    prompt_set = PromptSet.objects.create(contest=contest, title="세트")
+    Prompt.objects.create(prompt_set=prompt_set, domain="law", text="질문")
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", lambda answer_id: None)
+    services.answers_generate(prompt_set=prompt_set)
+    client = sse_client("답")
+    answer_run(answer_id=Answer.objects.get().pk, client=client)
+    assert client.seen[0]["messages"] == [
+        {"role": "system", "content": "이름을 밝히지 마세요."}, {"role": "user", "content": "질문"},
+    ]
+    assert Answer.objects.get().generation["messages"][0] == {"role": "system", "content": "이름을 밝히지 마세요."}
 
 
 def test_failures_are_counted_and_retried(contest, monkeypatch):
@@ -141,7 +157,7 @@ def test_export_recomputes_the_expert_board_and_agreement(contest, tmp_path, cap
     capsys.readouterr()
     call_command("ratings", input=str(path), bootstrap=50, seed=0, compact=True)
     recomputed = json.loads(capsys.readouterr().out)
-    board = voting_services.leaderboard_compute(contest=contest, track="expert").payload
+    board = leaderboard_compute(contest=contest, track="expert").payload
     assert recomputed["votes"] == board["votes"] == len(rows) - len(gold_rows)
     assert [m["model"] for m in recomputed["models"]][0] == entrants[0].display_name
     assert [m["model"] for m in board["models"]] == [m["model"] for m in recomputed["models"]]
@@ -160,7 +176,7 @@ def test_the_combined_board_takes_the_expert_track(contest):
     experts = [expert_make(domains=["law"]) for _ in range(3)]
     services.assignments_create(prompt_set=prompt_set, k=3, seed=1)
     judge_all(prompt_set, experts, lambda assignment: "a")
-    combined = voting_services.leaderboard_compute(contest=contest, track="combined").payload
+    combined = leaderboard_compute(contest=contest, track="combined").payload
     assert combined["votes"] == 9
 
 
@@ -189,7 +205,7 @@ def test_console_judgments_export_is_jsonl_and_parquet_with_a_manifest(contest, 
 
     first = ExpertJudgment.objects.order_by("pk").first()
     ExpertJudgment.objects.filter(pk=first.pk).update(rationale="문의는 010-1234-5678로 주세요. 근거 충분")
-    voting_services.leaderboard_compute(contest=contest, track="expert")
+    leaderboard_compute(contest=contest, track="expert")
 
     manifest = exports.judgments_export(contest=contest, directory=tmp_path)
 

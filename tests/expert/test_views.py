@@ -44,6 +44,43 @@ def test_item_page_shows_the_rubric_and_no_identity(client, queue):
     assert 'style="' not in text
 
 
+def test_the_rubric_says_what_each_criterion_asks_in_the_pages_language(client, queue):
+    client.force_login(queue["experts"][0])
+    item = Assignment.objects.filter(expert=queue["experts"][0]).first()
+    korean = client.get(f"/expert/items/{item.pk}/").content.decode()
+    assert 'id="criterion-accuracy"' in korean and 'href="#criterion-accuracy"' in korean
+    assert "사실, 수치, 계산, 인용이 맞는가" in korean
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/expert/items/{item.pk}/").content.decode()
+    for label in ("Accuracy", "Helpfulness", "Korean language", "Following instructions", "Safety"):
+        assert label in english
+    assert "정확성" not in english and "Are the facts, figures" in english
+    # The API sends the same rubric.
+    rubric = client.get("/api/expert/next").json()["criteria"]
+    assert rubric[0] == {"key": "accuracy", "label": "Accuracy",
+                         "description": english.split('id="criterion-accuracy-help">')[1].split("</p>")[0]}
+
+
+def test_an_organizers_own_criterion_is_shown_as_written(client, queue):
+    from expert.models import PromptSet
+
+    PromptSet.objects.update(criteria=[{"key": "tone", "label": "어조", "description": "공손한가"}])
+    client.force_login(queue["experts"][0])
+    item = Assignment.objects.filter(expert=queue["experts"][0]).first()
+    page = client.get(f"/expert/items/{item.pk}/").content.decode()
+    assert "어조" in page and "공손한가" in page
+
+
+def test_the_queue_tells_apart_the_pairs_of_one_prompt(client, queue):
+    client.force_login(queue["experts"][0])
+    text = client.get("/expert/").content.decode()
+    mine = Assignment.objects.filter(expert=queue["experts"][0]).select_related("pair")
+    repeats = max(sum(1 for a in mine if a.pair.prompt_id == b.pair.prompt_id) for b in mine)
+    assert repeats > 1  # the fixture gives one expert several pairs of a prompt
+    assert f"같은 질문, 다른 모델 쌍 1/{repeats}" in text
+    assert f"같은 질문, 다른 모델 쌍 {repeats}/{repeats}" in text
+
+
 def test_someone_elses_item_page_is_forbidden_and_unknown_is_404(client, queue):
     client.force_login(queue["experts"][0])
     other = Assignment.objects.filter(expert=queue["experts"][1]).first()

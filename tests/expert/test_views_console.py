@@ -3,7 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from expert import services
-from expert.models import Adjudication, Assignment, Pair, Prompt, PromptSet
+from expert.models import Adjudication, Answer, Assignment, Pair, Prompt, PromptSet
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,34 @@ def test_pipeline_buttons_and_progress(organizer_client, contest, monkeypatch):
     assert "모자란" in page.content.decode()  # one expert for k = 3
     bad = organizer_client.post(f"/console/expert/sets/{prompt_set.pk}/", {"action": "assign", "k": "0"}, follow=True)
     assert "k" in bad.content.decode() and Assignment.objects.count() == 1
+
+
+def test_pairs_are_made_only_from_answers_and_more_only_when_asked(organizer_client, contest, monkeypatch):
+    monkeypatch.setattr("expert.tasks.answer_generate.delay", lambda answer_id: None)
+    [EntrantFactory(contest=contest) for _ in range(4)]
+    prompt_set = PromptSet.objects.create(contest=contest, title="세트")
+    for n in range(3):
+        Prompt.objects.create(prompt_set=prompt_set, domain="law", text=f"질문 {n}")
+    url = f"/console/expert/sets/{prompt_set.pk}/"
+    organizer_client.post(url, {"action": "generate"})
+    overview = organizer_client.get(f"/console/expert/?contest={contest.slug}").content.decode()
+    assert 'data-pending="true"' in overview  # the page keeps the progress current
+    # Before any answer is done: a clear message, not "0개를 만들었습니다".
+    early = organizer_client.post(url, {"action": "pairs"}, follow=True).content.decode()
+    assert "완료된 답변이 없어" in early and "0개를 만들었습니다" not in early
+    Answer.objects.update(status="done", text="답")
+    organizer_client.post(url, {"action": "pairs", "size": "6"})
+    assert Pair.objects.count() == 6
+    # A second click does not multiply the experts' work: it asks first.
+    again = organizer_client.post(url, {"action": "pairs"}, follow=True).content.decode()
+    assert "이미 비교 쌍 6개가 있습니다" in again and Pair.objects.count() == 6
+    assert 'name="more"' in again and "기존 쌍 6개에 더해 만듭니다" in again
+    organizer_client.post(url, {"action": "pairs", "size": "9", "more": "1"})
+    assert Pair.objects.count() == 9
+    organizer_client.post(url, {"action": "pairs", "more": "1"})  # all the rest: 3 × C(4, 2)
+    assert Pair.objects.count() == 18
+    none_left = organizer_client.post(url, {"action": "pairs", "more": "1"}, follow=True).content.decode()
+    assert "새로 만들 비교 쌍이 없습니다 (이미 18개)" in none_left and Pair.objects.count() == 18
 
 
 def test_results_and_disputes(organizer_client, contest):

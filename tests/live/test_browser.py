@@ -150,7 +150,7 @@ def test_leaderboard_page_updates_live_when_a_snapshot_lands(live_stack, live_co
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.factories import votes_simulate
-    from voting.services import leaderboard_compute
+    from voting.boards import leaderboard_compute
 
     # Given an open leaderboard page with no votes yet
     page = browser.new_page(viewport={"width": 390, "height": 844})

@@ -30,8 +30,12 @@ def test_organizer_closes_publishes_and_downloads_the_vote_dataset(
     expect(page.locator('[data-plot="battles"] svg')).to_have_count(1)
 
     # When they close the contest, then publish it
+    # (each confirmed first; publication also by typing the contest's slug)
+    page.check('[data-confirm="closed"]')
     page.click('[data-phase-button="closed"]')
     expect(page.locator("#phase")).to_have_attribute("data-phase", "closed")
+    page.fill("#confirm-slug", "live")
+    page.check('[data-confirm="published"]')
     page.click('[data-phase-button="published"]')
     expect(page.locator("#phase")).to_have_attribute("data-phase", "published")
     expect(page.locator("[data-phase-button]")).to_have_count(0)

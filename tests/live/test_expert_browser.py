@@ -50,6 +50,9 @@ def test_expert_judges_an_item_with_the_keyboard_only(live_stack, expert_queue, 
     page.keyboard.type("pass")
     page.keyboard.press("Enter")
     expect(page.locator("#queue-progress")).to_contain_text("0 / 3")
+    # The same prompt in three pairs: the queue says they are different pairs.
+    expect(page.locator(".pair-badge")).to_have_text(
+        ["같은 질문, 다른 모델 쌍 1/3", "같은 질문, 다른 모델 쌍 2/3", "같은 질문, 다른 모델 쌍 3/3"])
 
     # Reach the first item from the queue with Tab and Enter.
     for _ in range(30):
@@ -65,6 +68,14 @@ def test_expert_judges_an_item_with_the_keyboard_only(live_stack, expert_queue, 
     for name in expert_queue["names"]:
         assert name not in body
 
+    # Each criterion says what it asks.
+    expect(page.locator("#criterion-accuracy-help")).to_contain_text("사실")
+    # R jumps to the rationale without typing an "r" into it; Escape leaves it again.
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "rationale"
+    assert page.locator("#rationale").input_value() == ""
+    page.keyboard.press("Escape")
+
     # Criteria: a, b, t, a, t; overall: a; then the rationale; Ctrl+Enter submits.
     for key in ["a", "b", "t", "a", "t", "a"]:
         page.keyboard.press(key)
@@ -74,6 +85,7 @@ def test_expert_judges_an_item_with_the_keyboard_only(live_stack, expert_queue, 
 
     # Then the next item opens, the progress moved on and the judgment is stored as chosen.
     expect(page.locator("#progress")).to_have_text("1 / 3")
+    expect(page.locator("#saved")).to_have_text("판정을 저장했습니다. 다음 항목입니다.")
     assert dialogs == []
 
     def stored():

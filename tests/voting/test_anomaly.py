@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from arena.models import Battle, Response, Turn
-from voting import anomaly, selectors, services
+from voting import anomaly, boards, screening, selectors
 from voting.models import Track, Vote, VoterReview, VoterReviewLog
 from voting.services import vote_chain_link
 from tests.factories import votes_simulate
@@ -118,7 +118,7 @@ def screened(contest, entrants, settings):
     settings.LEADERBOARD = {**settings.LEADERBOARD, "BOOTSTRAP_ROUNDS": 20, "STYLE_BOOTSTRAP_ROUNDS": 5}
     votes_simulate(contest, entrants, 300)
     booster_votes(contest, entrants)
-    return services.voters_screen(contest=contest)
+    return screening.voters_screen(contest=contest)
 
 
 @pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_screen_flags_the_booster_once_and_logs_it(screened, contest):
     assert review.status == VoterReview.Status.FLAGGED and review.votes == 30
     assert list(review.log.values_list("action", "actor")) == [("flagged", None)]
     # Running again updates the figures, not the decision or the log
-    assert services.voters_screen(contest=contest) == []
+    assert screening.voters_screen(contest=contest) == []
     assert VoterReviewLog.objects.count() == 1
 
 
@@ -137,7 +137,7 @@ def test_organizer_excludes_then_clears_and_boards_follow(screened, contest, cli
     organizer = get_user_model().objects.create_superuser("organizer", "o@example.com", "pw")
     client.force_login(organizer)
     review = VoterReview.objects.get()
-    before = services.leaderboard_compute(contest=contest, track=Track.CITIZEN)
+    before = boards.leaderboard_compute(contest=contest, track=Track.CITIZEN)
     assert before.payload["votes"] == 330
 
     # When an organizer excludes the voter from the admin
@@ -150,7 +150,7 @@ def test_organizer_excludes_then_clears_and_boards_follow(screened, contest, cli
     # Then the voter's votes are marked in the dataset and left out of the board
     rows = selectors.vote_rows(contest=contest, track=Track.CITIZEN)
     assert {r["excluded"] for r in rows if r["voter"] == "booster"} == {"anomalous_voter"}
-    after = services.leaderboard_compute(contest=contest, track=Track.CITIZEN)
+    after = boards.leaderboard_compute(contest=contest, track=Track.CITIZEN)
     assert after.payload["votes"] == 300
     review.refresh_from_db()
     assert review.status == "excluded"
@@ -167,7 +167,7 @@ def test_organizer_excludes_then_clears_and_boards_follow(screened, contest, cli
     client.post(
         "/admin/voting/voterreview/", {"action": "voters_clear", "_selected_action": [review.pk]}
     )
-    assert services.leaderboard_compute(contest=contest, track=Track.CITIZEN).payload["votes"] == 330
+    assert boards.leaderboard_compute(contest=contest, track=Track.CITIZEN).payload["votes"] == 330
     assert review.log.last().action == "cleared"
 
 

@@ -14,7 +14,7 @@ from contest.services import contest_transition
 from expert import services as expert_services
 from expert.models import Assignment, ExpertJudgment
 from tests.factories import ContestFactory, EntrantFactory, expert_make, expert_pairs_make, votes_simulate
-from voting import dataset, exports
+from voting import dataset, export_jobs, exports
 from voting.models import Vote
 
 PHONE, EMAIL = "010-1234-5678", "someone@example.com"
@@ -51,15 +51,15 @@ def every_path(contest, kind: str, tmp_path) -> dict[str, tuple]:
     name = {"dataset": "votes", "judgments": "judgments"}[kind]
     single = {"dataset": "export_votes", "judgments": "export_judgments"}[kind]
     folder_manifest = {"dataset": "manifest.json", "judgments": "judgments-manifest.json"}[kind]
-    job_id = exports.export_job_start(contest=contest, kind=kind)
-    exports.export_job_run(job_id=job_id, contest_id=contest.pk, kind=kind)
+    job_id = export_jobs.export_job_start(contest=contest, kind=kind)
+    export_jobs.export_job_run(job_id=job_id, contest_id=contest.pk, kind=kind)
     exports.published_files_write(contest_id=contest.pk)
     call_command("contest_export", contest="demo", output=str(tmp_path / "cli"), what=kind,
                  stdout=StringIO(), stderr=StringIO())
     call_command(single, contest="demo", output=str(tmp_path / "single" / f"{name}.jsonl"),
                  stdout=StringIO())
     folders = {
-        "console": exports.export_job_folder(job_id),
+        "console": export_jobs.export_job_folder(job_id),
         "published": exports.published_folder(contest),
         "contest_export": tmp_path / "cli",
     }

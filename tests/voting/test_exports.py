@@ -6,22 +6,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from arena.models import Response, Turn
-from contest.models import Contest
-from contest.services import contest_transition
-from tests.factories import CategoryFactory, ContestFactory, EntrantFactory, votes_simulate
 from voting import exports
-from voting.models import LeaderboardSnapshot, Track, Vote
-
-
-@pytest.fixture
-def closed_contest(db):
-    contest = ContestFactory(phase=Contest.Phase.OPEN, slug="demo")
-    category = CategoryFactory(name="코딩")
-    entrants = [EntrantFactory(contest=contest) for _ in range(4)]
-    votes_simulate(contest, entrants, 60, category=category)
-    Vote.objects.filter(pk=Vote.objects.order_by("pk").first().pk).update(excluded="중복 투표")
-    return contest_transition(contest=contest, to=Contest.Phase.CLOSED)
+from voting.models import LeaderboardSnapshot, Track
 
 
 @pytest.mark.parametrize("name", ["votes.jsonl", "votes.parquet"])
@@ -101,23 +87,6 @@ def test_leaderboards_export_csv_json_and_xlsx_with_korean_headers(closed_contes
     ]
     csv_text = (tmp_path / "leaderboards.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("트랙,분야,순위,순위 상한,모델")
-
-
-def test_team_report_redacts_personal_data_in_sample_battles(closed_contest, tmp_path):
-    entrant = closed_contest.entrants.order_by("pk").first()
-    Turn.objects.filter(battle__entrant_a=entrant).update(prompt="제 번호 010-1234-5678로 연락 주세요")
-    Response.objects.filter(entrant=entrant).update(text="메일 someone@example.com 로 보냈습니다")
-    report = exports.team_report_export(contest=closed_contest, team=entrant.team,
-                                        directory=tmp_path)
-    workbook = load_workbook(tmp_path / report["file"])
-    assert workbook.sheetnames == ["요약", "점수 추이", "상대별 승률", "분야별 승률", "실패율", "대결 예시"]
-    cells = " ".join(
-        str(cell.value) for row in workbook["대결 예시"].iter_rows() for cell in row
-    )
-    assert "010-1234-5678" not in cells and "someone@example.com" not in cells
-    assert "[전화번호]" in cells or "[이메일]" in cells
-    assert report["redactions"]["email"] >= 1
-    assert workbook["상대별 승률"].max_row == 1 + 3
 
 
 def test_contest_export_command_writes_every_file(closed_contest, tmp_path):

@@ -9,7 +9,7 @@ from django.test import Client
 from arena.models import Response
 from config.asgi import application
 from tests.factories import CategoryFactory, EntrantFactory, votes_simulate
-from voting import services
+from voting import boards
 from voting.models import LeaderboardSnapshot, Vote
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def field(contest):
 def test_snapshot_ranks_the_strongest_first_and_records_the_vote_hash(contest, field):
     votes_simulate(contest, field, 300)
 
-    snapshot = services.leaderboard_compute(contest=contest, track="citizen")
+    snapshot = boards.leaderboard_compute(contest=contest, track="citizen")
 
     board = snapshot.payload
     assert board["votes"] == 300 == snapshot.votes
@@ -37,11 +37,11 @@ def test_snapshot_ranks_the_strongest_first_and_records_the_vote_hash(contest, f
 
 def test_unchanged_votes_reuse_the_snapshot_and_a_new_vote_makes_a_new_one(contest, field):
     votes_simulate(contest, field, 50)
-    first = services.leaderboard_compute(contest=contest, track="citizen")
-    assert services.leaderboard_compute(contest=contest, track="citizen").pk == first.pk
+    first = boards.leaderboard_compute(contest=contest, track="citizen")
+    assert boards.leaderboard_compute(contest=contest, track="citizen").pk == first.pk
 
     votes_simulate(contest, field, 1, seed=9)
-    second = services.leaderboard_compute(contest=contest, track="citizen")
+    second = boards.leaderboard_compute(contest=contest, track="citizen")
 
     assert second.pk != first.pk and second.votes == 51
     assert second.votes_sha256 != first.votes_sha256
@@ -49,10 +49,10 @@ def test_unchanged_votes_reuse_the_snapshot_and_a_new_vote_makes_a_new_one(conte
 
 def test_excluded_votes_do_not_count_but_change_the_hash(contest, field):
     votes_simulate(contest, field, 40)
-    before = services.leaderboard_compute(contest=contest, track="citizen")
+    before = boards.leaderboard_compute(contest=contest, track="citizen")
     Vote.objects.filter(pk=Vote.objects.first().pk).update(excluded="duplicate voter")
 
-    after = services.leaderboard_compute(contest=contest, track="citizen")
+    after = boards.leaderboard_compute(contest=contest, track="citizen")
 
     assert after.votes == 39
     assert after.votes_sha256 != before.votes_sha256
@@ -61,7 +61,7 @@ def test_excluded_votes_do_not_count_but_change_the_hash(contest, field):
 def test_few_votes_are_marked_provisional(contest, field, settings):
     settings.LEADERBOARD = {**settings.LEADERBOARD, "PROVISIONAL_VOTES": 1000}
     votes_simulate(contest, field, 20)
-    board = services.leaderboard_compute(contest=contest, track="citizen").payload
+    board = boards.leaderboard_compute(contest=contest, track="citizen").payload
     assert sorted(board["diagnostics"]["provisional"]) == [f"Model-{i}" for i in range(4)]
 
 
@@ -158,7 +158,7 @@ async def test_leaderboard_page_is_told_when_a_snapshot_lands(contest, field):
     assert connected
     await sync_to_async(votes_simulate)(contest, field, 10)
 
-    await sync_to_async(services.leaderboard_compute)(contest=contest, track="citizen")
+    await sync_to_async(boards.leaderboard_compute)(contest=contest, track="citizen")
 
     message = await socket.receive_json_from(timeout=3)
     assert message == {"type": "leaderboard", "track": "citizen", "category": None}
@@ -187,7 +187,7 @@ def test_style_control_sees_that_longer_answers_won(contest, field):
         Response.objects.filter(turn__battle=vote.battle, side=long_side).update(text="긴 답변 " * 80)
         Response.objects.filter(turn__battle=vote.battle).exclude(side=long_side).update(text="짧음")
 
-    board = services.leaderboard_compute(contest=contest, track="citizen").payload
+    board = boards.leaderboard_compute(contest=contest, track="citizen").payload
 
     # Then the style-controlled view lists every model and credits length, not the models
     style = board["style_control"]
@@ -218,7 +218,7 @@ def test_api_reads_come_from_the_cache_until_a_new_snapshot_lands(
 ):
     client = Client()
     votes_simulate(contest, field, 30)
-    services.leaderboard_compute(contest=contest, track="citizen")
+    boards.leaderboard_compute(contest=contest, track="citizen")
     first = client.get("/api/leaderboard").json()
 
     # Given a board already served, when it is read again, then no query reaches the database.
@@ -228,7 +228,7 @@ def test_api_reads_come_from_the_cache_until_a_new_snapshot_lands(
 
     # When new votes are counted, then the next read shows the new snapshot at once.
     votes_simulate(contest, field, 5, seed=3)
-    services.leaderboard_compute(contest=contest, track="citizen")
+    boards.leaderboard_compute(contest=contest, track="citizen")
     assert client.get("/api/leaderboard").json()["votes"] == 35 != first["votes"]
 
 

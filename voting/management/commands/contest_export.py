@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest, Team
-from voting import exports
+from voting import exports, team_report
 
 BAR_WIDTH = 30
 
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 if not teams.exists():
                     raise CommandError(f"No team {team!r} in contest {found.slug!r}.")
             for each in teams:
-                report = exports.team_report_export(
+                report = team_report.team_report_export(
                     contest=found, team=each, directory=output, progress=progress
                 )
                 self.stdout.write(json.dumps(report, ensure_ascii=False))

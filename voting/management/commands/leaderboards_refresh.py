@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from voting import services
+from voting import boards
 
 
 class Command(BaseCommand):
@@ -18,5 +18,5 @@ class Command(BaseCommand):
             if not contests.exists():
                 raise CommandError(f"No contest with slug {contest!r}.")
         for each in contests:
-            boards = services.leaderboards_refresh(contest=each)
-            self.stdout.write(f"{each.slug}: {len(boards)} boards up to date.")
+            refreshed = boards.leaderboards_refresh(contest=each)
+            self.stdout.write(f"{each.slug}: {len(refreshed)} boards up to date.")

@@ -12,10 +12,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from voting import dataset, ratings
+from voting import counts, dataset, ratings
 
 REQUIRED = ("model_a", "model_b", "winner")
-WINNERS = set(ratings.WINNER_LABELS)
+WINNERS = set(counts.WINNER_LABELS)
 
 
 def jsonl_objects(path: str):
@@ -78,10 +78,10 @@ class Command(BaseCommand):
             if input.lower().endswith(".jsonl"):
                 rows_read(input)  # names the malformed line, when there is one
             raise CommandError(str(error)) from error
-        counts = ratings.aggregate_encoded(
+        pairs = counts.aggregate_encoded(
             columns.models, columns.code_a, columns.code_b, columns.outcome
         )
-        board = ratings.leaderboard_from_counts(counts, bootstrap_rounds=bootstrap, seed=seed)
+        board = ratings.leaderboard_from_counts(pairs, bootstrap_rounds=bootstrap, seed=seed)
         output = {
             "models": board["models"],
             "method": board["method"],

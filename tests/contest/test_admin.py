@@ -1,0 +1,37 @@
+"""The contest's own settings in the admin: the system prompt is fixed once the contest opens."""
+import pytest
+
+from contest.models import Contest
+
+pytestmark = pytest.mark.django_db
+
+
+def change_form(contest, **overrides):
+    data = {"title": contest.title, "slug": contest.slug, "paced_streams": "on",
+            "system_prompt": contest.system_prompt,
+            "entrants-TOTAL_FORMS": "0", "entrants-INITIAL_FORMS": "0",
+            "entrants-MIN_NUM_FORMS": "0", "entrants-MAX_NUM_FORMS": "1000"}
+    data.update(overrides)
+    return data
+
+
+def test_a_draft_contests_system_prompt_can_be_written(contest, admin_client):
+    contest.phase = Contest.Phase.DRAFT
+    contest.save()
+    page = admin_client.post(f"/admin/contest/contest/{contest.pk}/change/",
+                             change_form(contest, system_prompt="이름을 밝히지 마세요."))
+    assert page.status_code == 302
+    contest.refresh_from_db()
+    assert contest.system_prompt == "이름을 밝히지 마세요."
+
+
+def test_an_open_contests_system_prompt_cannot_be_changed(contest, admin_client):
+    contest.phase = Contest.Phase.OPEN
+    contest.system_prompt = "처음 문구"
+    contest.save()
+    form = admin_client.get(f"/admin/contest/contest/{contest.pk}/change/").content.decode()
+    assert 'name="system_prompt"' not in form and "처음 문구" in form
+    admin_client.post(f"/admin/contest/contest/{contest.pk}/change/",
+                      change_form(contest, system_prompt="바꾼 문구"))
+    contest.refresh_from_db()
+    assert contest.system_prompt == "처음 문구"

@@ -1,0 +1,158 @@
+"""A leaderboard's JSON from its vote rows: the ratings contract and the figures its page plots.
+
+Pure: nothing here imports Django. The board service (voting/boards.py) reads the rows, the
+settings and the panel's profiles, and stores what this returns as a snapshot; the answers'
+texts for style control come through a reader it passes in, asked only when there are votes.
+`config` is settings.LEADERBOARD (its BOOTSTRAP_ROUNDS, SEED, PROVISIONAL_VOTES,
+STYLE_BOOTSTRAP_ROUNDS and PANEL_WEIGHT_CAP).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+
+from voting import counts, ratings, style
+from voting.raking import rake
+
+TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
+
+
+def track_weights(rows: list[dict], published: Mapping[str, float] | None) -> list[float] | None:
+    """Return per-row weights for the combined board, normalised to a mean of one.
+
+    Each vote counts with its track's `published` weight; normalising keeps the number of votes
+    (and so the width of the intervals) that of the rows themselves. Other boards (`published`
+    None) are unweighted.
+    """
+    if published is None or not rows:
+        return None
+    raw = [published[row["track"]] for row in rows]
+    mean = sum(raw) / len(raw)
+    return [weight / mean for weight in raw] if mean > 0 else None
+
+
+def votes_over_time(rows: list[dict], zone: tzinfo) -> list[dict]:
+    """Return the counted votes per day (in `zone`), for the leaderboard's activity plot."""
+    days = Counter()
+    for row in rows:
+        if row["excluded"]:
+            continue
+        moment = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        days[moment.astimezone(zone).date().isoformat()] += 1
+    return [{"date": day, "votes": count} for day, count in sorted(days.items())]
+
+
+def style_controlled(rows: list[dict], answer_texts: TextsReader, config: Mapping) -> dict:
+    """Return ratings with answer style held equal, beside the plain ranking (as public arenas do).
+
+    Style is measured on each side's answers over all turns: length, headers, list items, bold.
+    """
+    if not rows:
+        return {"models": [], "coefficients": {}}
+    texts = answer_texts([row["battle_id"] for row in rows])
+    features = {
+        side: [style.style_features(texts.get((row["battle_id"], side), "")) for row in rows]
+        for side in ("a", "b")
+    }
+    fit = style.fit_style_controlled(
+        [row["model_a"] for row in rows],
+        [row["model_b"] for row in rows],
+        [row["winner"] for row in rows],
+        features["a"],
+        features["b"],
+        style.STYLE_FEATURES,
+        bootstrap_rounds=config["STYLE_BOOTSTRAP_ROUNDS"],
+        seed=config["SEED"],
+    )
+    models = [
+        {
+            "model": model,
+            "rating": round(float(fit.ratings[i]), 2),
+            "ci_lower": round(float(fit.ci_lower[i]), 2),
+            "ci_upper": round(float(fit.ci_upper[i]), 2),
+        }
+        for i, model in enumerate(fit.models)
+    ]
+    models.sort(key=lambda row: (-row["rating"], row["model"]))
+    coefficients = {name: round(value, 4) for name, value in fit.style_coefficients.items()}
+    return {"models": models, "coefficients": coefficients}
+
+
+def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
+                  answer_texts: TextsReader, zone: tzinfo) -> dict:
+    """Return the leaderboard JSON (ratings contract) plus the figures its plots need.
+
+    `rows` are the board's vote rows (voting.selectors.vote_rows), excluded ones included: they
+    do not count. `weights` are the tracks' published weights on the combined board, else None.
+    """
+    counted = [row for row in rows if not row["excluded"]]
+    columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
+    pairs = counts.aggregate(
+        columns["model_a"],
+        columns["model_b"],
+        columns["winner"],
+        weights=track_weights(counted, weights),
+    )
+    board = ratings.leaderboard_from_counts(
+        pairs,
+        bootstrap_rounds=config["BOOTSTRAP_ROUNDS"],
+        seed=config["SEED"],
+        min_battles_provisional=config["PROVISIONAL_VOTES"],
+    )
+    models = list(pairs.models)
+    fitted = {row["model"]: row["rating"] for row in board["models"]}
+    board["matrices"] = {
+        "models": models,
+        "battle_count": counts.battle_count_matrix(pairs).round().astype(int).tolist(),
+        "win_rate": counts.win_rate_matrix(pairs),
+        "predicted_win": (
+            ratings.predicted_win_matrix([fitted[m] for m in models]).round(4).tolist()
+        ),
+    }
+    board["votes_over_time"] = votes_over_time(rows, zone)
+    elo = ratings.online_elo(columns["model_a"], columns["model_b"], columns["winner"])
+    board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
+    board["style_control"] = style_controlled(counted, answer_texts, config)
+    return board
+
+
+def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],
+                  config: Mapping) -> dict:
+    """Return the panel board post-stratified to the panel's quotas, with the weights used.
+
+    Each member's weight comes from raking their declared profile (`profiles`, by voter) to the
+    quotas (voting/raking.py); each of their counted votes carries it (normalised to a mean of
+    one). The plain panel board beside it is the one the export reproduces; this one shows how
+    far the panel's make-up moves it.
+    """
+    counted = [row for row in rows if not row["excluded"]]
+    voters = sorted({row["voter"] for row in counted})
+    raked = rake([profiles[voter] for voter in voters], quotas, cap=config["PANEL_WEIGHT_CAP"])
+    weight_of = dict(zip(voters, raked.weights))
+    cells: dict[tuple, dict] = {}
+    for voter in voters:
+        key = tuple(profiles[voter].get(dimension) for dimension in quotas)
+        cell = cells.setdefault(key, {"profile": dict(zip(quotas, key)), "members": 0,
+                                      "weight": round(weight_of[voter], 3)})
+        cell["members"] += 1
+    models = []
+    if counted:
+        weights = [weight_of[row["voter"]] for row in counted]
+        mean = sum(weights) / len(weights)
+        pairs = counts.aggregate(
+            [row["model_a"] for row in counted], [row["model_b"] for row in counted],
+            [row["winner"] for row in counted], weights=[w / mean for w in weights],
+        )
+        models = ratings.leaderboard_from_counts(
+            pairs, bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"],
+        )["models"]
+    return {
+        "quotas": quotas,
+        "members": len(profiles),
+        "voters": len(voters),
+        "converged": raked.converged,
+        "unreachable": [f"{dimension}: {category}" for dimension, category in raked.unreachable],
+        "cells": sorted(cells.values(), key=lambda cell: -cell["members"]),
+        "raked": models,
+    }
