@@ -1,11 +1,20 @@
-"""The battle websocket: streams both sides' tokens to the battle's owner, and only to them."""
+"""The battle websocket: streams both sides' tokens to the battle's owner, and only to them.
+
+When the battle's contest paces its streams (Contest.paced_streams), each connection paces
+what it forwards with arena.pacing: both panes start, advance and end together, so the raw
+socket carries no per-side timing. Each connection paces itself from the group's messages and
+its own snapshot, so any number of web processes may serve one battle.
+"""
+import asyncio
 import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.cache import cache
 
 from arena.models import Battle, Response
+from arena.pacing import TurnPacer
 from arena.selectors import battle_owned_by
 from arena.streaming import battle_group, error_message, partial_key
 
@@ -40,19 +49,23 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
 
 
 @database_sync_to_async
-def battle_snapshot(battle_id, session_key: str) -> list[dict] | None:
-    """Return catch-up messages for the battle's latest turn, or None if the caller may not watch.
+def battle_snapshot(battle_id, session_key: str) -> tuple[bool, list[dict]] | None:
+    """Return whether the battle's streams are paced, and catch-up messages for its latest
+    turn; or None if the caller may not watch.
 
     A browser may connect after the first tokens went out; the snapshot gives it the text so
     far (a token message marked "snapshot", whose text replaces what it has), or the final
-    done/error message of a side that already finished.
+    done/error message of a side that already finished. Paced, these are the pacer's input,
+    not what is sent.
     """
-    battle = Battle.objects.filter(pk=battle_id).only("session_key").first()
+    battle = (Battle.objects.filter(pk=battle_id).select_related("contest")
+              .only("session_key", "contest__paced_streams").first())
     if battle is None or not battle_owned_by(battle.session_key, session_key):
         return None
+    paced = battle.contest.paced_streams
     turn = battle.turns.order_by("-index").first()
     if turn is None:
-        return []
+        return paced, []
     messages = []
     for response in Response.objects.filter(turn=turn).order_by("side"):
         base = {"side": response.side, "turn": turn.index}
@@ -88,16 +101,20 @@ def battle_snapshot(battle_id, session_key: str) -> list[dict] | None:
                         "snapshot": True,
                     }
                 )
-    return messages
+    return paced, messages
 
 
 class BattleConsumer(ListeningConsumer):
+    paced = False
+    pacer: TurnPacer | None = None
+    ticking: asyncio.Task | None = None
+
     async def connect(self):
         self.battle_id = self.scope["url_route"]["kwargs"]["battle_id"]
         session = self.scope.get("session")
         session_key = session.session_key if session is not None else None
         # Join before taking the snapshot, so that nothing sent in between is missed; the
-        # browser drops a token batch whose sequence number it already has.
+        # browser (or the pacer) drops a token batch whose sequence number it already has.
         self.group = battle_group(self.battle_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         snapshot = await battle_snapshot(self.battle_id, session_key or "")
@@ -105,13 +122,52 @@ class BattleConsumer(ListeningConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        self.paced, messages = snapshot
+        self.sending = asyncio.Lock()
         await self.accept()
-        for message in snapshot:
-            await self.send_json(message)
+        for message in messages:
+            await self.forward(message)
 
     async def disconnect(self, code):
+        if self.ticking is not None:
+            self.ticking.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def battle_event(self, message):
-        await self.send_json(message["event"])
+        await self.forward(message["event"])
+
+    async def forward(self, event: dict) -> None:
+        """Send a worker's event as it is, or through the turn's pacer."""
+        if not self.paced:
+            await self.send_json(event)
+            return
+        turn = event.get("turn")
+        if self.pacer is not None and isinstance(turn, int) and isinstance(self.pacer.turn, int) \
+                and turn < self.pacer.turn:
+            await self.send_json(event)  # an earlier turn, over and done: nothing to pace
+            return
+        now = asyncio.get_running_loop().time()
+        if self.pacer is None or turn != self.pacer.turn:
+            arena = settings.ARENA
+            self.pacer = TurnPacer(
+                turn=turn, now=now, max_lag_seconds=arena["PACED_MAX_LAG_SECONDS"],
+                min_chars_per_second=arena["PACED_MIN_CHARS_PER_SECOND"],
+            )
+        self.pacer.feed(event, now)
+        await self.release()
+
+    async def release(self) -> None:
+        # One sender at a time, so each side's batches leave in the order the pacer made them.
+        async with self.sending:
+            pacer = self.pacer
+            for message in pacer.release(asyncio.get_running_loop().time()):
+                await self.send_json(message)
+        if pacer.waiting_on_clock and (self.ticking is None or self.ticking.done()):
+            self.ticking = asyncio.create_task(self.tick())
+
+    async def tick(self) -> None:
+        """Release held text as the clock lets it go, until the pacer has nothing held."""
+        while self.pacer is not None and self.pacer.waiting_on_clock:
+            await asyncio.sleep(settings.ARENA["PACED_TICK_SECONDS"])
+            await self.release()

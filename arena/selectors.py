@@ -101,13 +101,16 @@ def battle_state(battle: Battle) -> dict:
     """Return the API's view of a battle. Identities appear only once a vote exists.
 
     Per-side timings (time to first token, total time) can fingerprint a team, so they are
-    null until the vote. `excluded` says, before the vote, whether the vote will count.
+    null until the vote. With paced streams, neither can polling: see `paced_sides`.
+    `excluded` says, before the vote, whether the vote will count.
     """
     turns = list(battle.turns.prefetch_related("responses").order_by("index"))
     voted = hasattr(battle, "vote")
     shown = []
     for turn in turns:
         by_side = {response.side: response for response in turn.responses.all()}
+        if battle.contest.paced_streams and not voted:
+            by_side = paced_sides(by_side)
         shown.append(
             {
                 "prompt": turn.prompt,
@@ -136,6 +139,21 @@ def battle_state(battle: Battle) -> dict:
         "reveal": battle_reveal(battle) if voted else None,
         "excluded": excluded,
     }
+
+
+def paced_sides(by_side: dict[str, Response]) -> dict[str, Response]:
+    """Return a turn's responses as a paced battle shows them before the vote.
+
+    While one side is unfinished and neither failed, both read as the less advanced of the two
+    (pending before streaming), with no text: a side that finished first would otherwise tell
+    a client polling the API which side is faster, as timing the websocket would (arena.pacing).
+    A failed side ends the pacing, as on the websocket. Unsaved copies; the rows are unchanged.
+    """
+    statuses = {response.status for response in by_side.values()}
+    if not statuses & Response.UNFINISHED or statuses & Response.FAILED:
+        return by_side
+    status = Response.Status.PENDING if Response.Status.PENDING in statuses else Response.Status.STREAMING
+    return {side: Response(side=side, status=status, text="") for side in by_side}
 
 
 def conversation_for(response: Response) -> list[dict]:

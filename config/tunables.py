@@ -35,6 +35,14 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
             },
         },
         "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
+        # Paced streams (a contest's paced_streams; arena.pacing): once the slower side has
+        # ended, the rest of a longer, faster answer goes on at the shared pace (at least
+        # PACED_MIN_CHARS_PER_SECOND) but is never shown more than PACED_MAX_LAG_SECONDS after
+        # it arrived (or after the other side ended); the web process looks every
+        # PACED_TICK_SECONDS.
+        "PACED_MAX_LAG_SECONDS": env.float("ARENA_PACED_MAX_LAG_SECONDS", default=5.0),
+        "PACED_MIN_CHARS_PER_SECOND": env.float("ARENA_PACED_MIN_CHARS_PER_SECOND", default=40.0),
+        "PACED_TICK_SECONDS": env.float("ARENA_PACED_TICK_SECONDS", default=0.05),
         # Bounds on every team's stream (see arena.endpoints.endpoint_config): the first piece
         # of answer within FIRST_TOKEN_TIMEOUT_SECONDS; once answering for
         # STREAM_MIN_RATE_GRACE_SECONDS, no slower on average than STREAM_MIN_CHARS_PER_SECOND

@@ -18,6 +18,7 @@
   var voteButtons = votes.querySelectorAll("button[data-choice]");
   var revealBox = document.getElementById("reveal");
   var revealNames = { a: revealBox.querySelector('[data-reveal="a"]'), b: revealBox.querySelector('[data-reveal="b"]') };
+  var revealTimings = { a: revealBox.querySelector('[data-timing="a"]'), b: revealBox.querySelector('[data-timing="b"]') };
   var newBattleButton = document.getElementById("new-battle");
   var excludedNotice = document.getElementById("excluded-notice");
   var promptMax = parseInt(root.dataset.promptMax, 10);
@@ -284,6 +285,24 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
 
+  // After the vote, each side's true speed on the first prompt, as the worker measured it at the
+  // team's endpoint (before the vote the server sends no timing, and paces both panes alike).
+  function showTimings(current) {
+    var interpolate = window.interpolate || function (format, values) {
+      return format.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+    };
+    api("GET", "/api/battles/" + current.id).then(function (data) {
+      if (battle !== current || !data.turns.length) return;
+      SIDES.forEach(function (side) {
+        var answer = data.turns[0][side];
+        if (answer.ttft_ms == null || answer.total_ms == null) return;
+        revealTimings[side].textContent = interpolate(gettext("(첫 글자 %(ttft)s초 · 전체 %(total)s초)"), {
+          ttft: (answer.ttft_ms / 1000).toFixed(1), total: (answer.total_ms / 1000).toFixed(1)
+        }, true);
+      });
+    }).catch(function () { /* The timings are extra; the reveal stands without them. */ });
+  }
+
   voteButtons.forEach(function (button) {
     button.addEventListener("click", function () {
       voteButtons.forEach(function (b) { b.disabled = true; });
@@ -299,6 +318,7 @@
           revealBox.hidden = false;
           setBusy(true);
           showMessage("");
+          showTimings(battle);
         })
         .catch(function (error) {
           showMessage(error.message);
@@ -311,7 +331,10 @@
     if (battle && battle.socket) battle.socket.close();
     battle = null;
     delete root.dataset.battleId;
-    SIDES.forEach(function (side) { paneParts[side].conversation.replaceChildren(); });
+    SIDES.forEach(function (side) {
+      paneParts[side].conversation.replaceChildren();
+      revealTimings[side].textContent = "";
+    });
     panes.hidden = true;
     votes.hidden = true;
     revealBox.hidden = true;

@@ -107,6 +107,27 @@ def test_battle_state_for_owner_hides_identity(client, started, entrants):
         assert entrant.display_name not in str(body) and entrant.team.name not in str(body)
 
 
+def test_a_paced_battle_shows_no_side_finished_before_the_other(client, started):
+    # Given side A finished and side B still streaming, in a contest that paces its streams
+    Response.objects.filter(turn__battle_id=started, side="a").update(status="done", text="빠른 답")
+    Response.objects.filter(turn__battle_id=started, side="b").update(status="streaming")
+    # When the owner polls the battle, both sides read alike: streaming, no text yet
+    turn = client.get(f"/api/battles/{started}").json()["turns"][0]
+    assert {side: (turn[side]["status"], turn[side]["text"]) for side in "ab"} == {
+        "a": ("streaming", ""), "b": ("streaming", "")}
+    # When the setting is off, the true state shows
+    Contest.objects.update(paced_streams=False)
+    turn = client.get(f"/api/battles/{started}").json()["turns"][0]
+    assert (turn["a"]["status"], turn["a"]["text"], turn["b"]["status"]) == ("done", "빠른 답", "streaming")
+
+
+def test_a_paced_battle_shows_a_failed_side_and_the_other_at_once(client, started):
+    Response.objects.filter(turn__battle_id=started, side="a").update(status="done", text="다 쓴 답")
+    Response.objects.filter(turn__battle_id=started, side="b").update(status="error", error_code="timeout")
+    turn = client.get(f"/api/battles/{started}").json()["turns"][0]
+    assert (turn["a"]["status"], turn["a"]["text"], turn["b"]["status"]) == ("done", "다 쓴 답", "error")
+
+
 def test_unknown_battle_is_404(client, db):
     url = "/api/battles/00000000-0000-0000-0000-000000000000"
     assert_error(client.get(url), 404, "not_found")

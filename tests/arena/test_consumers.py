@@ -4,11 +4,13 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import cache
 
 from arena import services
 from arena.models import Response
-from arena.streaming import battle_group
+from arena.streaming import battle_group, partial_key
 from config.asgi import application
+from contest.models import Contest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,14 +29,22 @@ def communicator(battle_id, session_key):
 
 
 @sync_to_async
-def battle_for(session_key):
-    return services.battle_start(session_key=session_key, prompt="질문")
+def battle_for(session_key, *, paced: bool = True):
+    battle = services.battle_start(session_key=session_key, prompt="질문")
+    Contest.objects.filter(pk=battle.contest_id).update(paced_streams=paced)
+    return battle
+
+
+async def publish(battle, *events):
+    layer = get_channel_layer()
+    for event in events:
+        await layer.group_send(battle_group(battle.pk), {"type": "battle.event", "event": event})
 
 
 async def test_owner_receives_events_of_their_battle(entrants):
-    # Given a battle owned by a browser session
+    # Given a battle owned by a browser session, in a contest that does not pace its streams
     owner = await sync_to_async(session_create)()
-    battle = await battle_for(owner)
+    battle = await battle_for(owner, paced=False)
     socket = communicator(battle.pk, owner)
     connected, _ = await socket.connect()
     assert connected
@@ -56,7 +66,7 @@ async def test_owner_receives_events_of_their_battle(entrants):
 
 async def test_late_joiner_gets_finished_sides_from_the_snapshot(entrants):
     owner = await sync_to_async(session_create)()
-    battle = await battle_for(owner)
+    battle = await battle_for(owner, paced=False)
     await sync_to_async(
         lambda: Response.objects.filter(turn__battle=battle, side="b").update(
             status="done", text="이미 끝난 답", ttft_ms=12, total_ms=34
@@ -70,6 +80,92 @@ async def test_late_joiner_gets_finished_sides_from_the_snapshot(entrants):
         "type": "done", "side": "b", "turn": 0, "text": "이미 끝난 답", "ttft_ms": None, "total_ms": None,
     }
     assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
+async def test_paced_sides_are_held_until_both_have_text_then_sent_in_step(entrants):
+    # Given a paced battle whose side A has streamed and finished before side B said anything
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    await publish(
+        battle,
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "빠른 "},
+        {"type": "token", "side": "a", "turn": 0, "seq": 2, "text": "답입니다"},
+        {"type": "done", "side": "a", "turn": 0, "text": "빠른 답입니다", "ttft_ms": None, "total_ms": None},
+    )
+    # Then the socket says nothing yet
+    assert await socket.receive_nothing(timeout=0.3)
+    # When side B's first batch arrives, both panes get the same amount of text, renumbered
+    await publish(battle, {"type": "token", "side": "b", "turn": 0, "seq": 1, "text": "느린"})
+    first = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    assert first == [
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "빠른", "snapshot": True},
+        {"type": "token", "side": "b", "turn": 0, "seq": 1, "text": "느린", "snapshot": True},
+    ]
+    # When side B finishes, the rest of A follows and both done messages leave together
+    await publish(battle, {"type": "done", "side": "b", "turn": 0, "text": "느린 답",
+                           "ttft_ms": None, "total_ms": None})
+    rest = []
+    while len([m for m in rest if m["type"] == "done"]) < 2:
+        rest.append(await socket.receive_json_from(timeout=10))
+    texts = {"a": "빠른", "b": "느린"}
+    for message in rest:
+        if message["type"] == "token":
+            texts[message["side"]] += message["text"]
+    assert texts == {"a": "빠른 답입니다", "b": "느린 답"}
+    assert [(m["side"], m["text"], m["ttft_ms"]) for m in rest if m["type"] == "done"] == [
+        ("a", "빠른 답입니다", None), ("b", "느린 답", None)]
+    await socket.disconnect()
+
+
+async def test_a_paced_late_joiner_gets_both_sides_in_step(entrants):
+    # Given a paced battle: side B finished (in the database), side A streamed part of its answer
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner)
+
+    @sync_to_async
+    def progress():
+        responses = {r.side: r for r in Response.objects.filter(turn__battle=battle)}
+        responses["b"].status, responses["b"].text = "done", "이미 끝난 긴 답입니다"
+        responses["b"].ttft_ms, responses["b"].total_ms = 12, 34
+        responses["b"].save()
+        Response.objects.filter(pk=responses["a"].pk).update(status="streaming")
+        cache.set(partial_key(responses["a"].pk), {"seq": 4, "text": "쓰는 중"}, 60)
+
+    await progress()
+    # When the owner connects
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    # Then both panes show the same number of characters, and B's end is held back with A's
+    snapshot = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    assert snapshot == [
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "쓰는 중", "snapshot": True},
+        {"type": "token", "side": "b", "turn": 0, "seq": 1, "text": "이미 끝", "snapshot": True},
+    ]
+    assert await socket.receive_nothing(timeout=0.3)
+    # And A's next batch, numbered after the snapshot, moves both on
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 5, "text": "입니다"})
+    step = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    assert [(m["side"], m["seq"], m["text"]) for m in step] == [("a", 2, "입니다"), ("b", 2, "난 긴")]
+    await socket.disconnect()
+
+
+async def test_a_failed_side_releases_the_other_at_once(entrants):
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    await publish(
+        battle,
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "다 쓴 답"},
+        {"type": "done", "side": "a", "turn": 0, "text": "다 쓴 답", "ttft_ms": None, "total_ms": None},
+        {"type": "error", "side": "b", "turn": 0, "code": "timeout", "message": "시간 초과"},
+    )
+    received = [await socket.receive_json_from(timeout=3) for _ in range(3)]
+    assert [(m["side"], m["type"]) for m in received] == [("a", "token"), ("a", "done"), ("b", "error")]
+    assert received[0]["text"] == received[1]["text"] == "다 쓴 답"
     await socket.disconnect()
 
 

@@ -101,6 +101,10 @@ def test_citizen_battles_votes_and_sees_the_reveal(live_stack, live_contest, bro
     expect(reveal).to_be_visible()
     revealed = reveal.inner_text()
     assert sum(team in revealed for team in live_contest.team_names) == 2
+    # And, only now, each side's true speed as the worker measured it
+    assert "첫 글자" not in body_before
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-timing="{side}"]')).to_contain_text("첫 글자")
     page.screenshot(path=str(tmp_path / f"battle-{viewport['width']}.png"), full_page=True)
 
     # And a new battle starts clean
