@@ -144,7 +144,8 @@ def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo
     job_id = page.redirect_chain[-1][0].rstrip("/").split("/")[-1]
     status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
     assert status["status"] == "done"
-    assert status["files"] == ["manifest.json", "votes.jsonl", "votes.parquet"]
+    assert status["files"] == ["manifest.json", "style-features-manifest.json", "style-features.jsonl",
+                               "votes.jsonl", "votes.parquet"]
     download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
     manifest = json.loads(b"".join(download.streaming_content))
     assert manifest["contest"] == "demo" and manifest["rows"] == 12
