@@ -96,8 +96,9 @@ def leaderboard(env: Env) -> dict:
         # Below this many counted votes a board shows no style-controlled column, only a note:
         # the style coefficients cannot be told from the models on a few dozen votes.
         "STYLE_MIN_VOTES": env.int("LEADERBOARD_STYLE_MIN_VOTES", default=50),
-        # Kendall's tau between two boards, and the experts' agreement figures, are shown only
-        # from this many common models / judged items (a tau of -1 from one judgment says nothing).
+        # The experts' agreement figures (alpha, kappa) are shown only from this many judged
+        # items; Kendall's tau only when neither board is provisional (a tau of -1 from one
+        # judgment says nothing).
         "AGREEMENT_MIN_ITEMS": env.int("LEADERBOARD_AGREEMENT_MIN_ITEMS", default=10),
         # Weights of each track in the combined board; published on the leaderboard page.
         "TRACK_WEIGHTS": {
