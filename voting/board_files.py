@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contest.models import Category, Contest
 from voting import dataset, selectors
@@ -30,12 +31,12 @@ BOARD_HEADERS = (
 )
 # What the style column says when it has no figures (voting.style / board_assembly statuses).
 STYLE_NOTES = {
-    "too_few_votes": "표본이 부족해 계산하지 않음",
-    "confounded": "스타일과 모델이 겹쳐 구분할 수 없음",
-    "not_converged": "계산이 수렴하지 않아 표시하지 않음",
-    "not_applicable": "시민 투표 순위에만 계산함",
+    "too_few_votes": gettext_noop("표본이 부족해 계산하지 않음"),
+    "confounded": gettext_noop("스타일과 모델이 겹쳐 구분할 수 없음"),
+    "not_converged": gettext_noop("계산이 수렴하지 않아 표시하지 않음"),
+    "not_applicable": gettext_noop("시민 투표 순위에만 계산함"),
 }
-EMPTY_NOTE = "투표 없음"
+EMPTY_NOTE = gettext_noop("투표 없음")
 PERCENT = "0.0%"
 WIDTHS = {"model": 28, "team": 22, "style_rating": 16, "rank_ub": 10}
 
