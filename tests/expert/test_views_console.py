@@ -146,7 +146,7 @@ def test_results_show_no_agreement_or_tau_and_mark_boards_provisional_on_few_jud
     expert = expert_make(domains=["law"])
     services.assignments_create(prompt_set=prompt_set, k=1, seed=2)
     assignment = Assignment.objects.filter(expert=expert).first()
-    services.judgment_submit(
+    judging.judgment_submit(
         assignment_id=assignment.pk, user=expert, overall="a",
         criteria={c["key"]: "a" for c in prompt_set.criteria},
         rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
