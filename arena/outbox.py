@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 
 import redis.asyncio
+import redis.exceptions
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 # A Redis that stops answering fails the waiting writes after this long (the stream goes on
 # and its next batch is sent as a snapshot; see arena.streaming.BattlePublisher).
 SOCKET_TIMEOUT_SECONDS = 5.0
+# What a Redis restart looks like from the stream loop.
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 class Outbox:

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 
 import httpx
-import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
 from arena import outbox, services
+from arena.leases import leases_for_loop
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
@@ -80,8 +80,7 @@ def _snapshots_get() -> Snapshots:
     return _snapshots[location]
 
 
-# What a Redis restart looks like from the stream loop.
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+REDIS_ERRORS = outbox.REDIS_ERRORS
 
 
 class BattlePublisher:
@@ -180,7 +179,9 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     http = client or runner.http(config.base_url)
     runner.streams += 1
     try:
-        await _stream(response, config, messages, publisher, http)
+        # The lease tells the reaper this side's worker lives (arena.leases).
+        async with leases_for_loop().held(response.pk):
+            await _stream(response, config, messages, publisher, http)
     finally:
         runner.streams -= 1
 

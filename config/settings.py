@@ -321,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
     "responses-reap": {
         "task": "arena.tasks.responses_reap_due",
         "schedule": ARENA["REAP_EVERY_SECONDS"],
+        # A reap no worker took in time is dropped: the next one does its work.
+        "options": {"expires": ARENA["REAP_EVERY_SECONDS"]},
     },
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",

@@ -35,6 +35,8 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(trans
 
 REAP_EVERY_SECONDS = 1
 REAP_MARGIN_SECONDS = 2
+# A side whose worker was killed is ended this soon after (issue 22: "within 10 s").
+LOST_WITHIN_SECONDS = 10
 
 
 def in_thread(function, *args, **kwargs):
@@ -199,7 +201,8 @@ def start_in_page(page, stack: FaultStack, prompt: str) -> str:
 
 
 def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
-    in_thread(contest_for, fault_stack, timeout_seconds=6)
+    # A long timeout: only the sides' leases (arena.leases) can end them in seconds.
+    in_thread(contest_for, fault_stack, timeout_seconds=60)
     fault_stack.mock_set(tokens_per_second=5)  # answers of 20 s and more
     page = browser.new_page(locale="ko-KR")
     page.goto(fault_stack.web_url + "/")
@@ -214,11 +217,12 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     fault_stack.worker_kill()
     fault_stack.worker_start()
 
-    # Then, within the side's time plus the reaper's margin, the citizen is told in Korean
-    # that the battle failed and may start a new one; no side stays "streaming"
-    bound_ms = (6 + REAP_MARGIN_SECONDS + REAP_EVERY_SECONDS + 10) * 1000
+    # Then within LOST_WITHIN_SECONDS of the kill (the entrant's 60 s timeout is far off), the
+    # citizen is told in Korean that the battle failed and may start a new one; no side stays
+    # "streaming"
     for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=bound_ms)
+        left_ms = max(1, (killed_at + LOST_WITHIN_SECONDS - time.monotonic()) * 1000)
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=left_ms)
     print(f"sides ended {time.monotonic() - killed_at:.1f} s after the kill")
     expect(page.locator("#message")).to_contain_text("새 대결을 시작해 주세요")
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_disabled()
