@@ -2,7 +2,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from expert import services
+from expert import judging, services
 from expert.models import Adjudication, Answer, Assignment, Pair, Prompt, PromptSet
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
 
@@ -87,7 +87,7 @@ def test_results_and_disputes(organizer_client, contest):
     services.assignments_create(prompt_set=prompt_set, k=3, seed=2)
     for n, expert in enumerate(experts):
         for assignment in Assignment.objects.filter(expert=expert):
-            services.judgment_submit(
+            judging.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall="a" if n < 2 else "b",
                 criteria={c["key"]: "a" for c in prompt_set.criteria},
                 rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
