@@ -9,7 +9,7 @@ RUN pip install -r requirements.txt
 
 COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && useradd --create-home arena && mkdir -p /app/var && chown arena /app/var
+    && useradd --create-home arena && mkdir -p /app/var /app/metrics && chown arena /app/var /app/metrics
 USER arena
 
 EXPOSE 8000

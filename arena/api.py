@@ -6,6 +6,7 @@ from django.conf import settings
 from ninja import Router, Schema, Status
 
 from arena import proof_of_work, selectors, services
+from arena.metrics import BATTLES_STARTED
 from config.api import Error, Text, session_key_ensure
 from config.limits import limits_check, limits_count_new_voter
 
@@ -104,6 +105,7 @@ def battle_start(request, body: BattleStart):
     battle = services.battle_start(
         session_key=owner, prompt=body.prompt, category_slug=body.category
     )
+    BATTLES_STARTED.inc()
     return Status(201, {"id": battle.pk, "stream": _stream(battle.pk)})
 
 

@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
 
+from arena.metrics import WEBSOCKETS
 from arena.models import Battle, Response
 from arena.pacing import TurnPacer
 from arena.selectors import battle_owned_by
@@ -33,6 +34,20 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
     decoder can follow, or too long) closes the socket with a close code rather than raising
     in the ASGI application, which would drop the connection without one and log a traceback.
     """
+
+    page = "battle"  # the label of the open-websockets gauge (arena.metrics.WEBSOCKETS)
+    counted = False
+
+    async def accept(self, *args, **kwargs):
+        await super().accept(*args, **kwargs)
+        WEBSOCKETS.labels(self.page).inc()
+        self.counted = True
+
+    async def websocket_disconnect(self, message):
+        if self.counted:
+            WEBSOCKETS.labels(self.page).dec()
+            self.counted = False
+        await super().websocket_disconnect(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 
 import redis.asyncio
+import redis.exceptions
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 # A Redis that stops answering fails the waiting writes after this long (the stream goes on
 # and its next batch is sent as a snapshot; see arena.streaming.BattlePublisher).
 SOCKET_TIMEOUT_SECONDS = 5.0
+# What a Redis restart looks like from the stream loop.
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 class Outbox:
@@ -39,15 +42,16 @@ class Outbox:
         self._queued: list[tuple[tuple[tuple, ...], asyncio.Future]] = []
         self._sender: asyncio.Task | None = None
 
-    async def send(self, *commands: tuple) -> None:
+    async def send(self, *commands: tuple) -> list:
         """Queue `commands` (each a tuple such as ("SET", key, value)) and wait until Redis has
-        answered them. Raises the Redis or socket error when the pipeline carrying them failed.
+        answered them; return Redis's answers, one per command. Raises the Redis or socket
+        error when the pipeline carrying them failed.
         """
         future = asyncio.get_running_loop().create_future()
         self._queued.append((commands, future))
         if self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._send_queued())
-        await future
+        return await future
 
     async def _send_queued(self) -> None:
         # Yield once first, so that every coroutine ready in this turn of the loop can queue.
@@ -59,7 +63,7 @@ class Outbox:
                 for command in commands:
                     pipeline.execute_command(*command)
             try:
-                await pipeline.execute()
+                answers = await pipeline.execute()
             except BaseException as error:  # noqa: BLE001 - handed to every waiting writer
                 for _, future in queued:
                     if not future.done():
@@ -67,9 +71,11 @@ class Outbox:
                 if isinstance(error, asyncio.CancelledError):
                     raise
                 continue
-            for _, future in queued:
+            start = 0
+            for commands, future in queued:
                 if not future.done():
-                    future.set_result(None)
+                    future.set_result(answers[start:start + len(commands)])
+                start += len(commands)
 
 
 _outboxes: dict[tuple[asyncio.AbstractEventLoop, str], Outbox] = {}

@@ -30,6 +30,8 @@ import uvloop
 from django.conf import settings
 from django.db import close_old_connections
 
+from config.logs import REQUEST_ID
+
 T = TypeVar("T")
 
 SWITCH_INTERVAL_SECONDS = 0.001
@@ -68,7 +70,11 @@ class StreamRunner:
             return self._loop
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run ``coroutine`` on the stream loop and return its result, blocking this thread."""
+        """Run ``coroutine`` on the stream loop and return its result, blocking this thread.
+
+        The coroutine logs under the caller's request id (config.logs).
+        """
+        coroutine = _with_request_id(REQUEST_ID.get(), coroutine)
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop()).result()
 
     def http(self, base_url: str) -> httpx.AsyncClient:
@@ -94,6 +100,13 @@ class StreamRunner:
         assert self._db is not None, "db() is called on the stream loop"
         call = functools.partial(_database_call, function, args, kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._db, call)
+
+
+async def _with_request_id(request_id: str | None, coroutine: Coroutine[Any, Any, T]) -> T:
+    # Only the request id is carried over: the caller's context also holds its thread's
+    # database connections, which must stay its own.
+    REQUEST_ID.set(request_id)
+    return await coroutine
 
 
 def _database_call(function: Callable[..., T], args: tuple, kwargs: dict) -> T:

@@ -20,6 +20,7 @@ from arena.exceptions import (
     PromptTooLong,
     TurnNotAllowed,
 )
+from arena.leases import leases_alive
 from arena.models import Battle, Response, Side, Turn
 from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
@@ -206,18 +207,32 @@ def response_fail(*, response_id: int, code: str, text: str = "") -> bool:
 
 
 def responses_stuck(*, now=None) -> list[int]:
-    """Return the responses still pending or streaming long after any answer would have ended.
+    """Return the responses whose worker is presumed lost: one query, one Redis round trip.
 
-    A side may take its entrant's timeout; past that plus ARENA_REAP_MARGIN_SECONDS (from when
-    it started, or from when its turn was asked if it never started) its worker is presumed lost.
+    A streaming side whose lease lapsed (arena.leases) lost its worker; so did any side still
+    pending or streaming past its entrant's timeout plus ARENA_REAP_MARGIN_SECONDS (from when
+    it started, or from when its turn was asked if it never started), which covers a side
+    whose task no worker took and a Redis whose leases cannot be trusted yet. A side that
+    started less than LEASE_SECONDS ago may not hold its lease yet and is left alone.
     """
     now = now or timezone.now()
     margin = settings.ARENA["REAP_MARGIN_SECONDS"]
+    lease_seconds = settings.ARENA["LEASE_SECONDS"]
+    rows = list(Response.objects.filter(status__in=Response.UNFINISHED).values_list(
+        "pk", "status", "started_at", "turn__created_at", "entrant__timeout_seconds"
+    ))
+    leased = [
+        pk for pk, status, started_at, _, _ in rows
+        if status == Response.Status.STREAMING and started_at is not None
+        and (now - started_at).total_seconds() > lease_seconds
+    ]
+    # Asked even with no side to ask about: the reaper's watch of Redis must run all along.
+    alive = leases_alive(leased)
     stuck = []
-    for response in Response.objects.filter(
-        status__in=Response.UNFINISHED
-    ).select_related("entrant", "turn"):
-        since = response.started_at or response.turn.created_at
-        if (now - since).total_seconds() > response.entrant.timeout_seconds + margin:
-            stuck.append(response.pk)
+    for pk, _status, started_at, asked_at, timeout_seconds in rows:
+        since = started_at or asked_at
+        if (now - since).total_seconds() > timeout_seconds + margin:
+            stuck.append(pk)
+        elif alive is not None and pk in leased and pk not in alive:
+            stuck.append(pk)
     return stuck

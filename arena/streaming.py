@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 
 import httpx
-import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
-from arena import outbox, services
+from arena import metrics, outbox, services
+from arena.leases import leases_for_loop
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
@@ -80,8 +80,7 @@ def _snapshots_get() -> Snapshots:
     return _snapshots[location]
 
 
-# What a Redis restart looks like from the stream loop.
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+REDIS_ERRORS = outbox.REDIS_ERRORS
 
 
 class BattlePublisher:
@@ -180,7 +179,9 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     http = client or runner.http(config.base_url)
     runner.streams += 1
     try:
-        await _stream(response, config, messages, publisher, http)
+        # The lease tells the reaper this side's worker lives (arena.leases).
+        async with leases_for_loop().held(response.pk):
+            await _stream(response, config, messages, publisher, http)
     finally:
         runner.streams -= 1
 
@@ -222,6 +223,7 @@ async def _stream(response, config, messages, publisher, http) -> None:
             services.response_fail, response_id=response_id, code=code, text="".join(pieces)
         ):
             await publisher.finish({"type": "error", "code": code, "message": str(error_message(code))})
+            await side_counted(response, code)
 
     retried = False
     try:
@@ -282,6 +284,27 @@ async def _stream(response, config, messages, publisher, http) -> None:
     # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
     # stay, as the websocket contract lists them.
     await publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
+    await side_counted(response, "done", ttft_ms=ttft_ms or total_ms)
+
+
+async def side_counted(response: Response, outcome: str, *, ttft_ms: int | None = None) -> None:
+    """Count a side that ended (`outcome`: done or its error code) in the metrics, and its
+    battle once both sides of the first turn ended (arena.metrics). Never fails the side."""
+    if ttft_ms is not None:
+        metrics.side_done(entrant_id=response.entrant_id, ttft_ms=ttft_ms)
+    else:
+        metrics.side_failed(entrant_id=response.entrant_id, code=outcome)
+    url = _snapshots_get()._url
+    if response.turn.index != 0 or url is None:
+        return
+    key = cache.make_key(f"arena:turn-ends:{response.turn_id}")
+    try:
+        total, _ = await outbox.outbox_for(url).send(
+            *metrics.turn_ends_commands(response.turn_id, failed=outcome != "done", key=key)
+        )
+    except REDIS_ERRORS:
+        return
+    metrics.battle_end_counted(total)
 
 
 def responses_reap() -> list[int]:
@@ -299,6 +322,7 @@ def responses_reap() -> list[int]:
             runner.run(BattlePublisher(response).finish(
                 {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
             ))
+            runner.run(side_counted(response, "worker_lost"))
             reaped.append(response_id)
     if reaped:
         logger.warning("reaped %d responses whose worker was lost: %s", len(reaped), reaped)

@@ -1,6 +1,8 @@
 """ASGI entry point: HTTP goes to Django (leaderboard reads replayed in front of it, see
 config/read_cache.py, and on PostgreSQL a vote that will be stored answered in front of it,
-see voting/fast_vote.py), websockets to the arena's consumers."""
+see voting/fast_vote.py), websockets to the arena's consumers. Around them all: the request id
+(config/logs.py), the requests' metrics and `/metrics` (config/metrics.py), and the health
+endpoints (config/health.py), each answered whatever the Host header says."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -13,18 +15,21 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from config.health import HealthEndpoints  # noqa: E402
+from config.logs import RequestIdMiddleware  # noqa: E402
 from config.memory import freeze_startup_objects  # noqa: E402
+from config.metrics import RequestMetrics  # noqa: E402
 from config.read_cache import LeaderboardReadCache  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from voting.fast_vote import FastVote  # noqa: E402
 
-application = ProtocolTypeRouter(
+application = RequestIdMiddleware(ProtocolTypeRouter(
     {
-        "http": LeaderboardReadCache(FastVote(django_asgi_app)),
+        "http": RequestMetrics(HealthEndpoints(LeaderboardReadCache(FastVote(django_asgi_app)))),
         "websocket": AllowedHostsOriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
-)
+))
 # Everything loaded so far lives as long as the process: out of the collector's sight.
 freeze_startup_objects()

@@ -4,6 +4,7 @@ import os
 from celery import Celery
 from celery.signals import worker_ready
 
+from config import logs  # noqa: F401 (the request id rides in every task's headers)
 from config.memory import freeze_startup_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

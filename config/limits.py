@@ -66,6 +66,15 @@ def _address(entry: str):
         return None
 
 
+def peer_is_trusted_proxy(peer: str) -> bool:
+    """Return whether the socket's peer `peer` is one of TRUSTED_PROXIES."""
+    address = _address(peer or "")
+    if address is None or not settings.TRUSTED_PROXIES:
+        return False
+    any_peer, networks = _proxies(tuple(settings.TRUSTED_PROXIES))
+    return any_peer or any(address in network for network in networks)
+
+
 def client_ip(request) -> str:
     """Return the client's address: the socket's peer (REMOTE_ADDR), or, when that peer is one of
     TRUSTED_PROXIES, the rightmost entry of CLIENT_IP_HEADER that is not itself a trusted proxy.

@@ -250,14 +250,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Every line carries the request id that started it (config/logs.py), from the web process into
+# the worker's lines about the battle's sides. LOG_FORMAT=json (production's default): one JSON
+# object a line (python-json-logger), for a log collector; plain: for a person at a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+# The worker logs through LOGGING above, not Celery's own format, so its lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The contest's own tunables (config/tunables.py): every one is a setting, read from its own
 # environment variable, so that a contest can tune it without a deploy. The arena's limits:
@@ -321,6 +336,8 @@ CELERY_BEAT_SCHEDULE = {
     "responses-reap": {
         "task": "arena.tasks.responses_reap_due",
         "schedule": ARENA["REAP_EVERY_SECONDS"],
+        # A reap no worker took in time is dropped: the next one does its work.
+        "options": {"expires": ARENA["REAP_EVERY_SECONDS"]},
     },
     "leaderboards-refresh": {
         "task": "voting.tasks.leaderboards_refresh",
@@ -331,6 +348,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ANOMALY["SCREEN_SECONDS"],
     },
 }
+
+# Health and metrics (config/health.py, config/metrics.py; docs/operations.md). `/metrics` asks
+# for `Authorization: Bearer <METRICS_TOKEN>`; without a token it answers the loopback only.
+# Each readiness check (database, Redis, a worker's ping) gets HEALTH_CHECK_TIMEOUT_SECONDS.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 
 # Organizer exports (console and management commands) are written under this folder, one
 # sub-folder per export job; only organizers can download them.

@@ -57,10 +57,16 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
         # Threads (and so database connections) each worker process gives its streams' database
         # work; the streams themselves run on one event loop (arena.runner).
         "STREAM_DB_THREADS": env.int("ARENA_STREAM_DB_THREADS", default=8),
-        # A side still pending or streaming this long past its entrant's timeout lost its worker:
-        # the reaper (every REAP_EVERY_SECONDS, on beat) ends it and tells the page.
+        # A streaming side holds a lease in Redis that its worker renews every
+        # LEASE_RENEW_SECONDS and that lapses LEASE_SECONDS after the last renewal (arena.leases);
+        # a side whose lease lapsed, or still pending or streaming REAP_MARGIN_SECONDS past its
+        # entrant's timeout, lost its worker: the reaper (every REAP_EVERY_SECONDS, on beat) ends
+        # it and tells the page. A lost worker is told within about LEASE_SECONDS +
+        # REAP_EVERY_SECONDS.
+        "LEASE_SECONDS": env.int("ARENA_LEASE_SECONDS", default=5),
+        "LEASE_RENEW_SECONDS": env.float("ARENA_LEASE_RENEW_SECONDS", default=1.5),
         "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
-        "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=15),
+        "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=3),
         # On PostgreSQL, a vote that will be stored is answered on the event loop, outside Django's
         # request cycle (voting/fast_vote.py), with a pool of this many connections per process.
         "VOTE_FAST_PATH": env.bool("ARENA_VOTE_FAST_PATH", default=True),

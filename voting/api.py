@@ -8,7 +8,9 @@ from ninja import Query, Router, Schema
 from arena.api import Reveal
 from config.api import Error, Text
 from config.limits import limits_check
+from core.errors import DomainError
 from voting import boards, selectors, services
+from voting.metrics import VOTES_ACCEPTED, VOTES_REFUSED
 from voting.models import Track
 
 router = Router(tags=["votes and leaderboards"])
@@ -27,10 +29,15 @@ class VoteCast200(Schema):
                        429: Error})
 def battle_vote(request, battle_id: UUID, body: VoteCast):
     """Cast the owner's one vote on a battle whose both sides finished; reveals both teams."""
-    limits_check(request, action="vote")
-    reveal = services.vote_cast(
-        battle_id=battle_id, session_key=request.session.session_key or "", choice=body.choice
-    )
+    try:
+        limits_check(request, action="vote")
+        reveal = services.vote_cast(
+            battle_id=battle_id, session_key=request.session.session_key or "", choice=body.choice
+        )
+    except DomainError as error:
+        VOTES_REFUSED.labels(error.code).inc()
+        raise
+    VOTES_ACCEPTED.labels("django").inc()
     return {"reveal": reveal}
 
 

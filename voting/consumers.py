@@ -8,6 +8,8 @@ LEADERBOARD_GROUP = "leaderboard"
 
 
 class LeaderboardConsumer(ListeningConsumer):
+    page = "leaderboard"
+
     async def connect(self):
         await self.channel_layer.group_add(LEADERBOARD_GROUP, self.channel_name)
         await self.accept()

@@ -70,6 +70,7 @@ from config.limits import alimits_check
 from config.middleware import KoreanFirstLocaleMiddleware
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
+from voting.metrics import VOTES_ACCEPTED
 from voting.models import Vote
 from voting.pseudonyms import voter_hash
 from voting.services import chain_head_advance_sql, choice_valid, side_facts
@@ -255,6 +256,7 @@ class FastVote:
             # Django tries: it stores the vote once, says already_voted, or answers 503.
             logger.info("POST %s: the vote goes to Django: %r", request.path, error)
             raise Refused() from error
+        VOTES_ACCEPTED.labels("fast").inc()
         answer = json.dumps({"reveal": reveal})
         return self.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
 

@@ -1,14 +1,22 @@
-"""A worker killed mid-generation: the reaper ends the side, tells the page, and no vote counts."""
+"""A worker killed mid-generation: the reaper ends the side, tells the page, and no vote counts.
+A side's lease (arena.leases) lets it notice within seconds, not after the entrant's timeout."""
+import asyncio
+import time
 from datetime import timedelta
 
+import httpx
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from arena import services
+from arena.leases import WATCH_KEY, lease_key
 from arena.models import Response
-from arena.streaming import response_run, responses_reap
+from arena.runner import runner
+from contest.models import Entrant
+from arena.streaming import response_run, response_stream, responses_reap
 from tests.arena.test_api import post
-from tests.arena.test_streaming import listener  # noqa: F401  (fixture)
+from tests.arena.test_streaming import listener, sse  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,3 +82,94 @@ def test_the_reaper_is_on_the_beat_schedule(settings):
 
     app.loader.import_default_modules()
     assert "arena.tasks.responses_reap_due" in app.tasks
+
+
+def _redis():
+    return cache._cache.get_client(write=True)
+
+
+def _watching_for(seconds: float) -> None:
+    """As if the reaper had watched this Redis's leases for `seconds`."""
+    _redis().set(cache.make_key(WATCH_KEY), repr(time.time() - seconds))
+
+
+def _streaming_since(response_id: int, seconds: float) -> None:
+    Response.objects.filter(pk=response_id).update(
+        status="streaming", started_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_side_whose_lease_lapsed_is_ended_long_before_its_timeout(battle, listener, settings):  # noqa: F811
+    # Given side A streams with a 60 s timeout, side B holds its lease, and A's lease lapsed
+    # (its worker was killed 8 s into the answer)
+    sides = _sides(battle)
+    Entrant.objects.update(timeout_seconds=60)
+    _watching_for(60)
+    _streaming_since(sides["a"].pk, 8)
+    _streaming_since(sides["b"].pk, 8)
+    _redis().set(lease_key(sides["b"].pk), b"1", ex=settings.ARENA["LEASE_SECONDS"])
+    join, drain = listener
+    join(sides["a"].turn.battle)
+
+    # When the reaper runs, A is ended as lost and its page told; B streams on
+    assert responses_reap() == [sides["a"].pk]
+    assert Response.objects.get(pk=sides["a"].pk).error_code == "worker_lost"
+    assert Response.objects.get(pk=sides["b"].pk).status == "streaming"
+    assert [(e["side"], e["code"]) for e in drain() if e["type"] == "error"] == [("a", "worker_lost")]
+
+
+def test_a_side_that_just_started_is_given_time_to_take_its_lease(battle):
+    _watching_for(60)
+    _streaming_since(_sides(battle)["a"].pk, 0.5)
+    assert responses_reap() == []
+
+
+def test_an_emptied_redis_does_not_end_live_sides_before_their_workers_renew(battle, settings):
+    # Given Redis restarted empty: no lease and no watch key, while A streams on a live worker
+    a = _sides(battle)["a"]
+    _redis().delete(cache.make_key(WATCH_KEY))
+    _streaming_since(a.pk, 30)
+    # When the reaper runs, it trusts no missing lease yet
+    assert responses_reap() == []
+    assert Response.objects.get(pk=a.pk).status == "streaming"
+    # and once it has watched for a lease's time with still none, the side is ended
+    _watching_for(settings.ARENA["LEASE_SECONDS"] + 1)
+    assert responses_reap() == [a.pk]
+
+
+def test_a_streaming_side_holds_its_lease_until_it_ends(battle, settings):
+    # Given a side whose endpoint answers slowly
+    settings.ARENA = {**settings.ARENA, "LEASE_SECONDS": 2, "LEASE_RENEW_SECONDS": 0.2}
+    a = _sides(battle)["a"]
+    seen = []
+
+    async def watch():
+        # Sample the lease while the side streams, past several of its lifetimes, from once it
+        # has begun.
+        await asyncio.sleep(0.5)
+        while len(seen) < 20:
+            seen.append(await asyncio.to_thread(_redis().exists, lease_key(a.pk)))
+            await asyncio.sleep(0.2)
+
+    async def slow_stream(request):
+        async def body():
+            for i in range(25):
+                yield f'data: {{"choices": [{{"index": 0, "delta": {{"content": "조각{i} "}}}}]}}\n\n'.encode()
+                await asyncio.sleep(0.2)
+            yield b"data: [DONE]\n\n"
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(slow_stream))
+
+    async def both():
+        watcher = asyncio.create_task(watch())
+        await response_stream(response_id=a.pk, client=client)
+        await watcher
+
+    # When it streams for 5 s, more than twice the lease's time
+    runner.run(both())
+
+    # Then the lease was there throughout (renewed), and is gone once the side ended
+    assert Response.objects.get(pk=a.pk).status == "done"
+    assert len(seen) == 20 and all(seen), seen
+    assert not _redis().exists(lease_key(a.pk))

@@ -99,6 +99,8 @@ def live_stack(django_db_setup, tmp_path_factory):
         "ARENA_VOTE_LIMITS_NETWORK": "10000/m",
         "MOCK_TEAMS_SPEED": "4",
         "PYTHONUNBUFFERED": "1",
+        # As docker-compose.yml does: web and worker add up their metrics in one folder.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics")),
     }
     python = sys.executable
     commands = {
@@ -119,7 +121,9 @@ def live_stack(django_db_setup, tmp_path_factory):
         wait_for_http(f"http://127.0.0.1:{mock_port}/health", processes["mock"])
         wait_for_http(f"http://127.0.0.1:{web_port}/", processes["web"])
         worker_ready(processes["worker"], logs / "worker.log")
-        yield LiveStack(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{mock_port}")
+        stack = LiveStack(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{mock_port}")
+        stack.logs = logs
+        yield stack
     finally:
         for process in processes.values():
             process.terminate()

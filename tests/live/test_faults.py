@@ -35,6 +35,8 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(trans
 
 REAP_EVERY_SECONDS = 1
 REAP_MARGIN_SECONDS = 2
+# A side whose worker was killed is ended this soon after (issue 22: "within 10 s").
+LOST_WITHIN_SECONDS = 10
 
 
 def in_thread(function, *args, **kwargs):
@@ -83,6 +85,8 @@ class FaultStack:
             "ARENA_VOTE_LIMITS_NETWORK": "10000/m",
             "ARENA_REAP_EVERY_SECONDS": str(REAP_EVERY_SECONDS),
             "ARENA_REAP_MARGIN_SECONDS": str(REAP_MARGIN_SECONDS),
+            # The slowed teams are slow on purpose: no side is ended as too slow.
+            "ARENA_STREAM_MIN_CHARS_PER_SECOND": "0",
             "PYTHONUNBUFFERED": "1",
         }
         self.processes: dict[str, subprocess.Popen] = {}
@@ -137,8 +141,8 @@ class FaultStack:
         ])
         worker_ready(self.processes[f"worker-{self.worker_starts}"], log)
 
-    def worker_kill(self) -> None:
-        process = self.processes.pop(f"worker-{self.worker_starts}")
+    def worker_kill(self, number: int | None = None) -> None:
+        process = self.processes.pop(f"worker-{number or self.worker_starts}")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
@@ -199,8 +203,10 @@ def start_in_page(page, stack: FaultStack, prompt: str) -> str:
 
 
 def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
-    in_thread(contest_for, fault_stack, timeout_seconds=6)
-    fault_stack.mock_set(tokens_per_second=5)  # answers of 20 s and more
+    # A long timeout: only the sides' leases (arena.leases) can end them in seconds.
+    in_thread(contest_for, fault_stack, timeout_seconds=60)
+    # Answers of 20 s and more: they still stream once a second worker has started.
+    fault_stack.mock_set(tokens_per_second=1)
     page = browser.new_page(locale="ko-KR")
     page.goto(fault_stack.web_url + "/")
 
@@ -209,23 +215,26 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
 
-    # When the worker is killed outright, and started again as `make demo`'s supervisor does
-    killed_at = time.monotonic()
-    fault_stack.worker_kill()
+    # When the worker streaming them is killed outright while another one serves (the
+    # deployment's second worker, or the one `make demo`'s supervisor started again)
+    streaming_worker = fault_stack.worker_starts
     fault_stack.worker_start()
+    killed_at = time.monotonic()
+    fault_stack.worker_kill(streaming_worker)
 
-    # Then, within the side's time plus the reaper's margin, the citizen is told in Korean
-    # that the battle failed and may start a new one; no side stays "streaming"
-    bound_ms = (6 + REAP_MARGIN_SECONDS + REAP_EVERY_SECONDS + 10) * 1000
+    # Then within LOST_WITHIN_SECONDS of the kill (the entrant's 60 s timeout is far off), the
+    # citizen is told in Korean that the battle failed and may start a new one; no side stays
+    # "streaming"
     for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=bound_ms)
+        left_ms = max(1, (killed_at + LOST_WITHIN_SECONDS - time.monotonic()) * 1000)
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=left_ms)
     print(f"sides ended {time.monotonic() - killed_at:.1f} s after the kill")
     expect(page.locator("#message")).to_contain_text("새 대결을 시작해 주세요")
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_disabled()
     sides = in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id)))
     assert {(r.status, r.error_code) for r in sides} == {("error", "worker_lost")}
 
-    # And a new battle, on the worker started again, runs to the end
+    # And a new battle, on the worker that lives, runs to the end
     fault_stack.mock_set(tokens_per_second=200)
     page.get_by_role("button", name="새 대결").click()
     start_in_page(page, fault_stack, "부산의 맛집 골목을 알려 줘")
