@@ -72,3 +72,11 @@ def test_the_demo_seeds_examples_for_every_category(db):
     call_command("seed_demo", verbosity=0)
     categories = list(Category.objects.all())
     assert categories and all(len(c.example_prompts()) >= 3 for c in categories)
+
+
+def test_the_notice_and_the_skip_link_read_in_english_when_chosen(client, open_contest):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Before you start" in page and "I understand. Start" in page
+    assert "Skip to main content" in page
+    assert "the text of your prompts is not in it" in page
