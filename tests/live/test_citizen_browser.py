@@ -2,7 +2,8 @@
 the first-visit notice, example prompts, the dock (status, vote bar, follow-up, stop), copy, the
 reveal, failures, a keyboard-only battle and a reload in the middle of one.
 
-Screenshots are saved as artefacts under the test's tmp_path (printed with -s).
+Screenshots are saved as artefacts under the test's tmp_path (printed with -s); at each step
+axe-core (tests/live/axe.py) reports no serious or critical WCAG 2.1 AA violation.
 """
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from playwright.sync_api import expect
 
 from contest.models import Category
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
+from tests.live.axe import serious_violations
 from tests.live.citizen import NOTICE_ACCEPT, accept_notice
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
 
@@ -76,6 +78,7 @@ def test_first_visit_notice_is_accepted_once_from_the_keyboard(live_stack, live_
     expect(page.locator("#prompt")).to_be_disabled()
     expect(page.locator("#send")).to_be_disabled()
     shot(page, tmp_path, "notice-phone")
+    assert serious_violations(page) == []
 
     # When a keyboard user tabs: the first stop is a skip link to the main content
     page.keyboard.press("Tab")
@@ -101,6 +104,11 @@ def test_first_visit_notice_is_accepted_once_from_the_keyboard(live_stack, live_
     other = browser.new_page(viewport=PHONE, locale="ko-KR")
     other.goto(live_stack.web_url + "/")
     expect(other.locator("#first-visit")).to_be_visible()
+
+    # And the pages the notice and the footer link to pass the same check
+    for path in ("/privacy/", "/terms/", "/accessibility/"):
+        other.goto(live_stack.web_url + path)
+        assert serious_violations(other) == [], path
 
 
 @pytest.fixture
@@ -160,6 +168,7 @@ def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, br
     expect(page.get_by_role("button", name="기다리지 않고 멈추기")).to_be_visible()
     assert page.locator("#panes [aria-live]").count() == 0
     shot(page, tmp_path, f"streaming-{name}")
+    assert serious_violations(page) == []
 
     # And once both ended the bar opens, says so, and stays in reach from the top of the answers
     expect(status).to_have_text("A 완료 · B 완료", timeout=60_000)
@@ -170,6 +179,7 @@ def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, br
     expect(page.locator("#prompt")).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollHeight") > 2 * viewport["height"]
     shot(page, tmp_path, f"vote-open-{name}")
+    assert serious_violations(page) == []
 
     # When they tab to a vote and press Enter
     for _ in range(30):
@@ -189,6 +199,7 @@ def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, br
         assert sum(team in heading for team in live_contest.team_names) == 1
     expect(page.get_by_role("button", name="새 대결")).to_be_visible()
     shot(page, tmp_path, f"reveal-{name}")
+    assert serious_violations(page) == []
 
     # And 새 대결 brings the composer back to the top, focused
     page.get_by_role("button", name="새 대결").click()
@@ -220,10 +231,15 @@ def test_stop_ends_the_wait_and_closes_the_battle_to_voting(live_stack, live_con
     assert page.locator("#pane-a .answer").inner_text() == text
 
 
-@pytest.mark.parametrize("failing", [("ax",), ("ax", "varco")], ids=["one-side", "both-sides"])
+FAULT_TEXT = {"cut_off": "끊겼습니다", "malformed": "알아볼 수 없는 형식", "http_500": "오류를 돌려주었습니다"}
+
+
+@pytest.mark.parametrize(("failing", "fault"), [
+    (("ax",), "cut_off"), (("ax",), "malformed"), (("ax",), "http_500"), (("ax", "varco"), "cut_off"),
+], ids=["one-side-cut-off", "one-side-malformed", "one-side-http-500", "both-sides-cut-off"])
 def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_contest, browser,
-                                                              mock_personas, failing):
-    mock_personas({p: {"fault": "cut_off", "tokens_per_second": 40} for p in failing})
+                                                              mock_personas, failing, fault):
+    mock_personas({p: {"fault": fault, "tokens_per_second": 40} for p in failing})
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
     accept_notice(page)
@@ -235,7 +251,7 @@ def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_c
     page.wait_for_timeout(1000)
     expect(errors.filter(visible=True)).to_have_count(len(failing))
     for i in range(len(failing)):
-        expect(errors.filter(visible=True).nth(i)).to_contain_text("끊겼습니다")
+        expect(errors.filter(visible=True).nth(i)).to_contain_text(FAULT_TEXT[fault])
 
     # And the page says which failed, invites no vote, and offers a new battle
     if len(failing) == 2:
@@ -249,6 +265,7 @@ def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_c
     for button in page.locator("#votes .vote-buttons button").all():
         expect(button).to_be_disabled()
     expect(page.get_by_role("button", name="새 대결")).to_be_visible()
+    assert serious_violations(page) == []
 
 
 def test_a_reload_in_the_middle_of_a_battle_resumes_it(live_stack, live_contest, browser, mock_personas):
