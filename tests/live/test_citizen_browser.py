@@ -64,7 +64,7 @@ def send(page, prompt):
     page.locator("#send").click()
 
 
-def test_first_visit_notice_is_accepted_once_from_the_keyboard(live_stack, live_contest, browser, tmp_path):
+def test_first_visit_notice_is_accepted_once_from_the_keyboard(live_stack, live_contest, browser, tmp_path):  # noqa: F811
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
 
@@ -119,7 +119,7 @@ def example_categories(transactional_db):
 
 
 def test_an_example_chip_fills_the_composer_with_its_category(live_stack, live_contest, example_categories,
-                                                             browser):
+                                                             browser):  # noqa: F811
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
     accept_notice(page)
@@ -141,7 +141,7 @@ def test_an_example_chip_fills_the_composer_with_its_category(live_stack, live_c
 
 
 @VIEWPORTS
-def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, browser, mock_personas,
+def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, browser, mock_personas,  # noqa: F811
                                                     viewport, tmp_path):
     mock_personas(slow())
     page = browser.new_page(viewport=viewport, locale="ko-KR")
@@ -207,7 +207,7 @@ def test_keyboard_only_battle_from_prompt_to_reveal(live_stack, live_contest, br
     expect(page.locator("#label-a .pane-name")).to_have_text("모델 A")
 
 
-def test_stop_ends_the_wait_and_closes_the_battle_to_voting(live_stack, live_contest, browser, mock_personas):
+def test_stop_ends_the_wait_and_closes_the_battle_to_voting(live_stack, live_contest, browser, mock_personas):  # noqa: F811
     mock_personas(slow())
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
@@ -237,7 +237,7 @@ FAULT_TEXT = {"cut_off": "끊겼습니다", "malformed": "알아볼 수 없는 �
 @pytest.mark.parametrize(("failing", "fault"), [
     (("ax",), "cut_off"), (("ax",), "malformed"), (("ax",), "http_500"), (("ax", "varco"), "cut_off"),
 ], ids=["one-side-cut-off", "one-side-malformed", "one-side-http-500", "both-sides-cut-off"])
-def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_contest, browser,
+def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_contest, browser,  # noqa: F811
                                                               mock_personas, failing, fault):
     mock_personas({p: {"fault": fault, "tokens_per_second": 40} for p in failing})
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
@@ -268,7 +268,7 @@ def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_c
     assert serious_violations(page) == []
 
 
-def test_a_reload_in_the_middle_of_a_battle_resumes_it(live_stack, live_contest, browser, mock_personas):
+def test_a_reload_in_the_middle_of_a_battle_resumes_it(live_stack, live_contest, browser, mock_personas):  # noqa: F811
     mock_personas(slow())
     page = browser.new_page(viewport=DESKTOP, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
@@ -296,7 +296,7 @@ def test_a_reload_in_the_middle_of_a_battle_resumes_it(live_stack, live_contest,
     expect(page.locator("#prompt")).to_be_enabled()
 
 
-def test_copy_puts_the_answer_on_the_clipboard(live_stack, live_contest, browser, mock_answers):
+def test_copy_puts_the_answer_on_the_clipboard(live_stack, live_contest, browser, mock_answers):  # noqa: F811
     mock_answers({p: f"복사할 답변입니다 ({p})" for p in ALL_PERSONAS})
     page = browser.new_page(viewport=PHONE, locale="ko-KR")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_stack.web_url)
