@@ -93,6 +93,13 @@ def leaderboard(env: Env) -> dict:
         "STYLE_BOOTSTRAP_ROUNDS": env.int("LEADERBOARD_STYLE_BOOTSTRAP_ROUNDS", default=100),
         # A model is shown as provisional (잠정) until it has this many counted votes.
         "PROVISIONAL_VOTES": env.int("LEADERBOARD_PROVISIONAL_VOTES", default=30),
+        # Below this many counted votes a board shows no style-controlled column, only a note:
+        # the style coefficients cannot be told from the models on a few dozen votes.
+        "STYLE_MIN_VOTES": env.int("LEADERBOARD_STYLE_MIN_VOTES", default=50),
+        # The experts' agreement figures (alpha, kappa) are shown only from this many judged
+        # items; Kendall's tau only when neither board is provisional (a tau of -1 from one
+        # judgment says nothing).
+        "AGREEMENT_MIN_ITEMS": env.int("LEADERBOARD_AGREEMENT_MIN_ITEMS", default=10),
         # Weights of each track in the combined board; published on the leaderboard page.
         "TRACK_WEIGHTS": {
             "citizen": env.float("LEADERBOARD_WEIGHT_CITIZEN", default=0.5),

@@ -130,3 +130,25 @@ def console_overview(*, contest: Contest, hours: int = 48) -> dict:
         # The expert track (issue 7) adds its progress and agreement here.
         "expert": None,
     }
+
+
+def boards_provisional(*, contest: Contest) -> list[str]:
+    """Return the labels of the contest's overall boards that are provisional (잠정): a model on
+    them has fewer than LEADERBOARD_PROVISIONAL_VOTES counted votes or judgments. Boards with no
+    votes at all are left out (they publish as empty, not as a ranking). Reads the latest
+    snapshots only; computes nothing."""
+    from django.conf import settings
+
+    from voting.board_assembly import provisional_models
+    from voting.models import Track
+    from voting.selectors import snapshot_latest
+
+    threshold = settings.LEADERBOARD["PROVISIONAL_VOTES"]
+    labels = dict(Track.choices)
+    found = []
+    for track in Track.values:
+        snapshot = snapshot_latest(contest=contest, track=track, category=None)
+        models = snapshot.payload.get("models", []) if snapshot else []
+        if models and provisional_models(models, threshold):
+            found.append(str(labels[track]))
+    return found

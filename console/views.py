@@ -5,10 +5,12 @@ contest.services / console.selectors / voting.exports / voting.export_jobs and s
 """
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
@@ -63,6 +65,10 @@ def console_page(request):
         "transitions": selectors.contest_transitions(contest=contest),
         "export_kinds": [(kind, _(EXPORT_LABELS[kind])) for kind in export_jobs.JOB_KINDS],
         "blindness": audit_shown(contest=contest),
+        "provisional_boards": (console_selectors.boards_provisional(contest=contest)
+                               if Contest.Phase.PUBLISHED in phases.transitions_allowed(contest.phase)
+                               else []),
+        "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
     })
 
 
@@ -178,20 +184,31 @@ def _interval_plot(models: list[dict]) -> dict:
             "width": PLOT_WIDTH, "axis_y": 20 + len(models) * PLOT_ROW - 8}
 
 
-@require_safe
-@organizer_required
-def console_results(request):
-    """A results page that prints cleanly: one page per track, table and interval plot."""
-    contest = _contest_or_404(request)
+def _results_context(contest: Contest, **extra) -> dict:
+    """What the printable results page shows: the overall boards with their plots, when the
+    results were published (or, before that, printed), and the provisional threshold."""
     boards = [
         board for board in exports.boards_of_record(contest=contest) if board["category"] is None
     ]
     for board in boards:
         board["plot"] = _interval_plot(board["models"])
-    return render(request, "console/results.html", {
-        "contest": contest, "boards": boards, "tracks": dict(Track.choices),
-        "blindness": audit_shown(contest=contest),
-    })
+    published = (contest.transitions.filter(to_phase=Contest.Phase.PUBLISHED)
+                 .order_by("-created_at").values_list("created_at", flat=True).first())
+    return {
+        "contest": contest, "boards": boards, "published_at": published,
+        "printed_at": timezone.now(), "any_provisional": any(b["provisional"] for b in boards),
+        "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        "blindness": audit_shown(contest=contest), **extra,
+    }
+
+
+@require_safe
+@organizer_required
+def console_results(request):
+    """A results page that prints cleanly: one page per track, table and interval plot."""
+    contest = _contest_or_404(request)
+    return render(request, "console/results.html",
+                  _results_context(contest, tracks=dict(Track.choices)))
 
 
 # --- public results, once published ------------------------------------------------------
@@ -207,15 +224,8 @@ def _published_contest(slug: str | None) -> Contest:
 def results_public(request):
     """The published results for everyone: the printable boards and the files to verify them."""
     contest = _published_contest(request.GET.get("contest"))
-    boards = [
-        board for board in exports.boards_of_record(contest=contest) if board["category"] is None
-    ]
-    for board in boards:
-        board["plot"] = _interval_plot(board["models"])
-    return render(request, "console/results.html", {
-        "contest": contest, "boards": boards, "files": exports.published_files(contest),
-        "blindness": audit_shown(contest=contest),
-    })
+    return render(request, "console/results.html",
+                  _results_context(contest, files=exports.published_files(contest)))
 
 
 @require_safe

@@ -7,7 +7,7 @@ from pydantic import StrictInt
 
 from config.api import Error, Text
 from config.roles import expert_auth
-from expert import selectors, services
+from expert import judging, selectors
 
 router = Router(tags=["expert track"], auth=expert_auth)
 
@@ -85,21 +85,21 @@ def expert_next(request):
     assignment = selectors.assignment_next(request.user)
     if assignment is None:
         return Status(204, None)
-    services.assignment_open(assignment_id=assignment.pk, user=request.user)
+    judging.assignment_open(assignment_id=assignment.pk, user=request.user)
     return selectors.item_state(assignment)
 
 
 @router.get("/expert/items/{int:item_id}", response={200: Item, **ERRORS})
 def expert_item(request, item_id: int):
     """Return one of the expert's own items (judged ones too, with no identities)."""
-    assignment = services.assignment_open(assignment_id=item_id, user=request.user)
+    assignment = judging.assignment_open(assignment_id=item_id, user=request.user)
     return selectors.item_state(assignment)
 
 
 @router.post("/expert/items/{int:item_id}/judgment", response={201: Judged, **ERRORS})
 def expert_judgment(request, item_id: int, body: JudgmentSubmit):
     """Submit the expert's one judgment of their item: every criterion, overall, rationale."""
-    services.judgment_submit(
+    judging.judgment_submit(
         assignment_id=item_id,
         user=request.user,
         criteria=body.criteria,
@@ -113,12 +113,12 @@ def expert_judgment(request, item_id: int, body: JudgmentSubmit):
 @router.put("/expert/items/{int:item_id}/draft", response={200: Saved, **ERRORS})
 def expert_draft(request, item_id: int, body: Draft):
     """Keep an unfinished judgment, so that nothing typed is lost."""
-    services.draft_save(assignment_id=item_id, user=request.user, draft=body.dict())
+    judging.draft_save(assignment_id=item_id, user=request.user, draft=body.dict())
     return {"saved": True}
 
 
 @router.post("/expert/items/{int:item_id}/skip", response={200: Judged, **ERRORS})
 def expert_skip(request, item_id: int, body: Skip):
     """Skip an item with a reason (a conflict noticed late, outside one's expertise...)."""
-    services.assignment_skip(assignment_id=item_id, user=request.user, reason=body.reason)
+    judging.assignment_skip(assignment_id=item_id, user=request.user, reason=body.reason)
     return {"id": item_id, **_next_and_progress(request)}

@@ -253,17 +253,40 @@ def expert_results(*, contest: Contest) -> dict:
     citizen_board = ratings.leaderboard(
         [r["model_a"] for r in citizen], [r["model_b"] for r in citizen], [r["winner"] for r in citizen], **options
     )
+    criteria_boards = {
+        key: board([(row, row["criteria"][key]) for row in counted if key in row["criteria"]])
+        for key in criteria
+    }
+    threshold = settings.LEADERBOARD["PROVISIONAL_VOTES"]
+    for each in (expert_board, citizen_board, *criteria_boards.values()):
+        _mark_provisional(each, threshold)
+    report = agreement.report(rows)
+    comparison = agreement.rankings_compare(citizen_board["models"], expert_board["models"])
+    # Below these minimums a figure would say more than its sample does: a note replaces it.
+    comparison["shown"] = not (expert_board["provisional"] or citizen_board["provisional"])
     return {
         "board": expert_board,
-        "criteria_boards": {
-            key: board([(row, row["criteria"][key]) for row in counted if key in row["criteria"]])
-            for key in criteria
-        },
-        "agreement": agreement.report(rows),
+        "criteria_boards": criteria_boards,
+        "agreement": report,
+        "agreement_shown": report["items"] >= settings.LEADERBOARD["AGREEMENT_MIN_ITEMS"],
+        "agreement_min_items": settings.LEADERBOARD["AGREEMENT_MIN_ITEMS"],
+        "provisional_votes": threshold,
         "cohen": agreement.cohen_kappa_pairs(agreement.units_overall(counted)),
         "citizen_board": citizen_board,
-        "comparison": agreement.rankings_compare(citizen_board["models"], expert_board["models"]),
+        "comparison": comparison,
     }
+
+
+def _mark_provisional(board: dict, threshold: int) -> None:
+    """Mark a board and its rows 잠정 below `threshold` judgments, and say which intervals are
+    known (a zero-width one from a handful of judgments is shown as "—")."""
+    from voting.board_assembly import interval_known, provisional_models
+
+    provisional = set(provisional_models(board["models"], threshold))
+    board["provisional"] = bool(provisional)
+    for row in board["models"]:
+        row["provisional"] = row["model"] in provisional
+        row["interval_known"] = interval_known(row)
 
 
 def answers_naming_themselves(prompt_set: PromptSet) -> list[Answer]:

@@ -15,7 +15,7 @@ from django_otp import login as otp_login
 
 from config.roles import expert_required
 from core.errors import DomainError
-from expert import onboarding, selectors, services
+from expert import judging, onboarding, selectors
 from expert.exceptions import ItemNotFound, NotAssigned
 
 
@@ -38,7 +38,7 @@ def queue_page(request):
 @expert_required
 def item_page(request, item_id: int):
     try:
-        assignment = services.assignment_open(assignment_id=item_id, user=request.user)
+        assignment = judging.assignment_open(assignment_id=item_id, user=request.user)
     except ItemNotFound as error:
         raise Http404(error.message) from error
     except NotAssigned as error:

@@ -18,7 +18,7 @@ from config.roles import organizer_required
 from contest.models import Contest, Team
 from contest.selectors import contest_current, contest_for_console
 from core.errors import DomainError
-from expert import onboarding, selectors, services
+from expert import judging, onboarding, selectors, services
 from expert.exceptions import ImportRejected
 from expert.models import Domain, Pair, PromptSet
 
@@ -202,7 +202,7 @@ def disputes_page(request):
     return render(
         request,
         "console/expert_disputes.html",
-        {"contest": contest, "pairs": pairs, "decisions": services.ADJUDICATION_DECISIONS},
+        {"contest": contest, "pairs": pairs, "decisions": judging.ADJUDICATION_DECISIONS},
     )
 
 
@@ -211,7 +211,7 @@ def disputes_page(request):
 def adjudicate(request, pair_id: int):
     pair = get_object_or_404(Pair.objects.select_related("prompt__prompt_set__contest"), pk=pair_id)
     try:
-        services.adjudication_record(
+        judging.adjudication_record(
             pair=pair, organizer=request.user, decision=request.POST.get("decision"), note=request.POST.get("note")
         )
         messages.success(request, _("조정 결과를 기록했습니다."))

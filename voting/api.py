@@ -74,6 +74,8 @@ class Leaderboard(Schema):
     teams: dict[str, str] = {}
     weights: dict[str, float] = {}
     provisional_votes: int | None = None
+    # True when a model on the board has fewer than provisional_votes counted votes (잠정).
+    provisional: bool = False
     diagnostics: dict | None = None
     matrices: dict | None = None
     votes_over_time: list | dict | None = None

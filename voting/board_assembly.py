@@ -4,7 +4,7 @@ Pure: nothing here imports Django. The board service (voting/boards.py) reads th
 settings and the panel's profiles, and stores what this returns as a snapshot; the answers'
 texts for style control come through a reader it passes in, asked only when there are votes.
 `config` is settings.LEADERBOARD (its BOOTSTRAP_ROUNDS, SEED, PROVISIONAL_VOTES,
-STYLE_BOOTSTRAP_ROUNDS and PANEL_WEIGHT_CAP).
+STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
 """
 from __future__ import annotations
 
@@ -43,40 +43,56 @@ def votes_over_time(rows: list[dict], zone: tzinfo) -> list[dict]:
     return [{"date": day, "votes": count} for day, count in sorted(days.items())]
 
 
+# Style control is fitted on citizens' battles only: their style features are published beside
+# the vote dataset (voting/style_publication.py), so anyone can recompute it; expert judgments
+# compare pre-generated answers under other ids and are left out (docs/leaderboard.md).
+STYLE_NOT_APPLICABLE = "not_applicable"
+
+
 def style_controlled(rows: list[dict], answer_texts: TextsReader, config: Mapping) -> dict:
     """Return ratings with answer style held equal, beside the plain ranking (as public arenas do).
 
     Style is measured on each side's answers over all turns: length, headers, list items, bold.
+    The board is voting.style.style_board's: empty with a status saying why when it has too few
+    votes, when style and model are confounded, or (STYLE_NOT_APPLICABLE) for boards with
+    expert judgments among their rows. `rows` are the counted rows.
     """
-    if not rows:
-        return {"models": [], "coefficients": {}}
-    texts = answer_texts([row["battle_id"] for row in rows])
+    if any(row["track"] == "expert" for row in rows):
+        return {"status": STYLE_NOT_APPLICABLE, "votes": len(rows),
+                "min_votes": config["STYLE_MIN_VOTES"], "models": [], "coefficients": {},
+                "independent_share": {}}
+    enough = len(rows) >= config["STYLE_MIN_VOTES"]
+    # The answers' texts are read only when the board will be fitted.
+    texts = answer_texts([row["battle_id"] for row in rows]) if enough and rows else {}
     features = {
         side: [style.style_features(texts.get((row["battle_id"], side), "")) for row in rows]
         for side in ("a", "b")
     }
-    fit = style.fit_style_controlled(
+    return style.style_board(
         [row["model_a"] for row in rows],
         [row["model_b"] for row in rows],
         [row["winner"] for row in rows],
         features["a"],
         features["b"],
-        style.STYLE_FEATURES,
+        min_votes=config["STYLE_MIN_VOTES"],
         bootstrap_rounds=config["STYLE_BOOTSTRAP_ROUNDS"],
         seed=config["SEED"],
     )
-    models = [
-        {
-            "model": model,
-            "rating": round(float(fit.ratings[i]), 2),
-            "ci_lower": round(float(fit.ci_lower[i]), 2),
-            "ci_upper": round(float(fit.ci_upper[i]), 2),
-        }
-        for i, model in enumerate(fit.models)
-    ]
-    models.sort(key=lambda row: (-row["rating"], row["model"]))
-    coefficients = {name: round(value, 4) for name, value in fit.style_coefficients.items()}
-    return {"models": models, "coefficients": coefficients}
+
+
+def provisional_models(models: list[dict], threshold: int) -> list[str]:
+    """Return the models of a board with fewer than `threshold` counted votes (its 잠정 ones).
+
+    A board is provisional (잠정) when this is not empty: its order rests on too few votes.
+    """
+    return [row["model"] for row in models if (row.get("battles") or 0) < threshold]
+
+
+def interval_known(row: Mapping) -> bool:
+    """Return whether a row's 95% interval says anything: a zero-width interval from a handful of
+    votes (every resample the same) is not certainty, so pages show "—" for it."""
+    lower, upper = row.get("ci_lower"), row.get("ci_upper")
+    return lower is not None and upper is not None and upper - lower >= 0.01
 
 
 def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
@@ -114,6 +130,7 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     elo = ratings.online_elo(columns["model_a"], columns["model_b"], columns["winner"])
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
+    board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
     return board
 
 

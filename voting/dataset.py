@@ -208,6 +208,8 @@ class VoteColumns:
     code_b: np.ndarray
     outcome: np.ndarray
     rows: int          # every row of the file, excluded ones too
+    # The counted rows' battle ids, in order, when asked for (votes_read(with_ids=True)).
+    battle_ids: tuple[str, ...] = ()
 
 
 def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
@@ -226,14 +228,15 @@ def _first_bad(mask: pa.ChunkedArray | pa.Array) -> int:
     return int(np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))[0]) + 1
 
 
-def votes_read(path: str | Path) -> VoteColumns:
+def votes_read(path: str | Path, *, with_ids: bool = False) -> VoteColumns:
     """Read a vote dataset (.jsonl or .parquet) and return its counted votes, encoded.
 
     Rows with ``excluded`` set are skipped; unknown fields are ignored. Raise DatasetError for a
     file that cannot be parsed, a missing or non-text model or winner, an unknown winner label
-    or a model battling itself, naming the (1-based) row.
+    or a model battling itself, naming the (1-based) row. With ``with_ids`` the counted rows'
+    ``battle_id`` values come too (to join the published style features).
     """
-    table = _table_read(path, columns=RATING_COLUMNS)
+    table = _table_read(path, columns=RATING_COLUMNS + (("battle_id",) if with_ids else ()))
     total = table.num_rows
     if "excluded" in table.column_names and total:
         excluded = table.column("excluded")
@@ -268,7 +271,8 @@ def votes_read(path: str | Path) -> VoteColumns:
     code_a = pc.index_in(model_a, value_set=value_set).to_numpy().astype(np.int64)
     code_b = pc.index_in(model_b, value_set=value_set).to_numpy().astype(np.int64)
     outcome = pc.index_in(winner, value_set=pa.array(WINNER_LABELS)).to_numpy().astype(np.int64)
-    return VoteColumns(tuple(names), code_a, code_b, outcome, total)
+    ids = tuple(_text_column(counted, "battle_id").to_pylist()) if with_ids else ()
+    return VoteColumns(tuple(names), code_a, code_b, outcome, total, ids)
 
 
 def votes_sha256(path: str | Path) -> str:

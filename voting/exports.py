@@ -4,7 +4,8 @@ public files of a published contest.
 Every function writes files into a directory it is given and returns what it wrote; the console
 (its export jobs, voting/export_jobs.py) and the management commands are thin shells over them.
 `progress(done, total, label)` is called as work advances, so both can draw a progress bar. The
-per-team report is voting/team_report.py.
+per-team report is voting/team_report.py; the leaderboards' files are voting/board_files.py and the
+style features beside the vote dataset voting/style_publication.py.
 
 Privacy: the vote dataset has only the fixed columns of DESIGN.md; voters appear as salted,
 keyed hashes (voting.pseudonyms.voter_hash), never as a session key, IP address or account. Every
@@ -14,7 +15,6 @@ rationales) passes through voting.redaction, and the counts of what was redacted
 """
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from contest.models import Category, Contest
 from voting import dataset, expert_source, redaction, selectors
 from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE, audit_publish
+from voting.board_files import BOARD_HEADERS, boards_of_record, leaderboards_export  # noqa: F401
 from voting.boards import leaderboard_compute
+from voting.style_publication import STYLE_FILE, STYLE_MANIFEST_FILE, style_features_publish
 from voting.models import LeaderboardSnapshot, Track
 
 Progress = Callable[[int, int, str], None]
@@ -163,121 +165,11 @@ def manifest_verify(path: Path) -> list[str]:
     ]
 
 
-# --- leaderboards -------------------------------------------------------------------------
-
-BOARD_HEADERS = (
-    ("rank", "순위"), ("rank_ub", "순위 상한"), ("model", "모델"), ("team", "팀"),
-    ("rating", "점수"), ("ci_lower", "95% 하한"), ("ci_upper", "95% 상한"),
-    ("battles", "투표 수"), ("win_rate", "승률"), ("style_rating", "스타일 통제 점수"),
-)
-
-
-def boards_of_record(*, contest: Contest) -> list[dict]:
-    """Return every board (track × overall and each category) of record, as table rows.
-
-    Uses the snapshot frozen at closing when there is one, else the newest (computing it when
-    none exists yet).
-    """
-    teams = dict(contest.entrants.values_list("display_name", "team__name"))
-    track_labels = dict(Track.choices)
-    boards = []
-    for track in Track.values:
-        for category in [None, *Category.objects.all()]:
-            snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
-            if snapshot is None:
-                snapshot = leaderboard_compute(contest=contest, track=track, category=category)
-            style = {
-                row["model"]: row["rating"]
-                for row in (snapshot.payload.get("style_control") or {}).get("models", [])
-            }
-            rows = [
-                {
-                    **{key: entry.get(key) for key, _label in BOARD_HEADERS},
-                    "team": teams.get(entry["model"], ""),
-                    "style_rating": style.get(entry["model"]),
-                }
-                for entry in snapshot.payload.get("models", [])
-            ]
-            boards.append({
-                "track": track,
-                "track_label": str(track_labels[track]),
-                "category": category.slug if category else None,
-                "category_label": category.name if category else _("전체"),
-                "snapshot": snapshot.pk,
-                "frozen": snapshot.frozen,
-                "votes": snapshot.votes,
-                "votes_sha256": snapshot.votes_sha256,
-                "computed_at": snapshot.computed_at.isoformat(),
-                "models": rows,
-            })
-    return boards
-
-
-def _sheet_title(board: dict, used: set[str]) -> str:
-    title = f"{board['track_label']}-{board['category_label']}"
-    for char in "[]:*?/\\":
-        title = title.replace(char, " ")
-    title = title[:31]
-    base, n = title, 2
-    while title in used:
-        suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(title)
-    return title
-
-
-def leaderboards_export(*, contest: Contest, directory: Path,
-                        progress: Progress = progress_none) -> dict:
-    """Write leaderboards.csv, leaderboards.json and leaderboards.xlsx; return {name: sha256}.
-
-    Korean headers; the workbook has one sheet per track and category.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    progress(0, 4, _("순위표 모으는 중"))
-    boards = boards_of_record(contest=contest)
-    progress(1, 4, "CSV")
-    with open(directory / "leaderboards.csv", "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([_("트랙"), _("분야"), *[label for _key, label in BOARD_HEADERS]])
-        for board in boards:
-            for row in board["models"]:
-                writer.writerow([board["track_label"], board["category_label"],
-                                 *[row[key] for key, _label in BOARD_HEADERS]])
-    progress(2, 4, "JSON")
-    document = {"contest": contest.slug, "phase": contest.phase, "boards": [
-        {key: value for key, value in board.items() if not key.endswith("_label")}
-        for board in boards
-    ]}
-    (directory / "leaderboards.json").write_text(
-        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    progress(3, 4, "Excel")
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    for board in boards:
-        sheet = workbook.create_sheet(_sheet_title(board, used))
-        sheet.append([label for _key, label in BOARD_HEADERS])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in board["models"]:
-            sheet.append([row[key] for key, _label in BOARD_HEADERS])
-        sheet.freeze_panes = "A2"
-    workbook.save(directory / "leaderboards.xlsx")
-    progress(4, 4, _("완료"))
-    names = ("leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
-    return {name: dataset.file_sha256(directory / name) for name in names}
-
-
 # --- the public files of a published contest ----------------------------------------------
 
 CONTEST_FILE = "contest.json"
-PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, *JUDGMENT_FILES,
+PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, STYLE_FILE, STYLE_MANIFEST_FILE,
+                *JUDGMENT_FILES,
                 JUDGMENT_MANIFEST_FILE, "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
                 AUDIT_FILE, AUDIT_MANIFEST_FILE)
 
@@ -310,6 +202,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     folder = published_folder(contest)
     contest_settings_write(contest=contest, folder=folder)
     dataset_export(contest=contest, directory=folder)
+    style_features_publish(contest=contest, folder=folder)
     # Publication is also when the expert pairs are revealed: the judgments dataset names the
     # models each expert saw left and right.
     judgments_export(contest=contest, directory=folder)

@@ -12,6 +12,7 @@ from contest.models import Category, Contest, Entrant
 from contest.selectors import category_by_slug, contest_current
 from voting import chain, counts, expert_source, ratings
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
+from voting.board_assembly import provisional_models
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
@@ -245,6 +246,8 @@ def leaderboard_public(
             "teams": teams,
             "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+            "provisional": bool(provisional_models(
+                snapshot.payload.get("models", []), settings.LEADERBOARD["PROVISIONAL_VOTES"])),
         }
     cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
     return board

@@ -11,6 +11,19 @@
   var tbody = document.querySelector("#board-table tbody");
   var empty = document.getElementById("board-empty");
   var meta = document.getElementById("board-meta");
+  var hashes = document.getElementById("board-hashes");
+  var provisionalNote = document.getElementById("board-provisional");
+  var styleNote = document.getElementById("style-note");
+  var table = document.getElementById("board-table");
+  var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+  var lang = document.documentElement.lang || "ko";
+  // Why a style-controlled board has no figures (voting/style.py, voting/board_assembly.py).
+  var STYLE_NOTES = {
+    too_few_votes: gettext("표본이 부족해 계산하지 않음"),
+    confounded: gettext("모델마다 답변 스타일이 거의 고정되어 있어 스타일과 모델의 영향을 구분할 수 없음"),
+    not_converged: gettext("계산이 수렴하지 않아 표시하지 않음"),
+    not_applicable: gettext("전문가 판정이 섞인 순위에는 계산하지 않음 (시민 투표 순위에만 계산)")
+  };
   var SVG = "http://www.w3.org/2000/svg";
   var state = { track: "citizen", category: "" };
 
@@ -37,36 +50,113 @@
     return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
   }
 
+  // A zero-width interval (every resample alike, from a handful of votes) is not certainty.
+  function intervalKnown(m) {
+    return m.ci_lower !== null && m.ci_lower !== undefined && m.ci_upper - m.ci_lower >= 0.01;
+  }
+
+  function interval(m) {
+    return intervalKnown(m) ? fmt(m.ci_lower, 1) + " ~ " + fmt(m.ci_upper, 1) : "—";
+  }
+
+  // Times in the page's language and in one stated zone (the contest's, KST).
+  function when(iso) {
+    var moment = new Date(iso);
+    if (isNaN(moment.getTime())) return "—";
+    return new Intl.DateTimeFormat(lang, { timeZone: "Asia/Seoul", year: "numeric", month: "long", day: "numeric",
+      hour: "2-digit", minute: "2-digit", hour12: false }).format(moment) + " KST";
+  }
+
+  function isProvisional(board) {
+    if (typeof board.provisional === "boolean") return board.provisional;
+    return ((board.diagnostics && board.diagnostics.provisional) || []).length > 0;
+  }
+
   function renderTable(board) {
     tbody.innerHTML = "";
     var provisional = (board.diagnostics && board.diagnostics.provisional) || [];
+    var style = board.style_control || {};
+    var styleShown = style.status === undefined ? (style.models || []).length > 0 : style.status === "ok";
     var styled = {};
-    ((board.style_control && board.style_control.models) || []).forEach(function (m) { styled[m.model] = m; });
+    (style.models || []).forEach(function (m) { styled[m.model] = m; });
     var elo = board.online_elo || {};
+    table.classList.toggle("no-style", !styleShown);
     board.models.forEach(function (model) {
       var row = document.createElement("tr");
       row.dataset.model = model.model;
-      cell(row, model.rank);
-      cell(row, model.rank_ub);
-      var name = cell(row, model.model + (board.teams && board.teams[model.model] ? " (" + board.teams[model.model] + ")" : ""));
-      if (provisional.indexOf(model.model) !== -1) {
-        var tag = document.createElement("span");
-        tag.className = "provisional";
-        tag.textContent = " " + gettext("잠정");
-        name.appendChild(tag);
-      }
-      cell(row, fmt(model.rating, 1));
-      cell(row, fmt(model.ci_lower, 1) + " ~ " + fmt(model.ci_upper, 1));
-      cell(row, model.battles);
-      cell(row, model.win_rate === null ? "—" : (model.win_rate * 100).toFixed(1) + "%");
-      cell(row, styled[model.model] ? fmt(styled[model.model].rating, 1) : "—");
-      cell(row, fmt(elo[model.model], 1));
+      var values = [model.rank, model.rank_ub, null, fmt(model.rating, 1), interval(model), model.battles,
+        model.win_rate === null ? "—" : (model.win_rate * 100).toFixed(1) + "%",
+        styled[model.model] ? fmt(styled[model.model].rating, 1) : "—", fmt(elo[model.model], 1)];
+      values.forEach(function (value, i) {
+        var td;
+        if (i === 2) {
+          td = cell(row, model.model, "model");
+          if (board.teams && board.teams[model.model]) {
+            var team = document.createElement("span");
+            team.className = "team";
+            team.textContent = " (" + board.teams[model.model] + ")";
+            td.appendChild(team);
+          }
+          if (provisional.indexOf(model.model) !== -1) {
+            var tag = document.createElement("span");
+            tag.className = "provisional";
+            tag.textContent = " " + gettext("잠정");
+            td.appendChild(tag);
+          }
+        } else {
+          td = cell(row, value);
+        }
+        if (i === 7) td.classList.add("style-column");
+        td.dataset.label = headers[i];
+      });
       tbody.appendChild(row);
     });
     empty.hidden = board.models.length > 0;
+    provisionalNote.hidden = !(board.models.length && isProvisional(board));
+    provisionalNote.querySelector("span").textContent = interpolate(
+      gettext("투표가 %s표 미만인 모델이 있어 순위와 점수가 크게 바뀔 수 있습니다. 구간이 없는 곳(—)은 표본이 너무 적어 불확실성을 잴 수 없다는 뜻입니다."),
+      [board.provisional_votes || root.dataset.provisionalVotes]);
+    styleNote.hidden = styleShown || !board.models.length;
+    styleNote.textContent = gettext("스타일 통제 점수") + ": " + (STYLE_NOTES[style.status] || STYLE_NOTES.too_few_votes) +
+      (style.status === "too_few_votes" ? " " + interpolate(gettext("(최소 %s표)"), [style.min_votes || root.dataset.styleMinVotes]) : "");
     meta.textContent = board.votes + " " + ngettext("표", "표", board.votes) + " · " + gettext("계산 시각") + " " +
-      new Date(board.computed_at).toLocaleString() + " · SHA-256 " + board.votes_sha256 +
+      when(board.computed_at);
+    hashes.textContent = "votes_sha256 " + board.votes_sha256 +
       (board.chain_head ? " · " + gettext("투표 체인 헤드") + " #" + board.chain_head.length + " " + board.chain_head.hash : "");
+  }
+
+  // The text alternative of a plot: its figures as a small table.
+  function textTable(id, head, rows) {
+    var holder = document.getElementById("text-" + id);
+    holder.innerHTML = "";
+    var t = document.createElement("table");
+    t.className = "board plot-table";
+    var tr = t.createTHead().insertRow();
+    head.forEach(function (h) { var th = document.createElement("th"); th.scope = "col"; th.textContent = h; tr.appendChild(th); });
+    var body = t.createTBody();
+    rows.forEach(function (r) {
+      var row = body.insertRow();
+      r.forEach(function (v, i) {
+        if (i === 0) { var th = document.createElement("th"); th.scope = "row"; th.textContent = v; row.appendChild(th); }
+        else cell(row, v);
+      });
+    });
+    holder.appendChild(t);
+  }
+
+  function plotTexts(board, matrices) {
+    textTable("ratings", [gettext("모델"), gettext("점수"), gettext("95% 신뢰구간")],
+      board.models.map(function (m) { return [m.model, fmt(m.rating, 1), interval(m)]; }));
+    ["win_rate", "battle_count"].forEach(function (key) {
+      textTable(key === "win_rate" ? "winrate" : "battles", [""].concat(matrices.models),
+        matrices.models.map(function (name, i) {
+          return [name].concat((matrices[key][i] || []).map(function (v) {
+            return v === null ? "—" : key === "win_rate" ? Math.round(v * 100) + "%" : String(v);
+          }));
+        }));
+    });
+    textTable("time", [gettext("날짜"), gettext("투표 수")],
+      (board.votes_over_time || []).map(function (d) { return [d.date, String(d.votes)]; }));
   }
 
   function plotRatings(board) {
@@ -151,7 +241,7 @@
       var row = raked.insertRow();
       cell(row, m.model);
       cell(row, fmt(m.rating, 1));
-      cell(row, fmt(m.ci_lower, 1) + " – " + fmt(m.ci_upper, 1));
+      cell(row, interval(m));
     });
     var cells = document.querySelector("#panel-cells tbody");
     cells.innerHTML = "";
@@ -173,6 +263,7 @@
     replace("plot-battles", plotMatrix(matrices, "battle_count", function (v) { return String(v); },
       function (v, max) { var t = Math.round(245 - 140 * v / max); return "rgb(" + t + "," + (t + 5) + ",255)"; }));
     replace("plot-time", plotTime(board.votes_over_time || []));
+    plotTexts(board, matrices);
   }
 
   function load() {
@@ -187,11 +278,26 @@
       });
   }
 
-  tabs.forEach(function (tab) {
-    tab.addEventListener("click", function () {
-      tabs.forEach(function (t) { t.setAttribute("aria-selected", String(t === tab)); });
-      state.track = tab.dataset.track;
-      load();
+  // WAI-ARIA tabs: one tab in the Tab order, arrows / Home / End move between them and select.
+  function select(tab, focus) {
+    tabs.forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+    });
+    document.getElementById("board-panel").setAttribute("aria-labelledby", tab.id);
+    if (focus) tab.focus();
+    state.track = tab.dataset.track;
+    load();
+  }
+
+  tabs.forEach(function (tab, i) {
+    tab.addEventListener("click", function () { select(tab, false); });
+    tab.addEventListener("keydown", function (event) {
+      var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      select(tabs[(next + tabs.length) % tabs.length], true);
     });
   });
   categorySelect.addEventListener("change", function () { state.category = categorySelect.value; load(); });

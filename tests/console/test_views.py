@@ -144,7 +144,8 @@ def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo
     job_id = page.redirect_chain[-1][0].rstrip("/").split("/")[-1]
     status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
     assert status["status"] == "done"
-    assert status["files"] == ["manifest.json", "votes.jsonl", "votes.parquet"]
+    assert status["files"] == ["manifest.json", "style-features-manifest.json", "style-features.jsonl",
+                               "votes.jsonl", "votes.parquet"]
     download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
     manifest = json.loads(b"".join(download.streaming_content))
     assert manifest["contest"] == "demo" and manifest["rows"] == 12
@@ -190,3 +191,45 @@ def test_publishing_makes_the_results_and_the_dataset_public(client, demo, eager
     assert manifest["phase"] == "published" and manifest["rows"] == 12
     assert client.get(reverse("results-file", args=["demo", "secret.txt"])).status_code == 404
     assert "결과와 공개 데이터" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_publish_form_warns_in_words_when_a_board_is_provisional(organizer_client, demo, settings):
+    # Given a closed contest whose citizen board has 11 counted votes (under 30 per model).
+    organizer_client.post(reverse("console-transition"),
+                          {"contest": "demo", "to": "closed", "confirm": "closed"})
+
+    # When the organizer opens the console, the publish form says which boards are 잠정.
+    console = organizer_client.get(reverse("console") + "?contest=demo").content.decode()
+    assert 'id="publish-provisional"' in console
+    warning = console.split('id="publish-provisional"')[1].split("</p>")[0]
+    assert "시민" in warning and "잠정" in warning and "30건 미만" in warning
+
+    # And with a threshold the boards meet, there is no warning.
+    settings.LEADERBOARD = {**settings.LEADERBOARD, "PROVISIONAL_VOTES": 1}
+    console = organizer_client.get(reverse("console") + "?contest=demo").content.decode()
+    assert 'id="publish-provisional"' not in console
+
+
+@pytest.mark.django_db
+def test_results_page_marks_provisional_boards_dates_in_kst_and_hides_zero_width_intervals(
+    organizer_client, demo
+):
+    # Given a published contest whose boards rest on a dozen votes.
+    organizer_client.post(reverse("console-transition"),
+                          {"contest": "demo", "to": "closed", "confirm": "closed"})
+    organizer_client.post(reverse("console-transition"), {
+        "contest": "demo", "to": "published", "confirm": "published", "confirm_slug": "demo"})
+
+    # When anyone opens /results/.
+    page = organizer_client.get("/results/?contest=demo").content.decode()
+
+    # Then the publication date is in KST, every board with votes is 잠정 with the reason,
+    # and the style column is replaced by a note (too few votes).
+    assert 'id="results-provisional"' in page and "잠정" in page
+    published = ContestTransition.objects.get(to_phase="published").created_at
+    from zoneinfo import ZoneInfo
+
+    assert published.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") + " KST" in page
+    assert "표본이 부족해 계산하지 않음" in page and "no-style" in page
+    assert "검증 정보" in page

@@ -5,7 +5,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from expert import selectors, services
+from expert import judging, selectors, services
 from expert.models import Answer, Assignment, Pair, Prompt, PromptSet
 from expert.pregeneration import answer_run
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
@@ -119,7 +119,7 @@ def judge_all(prompt_set, experts, choose):
     for expert in experts:
         for assignment in Assignment.objects.filter(expert=expert).select_related("pair"):
             overall = choose(assignment)
-            services.judgment_submit(
+            judging.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall=overall,
                 criteria={c["key"]: overall if overall != "both_bad" else "tie" for c in prompt_set.criteria},
                 rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,

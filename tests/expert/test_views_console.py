@@ -2,7 +2,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from expert import services
+from expert import judging, services
 from expert.models import Adjudication, Answer, Assignment, Pair, Prompt, PromptSet
 from tests.factories import EntrantFactory, TeamFactory, expert_make, expert_pairs_make
 
@@ -80,14 +80,16 @@ def test_pairs_are_made_only_from_answers_and_more_only_when_asked(organizer_cli
     assert "새로 만들 비교 쌍이 없습니다 (이미 18개)" in none_left and Pair.objects.count() == 18
 
 
-def test_results_and_disputes(organizer_client, contest):
+def test_results_and_disputes(organizer_client, contest, settings):
+    # Minimums below this small contest's 6 items and 12 judgments per model, so figures show.
+    settings.LEADERBOARD = {**settings.LEADERBOARD, "AGREEMENT_MIN_ITEMS": 5, "PROVISIONAL_VOTES": 10}
     entrants = [EntrantFactory(contest=contest) for _ in range(3)]
     prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=2)
     experts = [expert_make(domains=["law"]) for _ in range(3)]
     services.assignments_create(prompt_set=prompt_set, k=3, seed=2)
     for n, expert in enumerate(experts):
         for assignment in Assignment.objects.filter(expert=expert):
-            services.judgment_submit(
+            judging.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall="a" if n < 2 else "b",
                 criteria={c["key"]: "a" for c in prompt_set.criteria},
                 rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
@@ -133,3 +135,29 @@ def test_the_arenas_identity_terms_flag_answers_naming_any_team(organizer_client
     other.save()
     page = organizer_client.get(f"/console/expert/?contest={contest.slug}")
     assert f"/admin/expert/answer/{other.pk}/change/" in page.content.decode()
+
+
+def test_results_show_no_agreement_or_tau_and_mark_boards_provisional_on_few_judgments(
+    organizer_client, contest
+):
+    # Given one judgment on one pair (the defaults ask for 10 items and 30 per model).
+    entrants = [EntrantFactory(contest=contest) for _ in range(2)]
+    prompt_set, pairs = expert_pairs_make(contest, entrants, prompts=1)
+    expert = expert_make(domains=["law"])
+    services.assignments_create(prompt_set=prompt_set, k=1, seed=2)
+    assignment = Assignment.objects.filter(expert=expert).first()
+    judging.judgment_submit(
+        assignment_id=assignment.pk, user=expert, overall="a",
+        criteria={c["key"]: "a" for c in prompt_set.criteria},
+        rationale="충분히 긴 판정 근거를 여기에 적었습니다.", seconds=10,
+    )
+
+    # When the organizer opens the results.
+    text = organizer_client.get(f"/console/expert/results/?contest={contest.slug}").content.decode()
+
+    # Then no alpha, kappa or tau is printed, the notes say why, and the board is 잠정
+    # with no zero-width interval shown as certain.
+    assert 'id="alpha"' not in text and 'id="kendall"' not in text
+    assert 'id="agreement-note"' in text and 'id="kendall-note"' in text
+    assert "data-provisional" in text and "잠정" in text
+    assert " – " not in text.split('id="comparison"')[0].split("전문가 순위")[1]

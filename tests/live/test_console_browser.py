@@ -43,7 +43,7 @@ def test_organizer_closes_publishes_and_downloads_the_vote_dataset(
     # And export the vote dataset, watching the job's progress bar until the files appear
     page.click('[data-export="dataset"]')
     expect(page.locator("#export-progress")).to_be_visible()
-    link = page.get_by_role("link", name="manifest.json")
+    link = page.get_by_role("link", name="manifest.json", exact=True)
     expect(link).to_be_visible(timeout=30_000)
     with page.expect_download() as download:
         link.click()

@@ -16,6 +16,7 @@ from django.db.models import F
 from arena import services as arena_services
 from arena.models import Battle, Response, Turn
 from contest.models import Entrant, Team
+from expert import judging as expert_judging
 from expert import services as expert_services
 from expert.models import Answer, Assignment, ExpertJudgment, Pair
 from voting import audit, chain
@@ -257,7 +258,7 @@ def judged(contest, entrants):
     expert_services.assignments_create(prompt_set=prompt_set, k=1, seed=1)
     assignments = list(Assignment.objects.filter(expert=expert).order_by("position", "pk")[:4])
     for assignment in assignments:
-        expert_services.judgment_submit(
+        expert_judging.judgment_submit(
             assignment_id=assignment.pk, user=expert, overall="a",
             criteria={c["key"]: "a" for c in prompt_set.criteria},
             rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,

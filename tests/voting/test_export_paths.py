@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from arena.models import Turn
 from contest.models import Contest
 from contest.services import contest_transition
+from expert import judging as expert_judging
 from expert import services as expert_services
 from expert.models import Assignment, ExpertJudgment
 from tests.factories import ContestFactory, EntrantFactory, expert_make, expert_pairs_make, votes_simulate
@@ -34,7 +35,7 @@ def published(db, settings, tmp_path):
     expert_services.assignments_create(prompt_set=prompt_set, k=3, gold_per_expert=1, seed=5)
     for expert in experts:
         for assignment in Assignment.objects.filter(expert=expert):
-            expert_services.judgment_submit(
+            expert_judging.judgment_submit(
                 assignment_id=assignment.pk, user=expert, overall="a",
                 criteria={c["key"]: "a" for c in prompt_set.criteria},
                 rationale="근거를 충분히 길게 적었습니다. 정확성이 다릅니다.", seconds=30,

@@ -63,6 +63,20 @@ def test_few_votes_are_marked_provisional(contest, field, settings):
     votes_simulate(contest, field, 20)
     board = boards.leaderboard_compute(contest=contest, track="citizen").payload
     assert sorted(board["diagnostics"]["provisional"]) == [f"Model-{i}" for i in range(4)]
+    assert board["provisional"] is True
+    assert Client().get("/api/leaderboard?track=citizen").json()["provisional"] is True
+
+
+def test_a_small_board_has_no_style_column_but_says_why(contest, field):
+    # Given 20 votes, under LEADERBOARD_STYLE_MIN_VOTES.
+    votes_simulate(contest, field, 20)
+
+    # When the board is computed.
+    style = boards.leaderboard_compute(contest=contest, track="citizen").payload["style_control"]
+
+    # Then no style-controlled rating is given, and the status says the sample is too small.
+    assert style["status"] == "too_few_votes" and style["models"] == []
+    assert style["min_votes"] == 50 and style["votes"] == 20
 
 
 def test_no_votes_gives_an_empty_board_not_an_error(contest, field):

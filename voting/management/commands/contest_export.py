@@ -12,11 +12,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest, Team
 from voting import exports, team_report
+from voting.style_publication import style_features_publish
 
 BAR_WIDTH = 30
 
@@ -74,6 +76,9 @@ class Command(BaseCommand):
             manifest = exports.dataset_export(contest=found, directory=output, track=track,
                                               progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))
+            if track == "citizen":
+                manifest = style_features_publish(contest=found, folder=Path(output))
+                self.stdout.write(json.dumps(manifest, ensure_ascii=False))
         if what in ("judgments", "all"):
             manifest = exports.judgments_export(contest=found, directory=output, progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))

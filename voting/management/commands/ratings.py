@@ -1,18 +1,25 @@
 """Recompute a leaderboard from a published vote dataset (the Ratings CLI of DESIGN.md).
 
     python manage.py ratings --input votes.jsonl|votes.parquet [--bootstrap 1000] [--seed 0] [--json]
+        [--style-features style-features.jsonl [--style-bootstrap 100] [--style-min-votes 50]]
 
 Prints the same JSON as /api/leaderboard's "models", "method" and "votes", plus "votes_sha256"
 (the hash of the dataset's rows as canonical JSONL: compare it with the snapshot's and with the
 manifest's `files["votes.jsonl"]`). Rows with `excluded` set are skipped; unknown fields are
 ignored; a malformed line is an error that names its line number. Both formats are read with
 pyarrow (columnar), see voting/dataset.py.
+
+With --style-features (the file published beside the vote dataset, voting/style_publication.py)
+the output also has "style_control": the leaderboard's style-controlled board, computed by the
+same function (voting.style.style_board) with the board's defaults (settings.LEADERBOARD).
 """
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from voting import counts, dataset, ratings
+from voting import counts, dataset, ratings, style
+from voting.style_publication import StyleFeaturesInvalid, style_features_read
 
 REQUIRED = ("model_a", "model_b", "winner")
 WINNERS = set(counts.WINNER_LABELS)
@@ -65,15 +72,33 @@ class Command(BaseCommand):
         parser.add_argument("--bootstrap", type=int, default=1000, help="Bootstrap rounds (default 1000).")
         parser.add_argument("--seed", type=int, default=0, help="Bootstrap seed (default 0).")
         parser.add_argument(
+            "--style-features", dest="style_features",
+            help="The published style-features.jsonl: also print the style-controlled board.",
+        )
+        parser.add_argument(
+            "--style-bootstrap", type=int, dest="style_bootstrap",
+            default=settings.LEADERBOARD["STYLE_BOOTSTRAP_ROUNDS"],
+            help="Bootstrap rounds of the style-controlled board (default: the leaderboard's).",
+        )
+        parser.add_argument(
+            "--style-min-votes", type=int, dest="style_min_votes",
+            default=settings.LEADERBOARD["STYLE_MIN_VOTES"],
+            help="Votes below which no style-controlled board is fitted (default: the leaderboard's).",
+        )
+        parser.add_argument(
             "--json", action="store_true", dest="compact",
             help="Print compact JSON on one line (the default is indented JSON).",
         )
 
-    def handle(self, *args, input, bootstrap, seed, compact, **options):
-        if bootstrap < 0 or bootstrap > 100_000:
-            raise CommandError("--bootstrap must be between 0 and 100000.")
+    def handle(self, *args, input, bootstrap, seed, compact, style_features=None,
+               style_bootstrap=100, style_min_votes=50, **options):
+        for flag, value in (("--bootstrap", bootstrap), ("--style-bootstrap", style_bootstrap)):
+            if value < 0 or value > 100_000:
+                raise CommandError(f"{flag} must be between 0 and 100000.")
+        if style_min_votes < 0:
+            raise CommandError("--style-min-votes must not be negative.")
         try:
-            columns = dataset.votes_read(input)
+            columns = dataset.votes_read(input, with_ids=bool(style_features))
         except dataset.DatasetError as error:
             if input.lower().endswith(".jsonl"):
                 rows_read(input)  # names the malformed line, when there is one
@@ -88,4 +113,21 @@ class Command(BaseCommand):
             "votes": board["votes"],
             "votes_sha256": dataset.votes_sha256(input),
         }
+        if style_features:
+            output["style_control"] = self.style_board(
+                columns, style_features, rounds=style_bootstrap, seed=seed,
+                min_votes=style_min_votes)
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=None if compact else 2))
+
+    @staticmethod
+    def style_board(columns, path: str, *, rounds: int, seed: int, min_votes: int) -> dict:
+        try:
+            features_a, features_b = style_features_read(path, columns.battle_ids)
+        except StyleFeaturesInvalid as error:
+            raise CommandError(str(error)) from error
+        names = columns.models
+        return style.style_board(
+            [names[code] for code in columns.code_a], [names[code] for code in columns.code_b],
+            [counts.WINNER_LABELS[code] for code in columns.outcome], features_a, features_b,
+            min_votes=min_votes, bootstrap_rounds=rounds, seed=seed,
+        )

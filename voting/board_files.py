@@ -1,0 +1,200 @@
+"""The leaderboards an organizer exports and publishes: every board of record as table rows, and
+leaderboards.csv / .json / .xlsx written from them.
+
+Decisions (docs/leaderboard.md): the workbook has one sheet per board that has votes, and a first
+sheet listing every board, with "투표 없음" for the empty ones (no header-only sheets); win rates
+are fractions formatted as percentages (a number format in Excel, "62.5%" text in the CSV, plain
+numbers in the JSON); a board or model below LEADERBOARD_PROVISIONAL_VOTES is marked 잠정, and a
+zero-width interval is left blank, never shown as certainty. openpyxl writes the workbook.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from contest.models import Category, Contest
+from voting import dataset, selectors
+from voting.board_assembly import interval_known, provisional_models
+from voting.boards import leaderboard_compute
+from voting.models import Track
+
+BOARD_HEADERS = (
+    ("rank", "순위"), ("rank_ub", "순위 상한"), ("model", "모델"), ("team", "팀"),
+    ("rating", "점수"), ("ci_lower", "95% 하한"), ("ci_upper", "95% 상한"),
+    ("battles", "투표 수"), ("win_rate", "승률"), ("style_rating", "스타일 통제 점수"),
+    ("provisional", "잠정"),
+)
+# What the style column says when it has no figures (voting.style / board_assembly statuses).
+STYLE_NOTES = {
+    "too_few_votes": gettext_noop("표본이 부족해 계산하지 않음"),
+    "confounded": gettext_noop("스타일과 모델이 겹쳐 구분할 수 없음"),
+    "not_converged": gettext_noop("계산이 수렴하지 않아 표시하지 않음"),
+    "not_applicable": gettext_noop("시민 투표 순위에만 계산함"),
+}
+EMPTY_NOTE = gettext_noop("투표 없음")
+PERCENT = "0.0%"
+WIDTHS = {"model": 28, "team": 22, "style_rating": 16, "rank_ub": 10}
+
+
+def style_note(board_payload: dict) -> str | None:
+    """Return why a board's style column is empty (translated), or None when it has figures."""
+    status = (board_payload.get("style_control") or {}).get("status", "ok")
+    return _(STYLE_NOTES[status]) if status in STYLE_NOTES else None
+
+
+def boards_of_record(*, contest: Contest) -> list[dict]:
+    """Return every board (track × overall and each category) of record, as table rows.
+
+    Uses the snapshot frozen at closing when there is one, else the newest (computing it when
+    none exists yet). Each board says whether it is provisional (잠정) and why its style column
+    is empty; each row whether its model is provisional and whether its interval is known.
+    """
+    teams = dict(contest.entrants.values_list("display_name", "team__name"))
+    track_labels = dict(Track.choices)
+    threshold = settings.LEADERBOARD["PROVISIONAL_VOTES"]
+    boards = []
+    for track in Track.values:
+        for category in [None, *Category.objects.all()]:
+            snapshot = selectors.snapshot_latest(contest=contest, track=track, category=category)
+            if snapshot is None:
+                snapshot = leaderboard_compute(contest=contest, track=track, category=category)
+            payload = snapshot.payload
+            style = {row["model"]: row["rating"]
+                     for row in (payload.get("style_control") or {}).get("models", [])}
+            provisional = set(provisional_models(payload.get("models", []), threshold))
+            rows = [
+                {
+                    **{key: entry.get(key) for key, _label in BOARD_HEADERS},
+                    "team": teams.get(entry["model"], ""),
+                    "style_rating": style.get(entry["model"]),
+                    "provisional": entry["model"] in provisional,
+                    "interval_known": interval_known(entry),
+                }
+                for entry in payload.get("models", [])
+            ]
+            boards.append({
+                "track": track,
+                "track_label": str(track_labels[track]),
+                "category": category.slug if category else None,
+                "category_label": category.name if category else _("전체"),
+                "snapshot": snapshot.pk,
+                "frozen": snapshot.frozen,
+                "votes": snapshot.votes,
+                "votes_sha256": snapshot.votes_sha256,
+                "computed_at": snapshot.computed_at.isoformat(),
+                "provisional": bool(provisional),
+                "provisional_votes": threshold,
+                "style_note": style_note(payload),
+                "models": rows,
+            })
+    return boards
+
+
+def _sheet_title(board: dict, used: set[str]) -> str:
+    title = f"{board['track_label']}-{board['category_label']}"
+    for char in "[]:*?/\\":
+        title = title.replace(char, " ")
+    title = title[:31]
+    base, n = title, 2
+    while title in used:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(title)
+    return title
+
+
+def _cell(row: dict, key: str):
+    """A row's value as a sheet shows it: no zero-width interval, 잠정 as a word."""
+    if key in ("ci_lower", "ci_upper") and not row["interval_known"]:
+        return None
+    if key == "provisional":
+        return _("잠정") if row["provisional"] else ""
+    return row[key]
+
+
+def _csv_cell(row: dict, key: str):
+    value = _cell(row, key)
+    if key == "win_rate" and value is not None:
+        return f"{value * 100:.1f}%"
+    return "—" if value is None else value
+
+
+def _workbook(boards: list[dict]):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    index = workbook.active
+    index.title = _("순위표 목록")
+    index.append([_("트랙"), _("분야"), _("투표 수"), _("잠정"), _("스타일 통제 점수"), _("시트")])
+    used: set[str] = {index.title}
+    for board in boards:
+        sheet_name = _sheet_title(board, used) if board["models"] else ""
+        index.append([board["track_label"], board["category_label"], board["votes"],
+                      _("잠정") if board["provisional"] else "",
+                      board["style_note"] or "", sheet_name or _(EMPTY_NOTE)])
+        if not board["models"]:
+            continue
+        sheet = workbook.create_sheet(sheet_name)
+        sheet.append([_(label) for _key, label in BOARD_HEADERS])
+        for row in board["models"]:
+            sheet.append([_cell(row, key) for key, _label in BOARD_HEADERS])
+        column = {key: get_column_letter(i) for i, (key, _l) in enumerate(BOARD_HEADERS, start=1)}
+        for cell in sheet[column["win_rate"]][1:]:
+            cell.number_format = PERCENT
+        for key, width in WIDTHS.items():
+            sheet.column_dimensions[column[key]].width = width
+        sheet.auto_filter.ref = sheet.dimensions
+        sheet.freeze_panes = "A2"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    for cell in index[1]:
+        cell.font = Font(bold=True)
+    index.column_dimensions["B"].width = 16
+    index.column_dimensions["E"].width = 30
+    index.column_dimensions["F"].width = 24
+    index.freeze_panes = "A2"
+    return workbook
+
+
+def leaderboards_export(*, contest: Contest, directory: Path, progress=None) -> dict:
+    """Write leaderboards.csv, leaderboards.json and leaderboards.xlsx; return {name: sha256}.
+
+    Korean headers. The CSV has one line per model of every board with votes, and one
+    "투표 없음" line per board without; the JSON has every board, numbers as numbers.
+    """
+    progress = progress or (lambda done, total, label: None)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    progress(0, 4, _("순위표 모으는 중"))
+    boards = boards_of_record(contest=contest)
+    progress(1, 4, "CSV")
+    with open(directory / "leaderboards.csv", "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([_("트랙"), _("분야"), *[_(label) for _key, label in BOARD_HEADERS]])
+        for board in boards:
+            if not board["models"]:
+                writer.writerow([board["track_label"], board["category_label"], _(EMPTY_NOTE)])
+            for row in board["models"]:
+                writer.writerow([board["track_label"], board["category_label"],
+                                 *[_csv_cell(row, key) for key, _label in BOARD_HEADERS]])
+    progress(2, 4, "JSON")
+    document = {"contest": contest.slug, "phase": contest.phase, "boards": [
+        {key: value for key, value in board.items() if not key.endswith("_label")}
+        for board in boards
+    ]}
+    (directory / "leaderboards.json").write_text(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    progress(3, 4, "Excel")
+    _workbook(boards).save(directory / "leaderboards.xlsx")
+    progress(4, 4, _("완료"))
+    names = ("leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
+    return {name: dataset.file_sha256(directory / name) for name in names}

@@ -1,0 +1,97 @@
+"""The style features beside the published vote dataset: what makes the style-controlled board
+recomputable without adding columns to the vote dataset (its columns are DESIGN.md's contract).
+
+`style-features.jsonl` has one row per row of the vote dataset: its `battle_id` and each side's
+style (voting.style.STYLE_FEATURES, suffixed `_a` and `_b`: `length_a`, `headers_a`, ...), counted
+on the answers' full texts over all turns, as the leaderboard counts them. It has a manifest of
+its own with DESIGN.md's keys, as the blindness audit does (voting/blindness/publication.py).
+
+    python manage.py ratings --input votes.jsonl --style-features style-features.jsonl
+
+prints the citizen board's style-controlled column beside the plain one.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contest.models import Contest
+from voting import dataset, selectors
+from voting.models import Track
+from voting.style import STYLE_FEATURES, style_features
+
+STYLE_FILE = "style-features.jsonl"
+STYLE_MANIFEST_FILE = "style-features-manifest.json"
+COLUMNS = ("battle_id", *(f"{name}_{side}" for side in ("a", "b") for name in STYLE_FEATURES))
+
+
+class StyleFeaturesInvalid(ValueError):
+    """A style-features file that cannot be read or does not cover the votes."""
+
+
+def style_rows(rows: list[dict], texts: dict[tuple[str, str], str]) -> list[dict]:
+    """Return one style row per vote row (`texts` is selectors.answer_texts of their ids)."""
+    published = []
+    for row in rows:
+        line = {"battle_id": row["battle_id"]}
+        for side in ("a", "b"):
+            measured = style_features(texts.get((row["battle_id"], side), ""))
+            line.update({f"{name}_{side}": int(measured[name]) for name in STYLE_FEATURES})
+        published.append(line)
+    return published
+
+
+def style_features_publish(*, contest: Contest, folder: Path) -> dict:
+    """Write STYLE_FILE for the citizen vote dataset's rows and its manifest into `folder`.
+
+    The manifest's `snapshot` is the citizen board whose style column the file reproduces;
+    `rows` equals the vote dataset's rows. Return the manifest.
+    """
+    rows = selectors.vote_rows(contest=contest, track=Track.CITIZEN)
+    lines = style_rows(rows, selectors.answer_texts([row["battle_id"] for row in rows]))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset.jsonl_write(lines, folder / STYLE_FILE)
+    board = selectors.snapshot_latest(contest=contest, track=Track.CITIZEN, category=None)
+    manifest = {
+        "contest": contest.slug,
+        "phase": contest.phase,
+        "snapshot": board.pk if board else None,
+        "rows": len(lines),
+        "files": {STYLE_FILE: dataset.file_sha256(folder / STYLE_FILE)},
+        "redactions": {},
+    }
+    (folder / STYLE_MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def style_features_read(path: str | Path, battle_ids: tuple[str, ...]
+                        ) -> tuple[list[list[float]], list[list[float]]]:
+    """Return each side's features (STYLE_FEATURES order) for `battle_ids`, in their order.
+
+    Raise StyleFeaturesInvalid naming the line of a malformed row, or the first battle the file
+    does not cover.
+    """
+    found: dict[str, tuple[list[float], list[float]]] = {}
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise StyleFeaturesInvalid(f"Cannot read {path}: {error.strerror}") from error
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                sides = tuple([float(row[f"{name}_{side}"]) for name in STYLE_FEATURES]
+                              for side in ("a", "b"))
+                found[str(row["battle_id"])] = sides
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise StyleFeaturesInvalid(
+                    f"{path}, line {number}: expected {', '.join(COLUMNS)} ({error})") from error
+    missing = [battle for battle in battle_ids if battle not in found]
+    if missing:
+        raise StyleFeaturesInvalid(
+            f"{path} has no style features for battle {missing[0]} ({len(missing)} missing)")
+    return [found[b][0] for b in battle_ids], [found[b][1] for b in battle_ids]
