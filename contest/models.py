@@ -116,6 +116,10 @@ class Team(models.Model):
 class Category(models.Model):
     slug = models.SlugField(_("슬러그"), unique=True)
     name = models.CharField(_("이름"), max_length=100)
+    examples = models.TextField(
+        _("예시 질문"), blank=True,
+        help_text=_("한 줄에 하나씩. 대결 화면에서 누르면 질문 칸을 채우는 예시로 보입니다."),
+    )
 
     class Meta:
         verbose_name = _("분야")
@@ -124,6 +128,10 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def example_prompts(self) -> list[str]:
+        """Return the organizer's example prompts, one a line, blank lines left out."""
+        return [line.strip() for line in self.examples.splitlines() if line.strip()]
 
 
 class Entrant(models.Model):

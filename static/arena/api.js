@@ -19,7 +19,10 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
           var error = (data && data.error) || {};
-          throw new Error(error.message || gettext("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."));
+          var failure = new Error(error.message || gettext("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."));
+          failure.status = response.status;
+          failure.code = error.code;
+          throw failure;
         }
         return data;
       });

@@ -1,75 +1,83 @@
 // The citizen's battle page: start a battle, watch both anonymous answers stream, vote, reveal.
-// Plain JavaScript, no build step; Markdown is rendered by static/arena/markdown.js.
+// Plain JavaScript, no build step; Markdown is rendered by static/arena/markdown.js, the dock
+// (status, vote bar, follow-up box, reveal) is drawn by static/arena/dock.js from this state.
 // Every element the page works with is held by reference, found once at load (before any
 // answer is on the page) or kept when the page creates it: answer text can never stand in for
 // one of the page's own elements, whatever markup it carries.
 (function () {
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.KaiDock.interpolate;
   var root = document.getElementById("battle");
   var form = document.getElementById("prompt-form");
   var promptBox = document.getElementById("prompt");
-  var sendButton = document.getElementById("send");
   var counter = document.getElementById("prompt-count");
   var category = document.getElementById("category");
-  var messageBox = document.getElementById("message");
+  var examples = document.getElementById("examples");
   var panes = document.getElementById("panes");
   var votes = document.getElementById("votes");
   var voteButtons = votes.querySelectorAll("button[data-choice]");
+  var stopButton = document.getElementById("stop");
   var revealBox = document.getElementById("reveal");
+  var revealTitle = document.getElementById("reveal-title");
   var revealNames = { a: revealBox.querySelector('[data-reveal="a"]'), b: revealBox.querySelector('[data-reveal="b"]') };
   var revealTimings = { a: revealBox.querySelector('[data-timing="a"]'), b: revealBox.querySelector('[data-timing="b"]') };
   var newBattleButton = document.getElementById("new-battle");
   var excludedNotice = document.getElementById("excluded-notice");
+  var battleStatus = document.getElementById("battle-status");
   var promptMax = parseInt(root.dataset.promptMax, 10);
-  var maxTurns = parseInt(root.dataset.maxTurns, 10);
+  var accepted = root.dataset.notice === "accepted";
+  var contestOpen = root.dataset.open === "on";
   var SIDES = ["a", "b"];
-  // Each pane's conversation and status label.
+  // A reload in the middle of a battle finds it again here (this tab only; the server checks
+  // that the battle is this session's before it shows anything).
+  var STORAGE_KEY = "kai-arena-battle";
+  var dock = window.KaiDock;  // static/arena/dock.js
+  // Each pane's conversation, status label, heading name and copy button.
   var paneParts = {};
   SIDES.forEach(function (side) {
     var pane = document.getElementById("pane-" + side);
     paneParts[side] = {
       conversation: pane.querySelector(".conversation"),
       status: pane.querySelector(".status"),
+      name: pane.querySelector(".pane-name"),
+      copy: pane.querySelector("button.copy"),
+      copied: pane.querySelector(".copy-done"),
     };
+    paneParts[side].defaultName = paneParts[side].name.textContent;
   });
 
-  var battle = null; // {id, turn, voted, socket, sides: {a: {...}, b: {...}}}
+  // {id, turn, voted, voting, stopped, socket, sides: {a: {...}, b: {...}}}
+  var battle = null;
 
   var api = window.KaiApi.request;  // static/arena/api.js
 
-  function showMessage(text) {
-    messageBox.textContent = text || "";
-    messageBox.hidden = !text;
+  function remember(id) {
+    try {
+      if (id) window.sessionStorage.setItem(STORAGE_KEY, id);
+      else window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch (e) { /* Storage refused (private mode): a reload then starts afresh. */ }
   }
 
-  function renderMarkdown(element, text) {
-    window.KaiMarkdown.render(element, text);  // static/arena/markdown.js
+  function remembered() {
+    try { return window.sessionStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
   }
+
+  function refresh() { dock.draw(battle); }
 
   function updateCounter() {
     counter.textContent = promptBox.value.length + " / " + promptMax;
   }
 
   function setBusy(busy) {
-    sendButton.disabled = busy;
+    form.querySelector("#send").disabled = busy;
     promptBox.disabled = busy;
   }
 
-  function statusLabel(status) {
-    return {
-      pending: gettext("기다리는 중…"),
-      streaming: gettext("답하는 중…"),
-      done: gettext("완료"),
-      error: gettext("오류")
-    }[status] || "";
-  }
-
   function setSideStatus(side, status) {
-    var state = battle.sides[side];
-    state.status = status;
+    battle.sides[side].status = status;
     var label = paneParts[side].status;
-    label.textContent = statusLabel(status);
+    label.textContent = dock.statusLabel(status);
     label.dataset.status = status;
   }
 
@@ -82,10 +90,17 @@
       var answer = document.createElement("div");
       answer.className = "bubble answer markdown";
       answer.dataset.side = side;
+      // The side's failure is said beside its answer, never inside it: the answer's next
+      // render replaces what is inside.
+      var note = document.createElement("p");
+      note.className = "side-error";
+      note.hidden = true;
       conversation.appendChild(question);
       conversation.appendChild(answer);
-      battle.sides[side] = { status: "pending", seq: 0, text: "", element: answer, frame: 0 };
+      conversation.appendChild(note);
+      battle.sides[side] = { status: "pending", seq: 0, text: "", element: answer, note: note, frame: 0 };
       setSideStatus(side, "pending");
+      paneParts[side].copy.disabled = true;
     });
   }
 
@@ -94,31 +109,24 @@
     if (state.frame) return;
     state.frame = window.requestAnimationFrame(function () {
       state.frame = 0;
-      renderMarkdown(state.element, state.text);
+      window.KaiMarkdown.render(state.element, state.text);  // static/arena/markdown.js
     });
   }
 
-  function bothFinished() {
-    return SIDES.every(function (side) {
-      var status = battle.sides[side].status;
-      return status === "done" || status === "error";
-    });
-  }
-
-  function afterSideFinished() {
-    if (!bothFinished()) return;
-    var failed = SIDES.some(function (side) { return battle.sides[side].status === "error"; });
-    if (failed) {
-      showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
-      revealBox.hidden = false;
-      SIDES.forEach(function (side) { revealNames[side].textContent = "—"; });
-      return;
+  function afterSideFinished(side) {
+    var state = battle.sides[side];
+    paneParts[side].copy.disabled = !state.text;
+    var failed = dock.failedSides(battle);
+    if (failed.length === 2) {
+      dock.showMessage(gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
+    } else if (failed.length === 1) {
+      dock.showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
     }
-    voteButtons.forEach(function (button) { button.disabled = false; });
-    checkExcluded();
-    var turnsLeft = battle.turn + 1 < maxTurns;
-    setBusy(!turnsLeft);
-    promptBox.placeholder = turnsLeft ? gettext("이어서 질문하기 (선택)") : gettext("질문 횟수를 모두 썼습니다. 투표해 주세요.");
+    // A failed battle is over; a finished one is kept, so that a reload can still vote on it.
+    if (failed.length) remember(null);
+    else if (dock.bothFinished(battle)) checkExcluded();
+    refresh();
+    dock.announceProgress(battle);
   }
 
   // Before the vote the server says whether it will count: not when an answer named its team
@@ -138,24 +146,8 @@
     }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
-  // The worker writes error messages in Korean; the page shows them in the visitor's language.
-  function sideErrorText(message) {
-    return {
-      timeout: gettext("모델이 제한 시간 안에 답하지 못했습니다."),
-      cut_off: gettext("모델의 답변이 중간에 끊겼습니다."),
-      empty: gettext("모델이 빈 답변을 보냈습니다."),
-      worker_lost: gettext("답변을 만들던 서버가 멈췄습니다. 새 대결을 시작해 주세요."),
-      rate_limited: gettext("모델 서버에 요청이 몰려 지금은 답할 수 없습니다. 잠시 후 새 대결을 시작해 주세요."),
-      connection: gettext("모델 서버에 연결하지 못했습니다."),
-      http_error: gettext("모델 서버가 오류를 돌려주었습니다."),
-      malformed: gettext("모델 서버가 알아볼 수 없는 형식으로 답했습니다."),
-      too_slow: gettext("모델의 답변이 너무 느려 중단했습니다."),
-      too_long: gettext("모델의 답변이 허용된 길이를 넘어 중단했습니다.")
-    }[message.code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
-  }
-
   function handleEvent(message) {
-    if (!battle || battle.voted) return;
+    if (!battle || battle.voted || battle.stopped) return;
     if (typeof message.turn === "number" && message.turn !== battle.turn) return;
     var state = battle.sides[message.side];
     if (!state) return;
@@ -169,21 +161,24 @@
       } else {
         return;
       }
-      if (state.status === "pending") setSideStatus(message.side, "streaming");
+      if (state.status === "pending") {
+        setSideStatus(message.side, "streaming");
+        refresh();
+        dock.announceProgress(battle);
+      }
       scheduleRender(message.side);
     } else if (message.type === "done") {
+      if (state.status === "done") return;
       state.text = message.text;
-      renderMarkdown(state.element, state.text);
+      window.KaiMarkdown.render(state.element, state.text);
       setSideStatus(message.side, "done");
-      afterSideFinished();
+      afterSideFinished(message.side);
     } else if (message.type === "error") {
       if (state.status === "error") return;  // a reconnect's snapshot repeats it
-      var note = document.createElement("p");
-      note.className = "side-error";
-      note.textContent = sideErrorText(message);
-      state.element.appendChild(note);
+      state.note.textContent = dock.sideErrorText(message.code);
+      state.note.hidden = false;
       setSideStatus(message.side, "error");
-      afterSideFinished();
+      afterSideFinished(message.side);
     }
   }
 
@@ -198,16 +193,17 @@
       if (battle !== current || current.voted) return;
       var turn = data.turns[current.turn];
       if (!turn) return;
-      SIDES.forEach(function (side) {
-        var status = turn[side].status;
-        if (current.sides[side].status === status) return;
-        if (status === "done") {
-          handleEvent({ type: "done", side: side, turn: current.turn, text: turn[side].text });
-        } else if (status === "error") {
-          handleEvent({ type: "error", side: side, turn: current.turn, code: turn[side].error });
-        }
-      });
+      SIDES.forEach(function (side) { settleSide(current, side, turn[side]); });
     }).catch(function () { /* The socket's snapshot recovers the battle once the server is back. */ });
+  }
+
+  function settleSide(current, side, answer) {
+    if (current.sides[side].status === answer.status) return;
+    if (answer.status === "done") {
+      handleEvent({ type: "done", side: side, turn: current.turn, text: answer.text });
+    } else if (answer.status === "error") {
+      handleEvent({ type: "error", side: side, turn: current.turn, code: answer.error });
+    }
   }
 
   function connect(attempt) {
@@ -216,22 +212,30 @@
     var socket = new WebSocket(scheme + window.location.host + "/ws/battles/" + current.id + "/");
     current.socket = socket;
     var heard = Date.now();
+    function over() { return battle !== current || current.voted || current.stopped || dock.bothFinished(current); }
     // A socket that stays open but falls silent (the server's Redis restarted, say) is closed
     // and opened again: the server's snapshot on connect, from the database, fills any gap.
     var watchdog = window.setInterval(function () {
-      if (battle !== current || current.voted || bothFinished()) { window.clearInterval(watchdog); return; }
+      if (over()) { window.clearInterval(watchdog); return; }
       if (socket.readyState === WebSocket.OPEN && Date.now() - heard > SILENCE_MS) socket.close();
     }, 2000);
     socket.onmessage = function (event) { heard = Date.now(); handleEvent(JSON.parse(event.data)); };
     socket.onclose = function (event) {
       window.clearInterval(watchdog);
       // Reconnect while answers are still coming; the server's snapshot fills any gap.
-      if (battle !== current || current.voted || bothFinished() || event.code === 4403) return;
+      if (over() || event.code === 4403) return;
       recover(current);
       var delay = Math.min(8000, 500 * Math.pow(2, attempt));
       window.setTimeout(function () { if (battle === current) connect(attempt + 1); }, delay);
     };
     socket.onopen = function () { attempt = 0; };
+  }
+
+  function begin(id) {
+    battle = { id: id, turn: 0, voted: false, voting: false, stopped: false, sides: {} };
+    root.dataset.battleId = id;
+    panes.hidden = false;
+    remember(id);
   }
 
   function startBattle(prompt) {
@@ -243,10 +247,7 @@
       if (solution) body.pow = solution;
       return api("POST", "/api/battles", body);
     }).then(function (data) {
-      battle = { id: data.id, turn: 0, voted: false, sides: {} };
-      root.dataset.battleId = data.id;
-      panes.hidden = false;
-      votes.hidden = false;
+      begin(data.id);
       addTurn(prompt);
       connect(0);
     });
@@ -255,7 +256,7 @@
   function continueBattle(prompt) {
     return api("POST", "/api/battles/" + battle.id + "/turns", { prompt: prompt }).then(function (data) {
       battle.turn = data.turn;
-      voteButtons.forEach(function (button) { button.disabled = true; });
+      excludedNotice.hidden = true;
       addTurn(prompt);
       if (!battle.socket || battle.socket.readyState > 1) connect(0);
     });
@@ -265,18 +266,24 @@
     event.preventDefault();
     var prompt = promptBox.value.trim();
     if (!prompt) {
-      showMessage(gettext("질문을 입력해 주세요."));
+      dock.showMessage(gettext("질문을 입력해 주세요."));
+      promptBox.focus();
       return;
     }
-    showMessage("");
+    dock.showMessage("");
     setBusy(true);
     var request = battle && !battle.voted ? continueBattle(prompt) : startBattle(prompt);
     request.then(function () {
       promptBox.value = "";
       updateCounter();
+      refresh();
+      dock.announceProgress(battle);
+      // The keyboard goes on from the battle's status line: the stop button, then the votes.
+      battleStatus.focus();
     }).catch(function (error) {
-      showMessage(error.message);
+      dock.showMessage(error.message);
       setBusy(false);
+      promptBox.focus();
     });
   });
 
@@ -288,9 +295,6 @@
   // After the vote, each side's true speed on the first prompt, as the worker measured it at the
   // team's endpoint (before the vote the server sends no timing, and paces both panes alike).
   function showTimings(current) {
-    var interpolate = window.interpolate || function (format, values) {
-      return format.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
-    };
     api("GET", "/api/battles/" + current.id).then(function (data) {
       if (battle !== current || !data.turns.length) return;
       SIDES.forEach(function (side) {
@@ -298,54 +302,144 @@
         if (answer.ttft_ms == null || answer.total_ms == null) return;
         revealTimings[side].textContent = interpolate(gettext("(첫 글자 %(ttft)s초 · 전체 %(total)s초)"), {
           ttft: (answer.ttft_ms / 1000).toFixed(1), total: (answer.total_ms / 1000).toFixed(1)
-        }, true);
+        });
       });
     }).catch(function () { /* The timings are extra; the reveal stands without them. */ });
   }
 
   voteButtons.forEach(function (button) {
     button.addEventListener("click", function () {
-      voteButtons.forEach(function (b) { b.disabled = true; });
-      api("POST", "/api/battles/" + battle.id + "/vote", { choice: button.dataset.choice })
+      var current = battle;
+      current.voting = true;
+      refresh();
+      api("POST", "/api/battles/" + current.id + "/vote", { choice: button.dataset.choice })
         .then(function (data) {
-          battle.voted = true;
+          current.voting = false;
+          current.voted = true;
+          remember(null);
           button.classList.add("chosen");
-          if (battle.socket) battle.socket.close();
+          if (current.socket) current.socket.close();
           SIDES.forEach(function (side) {
-            var who = data.reveal[side];
-            revealNames[side].textContent = who.team + " · " + who.model;
+            var who = data.reveal[side].team + " · " + data.reveal[side].model;
+            revealNames[side].textContent = who;
+            // The pane's own heading now says whose answer it was.
+            paneParts[side].name.textContent = interpolate(
+              side === "a" ? gettext("A: %(who)s") : gettext("B: %(who)s"), { who: who });
           });
-          revealBox.hidden = false;
-          setBusy(true);
-          showMessage("");
-          showTimings(battle);
+          dock.showChoice(button.textContent);
+          dock.showMessage("");
+          refresh();
+          revealBox.scrollIntoView({ block: "nearest" });
+          revealTitle.focus({ preventScroll: true });
+          showTimings(current);
         })
         .catch(function (error) {
-          showMessage(error.message);
-          voteButtons.forEach(function (b) { b.disabled = false; });
+          current.voting = false;
+          dock.showMessage(error.message);
+          refresh();
         });
+    });
+  });
+
+  // Stop ends the citizen's wait. The contest counts a vote only on two finished answers, so a
+  // stopped battle closes to voting; the teams' servers may still finish, unseen.
+  stopButton.addEventListener("click", function () {
+    if (!battle) return;
+    battle.stopped = true;
+    remember(null);
+    if (battle.socket) battle.socket.close();
+    SIDES.forEach(function (side) {
+      var state = battle.sides[side];
+      if (state.status === "pending" || state.status === "streaming") {
+        setSideStatus(side, "stopped");
+        paneParts[side].copy.disabled = !state.text;
+      }
+    });
+    dock.showMessage(gettext("기다리기를 멈췄습니다. 끝나지 않은 답변으로는 투표할 수 없어 이 대결은 투표 없이 끝났습니다."));
+    refresh();
+    newBattleButton.focus();
+  });
+
+  SIDES.forEach(function (side) {
+    paneParts[side].copy.addEventListener("click", function () {
+      if (!battle || !battle.sides[side]) return;
+      dock.copyText(battle.sides[side].text, paneParts[side].copied);
     });
   });
 
   newBattleButton.addEventListener("click", function () {
     if (battle && battle.socket) battle.socket.close();
     battle = null;
+    remember(null);
     delete root.dataset.battleId;
     SIDES.forEach(function (side) {
       paneParts[side].conversation.replaceChildren();
+      paneParts[side].name.textContent = paneParts[side].defaultName;
+      paneParts[side].copied.textContent = "";
       revealTimings[side].textContent = "";
+      revealNames[side].textContent = "";
     });
     panes.hidden = true;
-    votes.hidden = true;
-    revealBox.hidden = true;
     excludedNotice.hidden = true;
-    voteButtons.forEach(function (b) { b.disabled = true; b.classList.remove("chosen"); });
-    promptBox.placeholder = promptBox.getAttribute("data-placeholder") || promptBox.placeholder;
+    voteButtons.forEach(function (b) { b.classList.remove("chosen"); });
+    dock.showChoice("");
+    dock.showMessage("");
+    refresh();
     setBusy(false);
-    showMessage("");
     promptBox.focus();
   });
 
+  // One tap on an example fills the prompt box (and its category), ready to send or edit.
+  if (examples) {
+    var chips = examples.querySelectorAll("li[data-category]");
+    var leads = {};
+    chips.forEach(function (chip) {
+      if (!leads[chip.dataset.category]) leads[chip.dataset.category] = chip;
+      chip.querySelector("button").addEventListener("click", function () {
+        if (category) category.value = chip.dataset.category;
+        promptBox.value = chip.textContent.trim();
+        updateCounter();
+        promptBox.focus();
+      });
+    });
+    // With no category chosen, one example of each; with one chosen, all of that category's.
+    var filterChips = function () {
+      chips.forEach(function (chip) {
+        chip.hidden = category && category.value ? chip.dataset.category !== category.value
+          : leads[chip.dataset.category] !== chip;
+      });
+    };
+    if (category) category.addEventListener("change", filterChips);
+    filterChips();
+  }
+
+  // A reload in the middle of a battle: rebuild it from the API, then let the socket's snapshot
+  // carry on whatever is still streaming.
+  function resume(id) {
+    api("GET", "/api/battles/" + id).then(function (data) {
+      if (battle || data.vote || data.reveal || !data.turns.length) { remember(null); return; }
+      begin(data.id);
+      data.turns.forEach(function (turn, index) {
+        battle.turn = index;
+        addTurn(turn.prompt);
+        SIDES.forEach(function (side) {
+          var answer = turn[side];
+          if (answer.status === "done" || answer.status === "error") {
+            settleSide(battle, side, answer);
+          } else if (answer.text) {
+            handleEvent({ type: "token", side: side, turn: index, seq: 0, snapshot: true, text: answer.text });
+          }
+        });
+      });
+      setBusy(true);
+      if (!dock.bothFinished(battle)) connect(0);
+      refresh();
+      dock.announce(gettext("새로 고치기 전의 대결을 이어서 보여 드립니다."));
+    }).catch(function () { remember(null); });
+  }
+
   promptBox.setAttribute("data-placeholder", promptBox.placeholder);
   updateCounter();
+  dock.init({ promptBox: promptBox, form: form, setBusy: setBusy, examples: examples });
+  if (accepted && contestOpen && remembered()) resume(remembered());
 })();

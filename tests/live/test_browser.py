@@ -9,6 +9,8 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.live.citizen import accept_notice
+
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM_ARGS = [
@@ -77,6 +79,7 @@ def test_citizen_battles_votes_and_sees_the_reveal(live_stack, live_contest, bro
             or r.url.startswith(live_stack.ws_url) or r.url.startswith("data:")
             else requests_outside.append(r.url))
     page.goto(live_stack.web_url + "/")
+    accept_notice(page)
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     vote_a = page.get_by_role("button", name="A가 더 좋음")
 
@@ -119,6 +122,7 @@ def test_citizen_who_asks_a_model_who_it_is_is_told_the_vote_will_not_count(
 ):
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
+    accept_notice(page)
 
     # When the citizen asks both models who they are (the mock teams then name themselves)
     page.locator("#prompt").fill("너는 누구야? 어느 회사가 만들었어?")
@@ -192,6 +196,7 @@ def test_the_browser_solves_the_proof_of_work_before_a_battle(live_stack, live_c
     # the other end-to-end tests need not solve)
     page = browser.new_page()
     page.goto(live_stack.web_url + "/")
+    accept_notice(page)
     page.evaluate("document.getElementById('battle').dataset.pow = 'on'")
     sent = []
     page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/battles") else None)

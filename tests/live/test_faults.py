@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from arena.models import Response
 from tests.conftest import RUN_ID
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
+from tests.live.citizen import accept_notice
 from tests.live.conftest import PERSONAS, ROOT, free_port, wait_for_http, worker_ready
 from tests.live.conftest import test_database_url as database_url
 from tests.live.test_battle_end_to_end import browser_session
@@ -209,6 +210,7 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     fault_stack.mock_set(tokens_per_second=1)
     page = browser.new_page(locale="ko-KR")
     page.goto(fault_stack.web_url + "/")
+    accept_notice(page)
 
     # Given both sides of a battle are streaming
     battle_id = start_in_page(page, fault_stack, "조선 시대의 과거 제도를 설명해 줘")
@@ -299,6 +301,7 @@ def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_st
     fault_stack.mock_set(tokens_per_second=6)
     page = browser.new_page(locale="ko-KR")
     page.goto(fault_stack.web_url + "/")
+    accept_notice(page)
     battle_id = start_in_page(page, fault_stack, "한국의 사계절을 소개해 줘")
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
@@ -371,6 +374,7 @@ def test_the_web_server_restarted_mid_answer_the_page_reconnects_by_itself(fault
     asked = []
     page.on("request", lambda r: asked.append(r.url) if "/api/battles/" in r.url and r.method == "GET" else None)
     page.goto(fault_stack.web_url + "/")
+    accept_notice(page)
 
     # Given both sides are streaming
     battle_id = start_in_page(page, fault_stack, "김치찌개 끓이는 법을 알려 줘")

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
+from tests.live.citizen import accept_notice
 from tests.live.conftest import PERSONAS, SETTLED
 from tests.live.test_browser import browser  # noqa: F401  (the fixture)
 
@@ -222,6 +223,7 @@ def test_a_hostile_answer_cannot_touch_the_battle_page(
     page = browser.new_page(viewport=viewport, locale="ko-KR")
     outside = watch_requests(page, live_stack.web_url)
     page.goto(live_stack.web_url + "/")
+    accept_notice(page)
     answers = {side: page.locator(f"#pane-{side} > .conversation > .bubble.answer") for side in "ab"}
     statuses = {side: page.locator(f"#pane-{side} > h2 > .status") for side in "ab"}
     vote_buttons = page.locator("#votes > .vote-buttons > button")
@@ -290,6 +292,7 @@ def test_the_battle_page_keeps_to_its_own_elements_even_past_the_sanitiser(
 ):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
     page.goto(live_stack.web_url + "/")
+    accept_notice(page)
     answers = {side: page.locator(f"#pane-{side} > .conversation > .bubble.answer") for side in "ab"}
     statuses = {side: page.locator(f"#pane-{side} > h2 > .status") for side in "ab"}
     page.locator("#prompt").fill("김치찌개 끓이는 법을 알려 줘")

@@ -38,6 +38,36 @@ DEMO_CATEGORIES = [
     ("reasoning", "수학·추론"),
 ]
 
+# A few prompts per category that a citizen can start from with one tap (organizers edit them
+# in the admin: Category.examples, one a line).
+DEMO_EXAMPLES = {
+    "general": [
+        "비 오는 주말에 집에서 할 만한 일을 다섯 가지 추천해 줘",
+        "처음 만난 사람과 어색하지 않게 대화를 시작하는 방법은?",
+        "잠이 잘 오지 않을 때 해 볼 만한 습관을 알려 줘",
+    ],
+    "writing": [
+        "퇴임하시는 선생님께 드릴 감사 편지를 짧게 써 줘",
+        "동네 빵집을 소개하는 따뜻한 블로그 글 첫 문단을 써 줘",
+        "'가을'을 주제로 네 줄짜리 시를 지어 줘",
+    ],
+    "coding": [
+        "파이썬으로 리스트에서 중복을 없애되 순서는 지키는 방법을 알려 줘",
+        "SQL에서 LEFT JOIN과 INNER JOIN의 차이를 예시로 설명해 줘",
+        "자바스크립트의 let과 const는 언제 각각 쓰면 좋을까?",
+    ],
+    "korean-culture": [
+        "조선 시대 과거 제도를 중학생도 알기 쉽게 설명해 줘",
+        "설날과 추석의 전통 음식과 그 의미를 비교해 줘",
+        "훈민정음 창제의 배경과 의의를 세 문단으로 정리해 줘",
+    ],
+    "reasoning": [
+        "1부터 100까지 자연수 중 3의 배수도 5의 배수도 아닌 수는 몇 개야?",
+        "시계의 시침과 분침이 3시 이후 처음으로 겹치는 시각은 언제야?",
+        "동전 세 개를 던질 때 앞면이 두 개 이상 나올 확률을 풀이와 함께 알려 줘",
+    ],
+}
+
 
 class Command(BaseCommand):
     help = "Create (or update) the demo contest with the five teams on the mock team server."
@@ -56,7 +86,9 @@ class Command(BaseCommand):
             defaults={"title": "K-AI 아레나 데모 대결", "phase": Contest.Phase.OPEN},
         )
         for slug, name in DEMO_CATEGORIES:
-            Category.objects.update_or_create(slug=slug, defaults={"name": name})
+            Category.objects.update_or_create(
+                slug=slug, defaults={"name": name, "examples": "\n".join(DEMO_EXAMPLES[slug])}
+            )
         for team_slug, team_name, model_name, persona in DEMO_TEAMS:
             team, _ = Team.objects.update_or_create(
                 slug=team_slug,

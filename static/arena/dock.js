@@ -1,0 +1,211 @@
+// The battle page's dock: the line that says how each side stands ("A 완료 · B 답하는 중"), the
+// stop button, the vote bar, the follow-up box and the reveal, drawn from static/arena/battle.js's
+// state. It sticks to the bottom of the screen during a battle, so nothing needs a scroll back.
+// It also holds the page's words for statuses and failures, its one announcement region (start
+// and end of each answer, never every batch of text) and the copy button's clipboard work.
+(function () {
+  "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var root = document.getElementById("battle");
+  var dockBox = document.getElementById("dock");
+  var messageBox = document.getElementById("message");
+  var statusRow = document.getElementById("dock-status");
+  var progress = {
+    a: statusRow.querySelector('[data-progress="a"]'),
+    b: statusRow.querySelector('[data-progress="b"]')
+  };
+  var stopButton = document.getElementById("stop");
+  var votes = document.getElementById("votes");
+  var voteGrid = votes.querySelector(".vote-buttons");
+  var voteButtons = votes.querySelectorAll("button[data-choice]");
+  var voteHint = document.getElementById("vote-hint");
+  var composerHome = document.getElementById("composer-home");
+  var composerDock = document.getElementById("composer-dock");
+  var revealBox = document.getElementById("reveal");
+  var yourChoice = document.getElementById("your-choice");
+  var newBattleButton = document.getElementById("new-battle");
+  var announcer = document.getElementById("announce");
+  var maxTurns = parseInt(root.dataset.maxTurns, 10);
+  var SIDES = ["a", "b"];
+  var page = null;  // {promptBox, form, setBusy, examples} from battle.js
+
+  function interpolate(format, values) {
+    if (window.interpolate) return window.interpolate(format, values, true);
+    return format.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function statusLabel(status) {
+    return {
+      pending: gettext("기다리는 중…"),
+      streaming: gettext("답하는 중…"),
+      done: gettext("완료"),
+      error: gettext("오류"),
+      stopped: gettext("멈춤")
+    }[status] || "";
+  }
+
+  function shortLabel(status) {
+    return {
+      pending: gettext("기다리는 중"),
+      streaming: gettext("답하는 중"),
+      done: gettext("완료"),
+      error: gettext("실패"),
+      stopped: gettext("멈춤")
+    }[status] || "";
+  }
+
+  // The worker writes error messages in Korean; the page shows them in the visitor's language.
+  function sideErrorText(code) {
+    return {
+      timeout: gettext("모델이 제한 시간 안에 답하지 못했습니다."),
+      cut_off: gettext("모델의 답변이 중간에 끊겼습니다."),
+      empty: gettext("모델이 빈 답변을 보냈습니다."),
+      worker_lost: gettext("답변을 만들던 서버가 멈췄습니다. 새 대결을 시작해 주세요."),
+      rate_limited: gettext("모델 서버에 요청이 몰려 지금은 답할 수 없습니다. 잠시 후 새 대결을 시작해 주세요."),
+      connection: gettext("모델 서버에 연결하지 못했습니다."),
+      http_error: gettext("모델 서버가 오류를 돌려주었습니다."),
+      malformed: gettext("모델 서버가 알아볼 수 없는 형식으로 답했습니다."),
+      too_slow: gettext("모델의 답변이 너무 느려 중단했습니다."),
+      too_long: gettext("모델의 답변이 허용된 길이를 넘어 중단했습니다.")
+    }[code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
+  }
+
+  function unfinished(status) { return status === "pending" || status === "streaming"; }
+
+  function failedSides(battle) {
+    return SIDES.filter(function (side) { return battle.sides[side] && battle.sides[side].status === "error"; });
+  }
+
+  function bothFinished(battle) {
+    return SIDES.every(function (side) { return battle.sides[side] && !unfinished(battle.sides[side].status); });
+  }
+
+  function progressLine(battle) {
+    return SIDES.map(function (side) {
+      return side.toUpperCase() + " " + shortLabel(battle.sides[side].status);
+    }).join(" · ");
+  }
+
+  function showMessage(text) {
+    messageBox.textContent = text || "";
+    messageBox.hidden = !text;
+    if (!root.dataset.battleId) dockBox.hidden = !text;
+  }
+
+  function showChoice(text) {
+    yourChoice.textContent = text ? interpolate(gettext("내 선택: %(choice)s"), { choice: text }) : "";
+  }
+
+  // One region speaks for the whole battle; a burst of changes (both sides ending together, as
+  // paced streams do) is said once, as the last of them leaves it.
+  var announceTimer = 0;
+  var lastAnnounced = "";
+  function announce(text) {
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(function () {
+      if (text === lastAnnounced) return;
+      lastAnnounced = text;
+      announcer.textContent = text;
+    }, 250);
+  }
+
+  function announceProgress(battle) {
+    if (!battle || !battle.sides.a) return;
+    var text = progressLine(battle);
+    if (bothFinished(battle) && !failedSides(battle).length) text += ". " + gettext("투표할 수 있습니다.");
+    announce(text);
+  }
+
+  function voteHintText(battle, running, failed, turnsLeft) {
+    if (failed.length === 2) return gettext("두 답변이 모두 실패해 투표할 수 없습니다.");
+    if (failed.length === 1) {
+      return failed[0] === "a" ? gettext("A의 답변이 실패해 투표할 수 없습니다.")
+        : gettext("B의 답변이 실패해 투표할 수 없습니다.");
+    }
+    if (running) return gettext("두 답변이 모두 끝나면 투표할 수 있습니다.");
+    if (!turnsLeft) return gettext("질문 횟수를 모두 썼습니다. 어느 쪽이 더 좋았는지 투표해 주세요.");
+    return gettext("투표할 수 있습니다. 어느 쪽이 더 좋았나요? 이어서 질문해도 됩니다.");
+  }
+
+  function placeComposer(inBattle) {
+    var form = page.form;
+    if (inBattle && form.parentNode !== composerDock) composerDock.appendChild(form);
+    if (!inBattle && form.previousElementSibling !== composerHome) {
+      composerHome.parentNode.insertBefore(form, composerHome.nextSibling);
+    }
+    form.classList.toggle("follow-up", inBattle);
+  }
+
+  // Draw the dock for the battle as it stands (null: no battle, the composer at the top).
+  function draw(battle) {
+    var inBattle = !!battle;
+    dockBox.classList.toggle("active", inBattle);
+    placeComposer(inBattle);
+    if (page.examples) page.examples.hidden = inBattle;
+    if (!inBattle) {
+      dockBox.hidden = messageBox.hidden;
+      statusRow.hidden = true;
+      votes.hidden = true;
+      revealBox.hidden = true;
+      newBattleButton.hidden = true;
+      page.form.hidden = false;
+      page.promptBox.placeholder = page.promptBox.getAttribute("data-placeholder");
+      return;
+    }
+    var sidesKnown = !!battle.sides.a;
+    var running = sidesKnown && !bothFinished(battle);
+    var failed = sidesKnown ? failedSides(battle) : [];
+    var ended = battle.voted || battle.stopped || failed.length > 0;
+    var voteOpen = sidesKnown && !running && !ended;
+    var turnsLeft = battle.turn + 1 < maxTurns;
+    dockBox.hidden = false;
+    statusRow.hidden = battle.voted || !sidesKnown;
+    if (sidesKnown) {
+      SIDES.forEach(function (side) {
+        progress[side].textContent = side.toUpperCase() + " " + shortLabel(battle.sides[side].status);
+        progress[side].dataset.status = battle.sides[side].status;
+      });
+    }
+    stopButton.hidden = !running || ended;
+    votes.hidden = battle.voted || battle.stopped;
+    voteGrid.classList.toggle("locked", !voteOpen);
+    voteGrid.classList.toggle("open", voteOpen);
+    votes.classList.toggle("open", voteOpen);
+    voteButtons.forEach(function (button) { button.disabled = !voteOpen || battle.voting; });
+    voteHint.textContent = voteHintText(battle, running, failed, turnsLeft);
+    revealBox.hidden = !battle.voted;
+    newBattleButton.hidden = !ended;
+    var followUp = voteOpen && turnsLeft && !battle.voting;
+    page.form.hidden = !followUp;
+    page.setBusy(!followUp);
+    page.promptBox.placeholder = gettext("이어서 질문하기 (선택)");
+  }
+
+  // Copy the side's answer as the model wrote it (Markdown source), and say whether it worked.
+  function copyText(text, feedback) {
+    function said(ok) {
+      feedback.textContent = ok ? gettext("복사했습니다.") : gettext("복사하지 못했습니다. 답변을 길게 눌러 직접 복사해 주세요.");
+      window.setTimeout(function () { feedback.textContent = ""; }, 4000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { said(true); }, function () { said(false); });
+    } else {
+      said(false);
+    }
+  }
+
+  window.KaiDock = {
+    init: function (parts) { page = parts; },
+    draw: draw,
+    interpolate: interpolate,
+    statusLabel: statusLabel,
+    sideErrorText: sideErrorText,
+    failedSides: failedSides,
+    bothFinished: bothFinished,
+    showMessage: showMessage,
+    showChoice: showChoice,
+    announce: announce,
+    announceProgress: announceProgress,
+    copyText: copyText
+  };
+})();
