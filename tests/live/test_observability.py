@@ -44,7 +44,7 @@ def test_a_battle_shows_in_the_metrics_and_its_request_id_in_the_workers_log(liv
     assert client.post(f"/api/battles/{battle_id}/vote", json={"choice": "a"}).status_code == 200
 
     # Then /metrics (from the loopback, no token set) shows the battle started in the web
-    # process, each side's first token counted in the worker, and the vote stored on the fast path
+    # process, each side's first token counted in the worker, and the vote stored
     metrics = client.get("/metrics").text
     assert value(metrics, "kai_battles_started_total") >= 1
     assert value(metrics, "kai_battles_ended_total", outcome="completed") >= 1
@@ -52,7 +52,10 @@ def test_a_battle_shows_in_the_metrics_and_its_request_id_in_the_workers_log(liv
         entrant = response.entrant_id
         assert value(metrics, "kai_entrant_time_to_first_token_seconds_count", entrant=entrant) >= 1
         assert value(metrics, "kai_sides_ended_total", entrant=entrant, outcome="done") >= 1
-    assert value(metrics, "kai_votes_accepted_total", path="fast") >= 1
+    # (the fast path stores it, or hands it to Django whenever it cannot, by design: counted on
+    # whichever path stored it; tests/voting/test_fast_vote.py checks the fast path's own count)
+    assert (value(metrics, "kai_votes_accepted_total", path="fast")
+            + value(metrics, "kai_votes_accepted_total", path="django")) >= 1
     assert value(metrics, "kai_http_requests_total", route="api/battles", method="POST", status=201) >= 1
     assert "kai_celery_queue_depth{" in metrics
     # and the worker's log lines about the battle's sides carry the POST's request id

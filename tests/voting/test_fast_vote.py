@@ -25,6 +25,7 @@ from tests.conftest import limits
 from voting import audit, chain, selectors
 from voting.fast_vote import FastVote, rechecks
 from voting.policy import Refusal, VoteFacts
+from voting.metrics import VOTES_ACCEPTED
 from voting.models import ChainHead, Vote
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,10 +101,12 @@ async def test_a_vote_is_stored_chained_and_revealed_without_django(entrants, fr
     (citizen,) = await sync_to_async(citizens)()
     await sync_to_async(citizen.finish)()
 
+    accepted = VOTES_ACCEPTED.labels("fast")._value.get()
     response = await citizen.vote(front, {"choice": "tie"})
 
     assert response.status_code == 200, response.content
     assert django_app.requests == 0
+    assert VOTES_ACCEPTED.labels("fast")._value.get() == accepted + 1  # counted for /metrics
     battle = await sync_to_async(Battle.objects.select_related(
         "entrant_a__team", "entrant_b__team").get)(pk=citizen.battle)
     assert response.json() == {"reveal": {
