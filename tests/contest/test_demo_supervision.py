@@ -2,8 +2,10 @@
 import subprocess
 import sys
 
+from django.conf import settings
+
 from config.celery import app as celery_app
-from contest.management.commands.demo import broker_use, processes_supervise
+from contest.management.commands.demo import broker_use, demo_queue, processes_supervise
 
 
 def _run(seconds: float) -> subprocess.Popen:
@@ -50,10 +52,39 @@ def test_a_process_that_keeps_crashing_stops_the_site():
 def test_the_demo_queues_its_own_tasks_on_the_redis_it_started():
     # The demo's own process queues the expert track's answers; with no Redis at REDIS_URL it
     # starts an embedded one, and those tasks must go there, not to the closed address.
-    before = celery_app.conf.broker_url
+    before_url, before_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
     try:
-        broker_use("redis://127.0.0.1:6389/0")
+        broker_use("redis://127.0.0.1:6389/0", "demo-test")
         with celery_app.connection_for_write() as connection:
             assert connection.as_uri() == "redis://127.0.0.1:6389/0"
     finally:
-        broker_use(before)
+        broker_use(before_url, before_queue)
+
+
+def test_each_demo_run_has_a_queue_of_its_own(monkeypatch):
+    # Tasks left in the shared queue by another run must never reach this run's worker.
+    monkeypatch.delenv("CELERY_QUEUE", raising=False)
+    first, second = demo_queue(), demo_queue()
+    assert first != second and first.startswith("demo-")
+    assert first != settings.CELERY_TASK_DEFAULT_QUEUE
+    monkeypatch.setenv("CELERY_QUEUE", "contest-2027")
+    assert demo_queue() == "contest-2027"
+
+
+def test_a_task_the_demo_sends_lands_in_its_queue_only():
+    import redis
+
+    from arena.tasks import response_generate
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    queue = demo_queue()
+    before_url, before_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    shared = client.llen(before_queue)
+    try:
+        broker_use(settings.REDIS_URL, queue)
+        response_generate.si(0).apply_async()
+        assert client.llen(queue) == 1
+        assert client.llen(before_queue) == shared
+    finally:
+        broker_use(before_url, before_queue)
+        client.delete(queue)
