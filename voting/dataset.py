@@ -139,6 +139,30 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def jsonl_rows(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """Yield (line number, object) for each non-blank line of a JSONL file, one line at a time.
+
+    The one reader of the files a command is given by hand (the judgments dataset, the style
+    features, a vote dataset's line when columnar reading refused it). Raises DatasetError
+    naming the file it cannot open or the first line that is not a JSON object.
+    """
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise DatasetError(f"Cannot read {path}: {error.strerror}") from error
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DatasetError(f"line {number}: not valid JSON ({error.msg})") from error
+            if not isinstance(row, dict):
+                raise DatasetError(f"line {number}: expected a JSON object")
+            yield number, row
+
+
 def jsonl_write(rows: Iterable[dict], path: str | Path) -> int:
     """Write rows as canonical JSONL; return how many."""
     count = 0

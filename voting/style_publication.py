@@ -75,21 +75,16 @@ def style_features_read(path: str | Path, battle_ids: tuple[str, ...]
     """
     found: dict[str, tuple[list[float], list[float]]] = {}
     try:
-        handle = open(path, encoding="utf-8")
-    except OSError as error:
-        raise StyleFeaturesInvalid(f"Cannot read {path}: {error.strerror}") from error
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        for number, row in dataset.jsonl_rows(path):
             try:
-                row = json.loads(line)
                 sides = tuple([float(row[f"{name}_{side}"]) for name in STYLE_FEATURES]
                               for side in ("a", "b"))
                 found[str(row["battle_id"])] = sides
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            except (KeyError, TypeError, ValueError) as error:
                 raise StyleFeaturesInvalid(
                     f"{path}, line {number}: expected {', '.join(COLUMNS)} ({error})") from error
+    except dataset.DatasetError as error:
+        raise StyleFeaturesInvalid(f"{path}: {error}") from error
     missing = [battle for battle in battle_ids if battle not in found]
     if missing:
         raise StyleFeaturesInvalid(

@@ -179,3 +179,22 @@ def test_ratings_cli_names_a_battle_the_style_file_does_not_cover(closed_contest
     with pytest.raises(CommandError, match="line 1"):
         call_command("ratings", input=str(tmp_path / "votes.jsonl"),
                      style_features=str(tmp_path / "style.jsonl"), stdout=StringIO())
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json\n", "line 1: not valid JSON"),
+    ('\n["a list"]\n', "line 2: expected a JSON object"),
+])
+def test_ratings_cli_names_the_malformed_line_of_the_style_file(closed_contest, tmp_path, content,
+                                                                 message):
+    # The style file is read by the same line reader as the judgments dataset
+    # (voting.dataset.jsonl_rows): the same messages, naming the file and the line.
+    from django.core.management import CommandError
+
+    exports.dataset_export(contest=closed_contest, directory=tmp_path)
+    (tmp_path / "style.jsonl").write_text(content)
+
+    with pytest.raises(CommandError, match=message) as raised:
+        call_command("ratings", input=str(tmp_path / "votes.jsonl"),
+                     style_features=str(tmp_path / "style.jsonl"), stdout=StringIO())
+    assert "style.jsonl" in str(raised.value)

@@ -28,20 +28,9 @@ WINNERS = set(counts.WINNER_LABELS)
 def jsonl_objects(path: str):
     """Yield (line number, object) of a JSONL file, or raise CommandError naming the bad line."""
     try:
-        handle = open(path, encoding="utf-8")
-    except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror}") from error
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CommandError(f"line {number}: not valid JSON ({error.msg})") from error
-            if not isinstance(row, dict):
-                raise CommandError(f"line {number}: expected a JSON object")
-            yield number, row
+        yield from dataset.jsonl_rows(path)
+    except dataset.DatasetError as error:
+        raise CommandError(str(error)) from error
 
 
 def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
