@@ -95,6 +95,16 @@ def leases_for_loop() -> Leases:
     return _leases[loop]
 
 
+def watched_since() -> float | None:
+    """Return since when (seconds since the epoch) the reaper has watched this Redis keep its
+    keys: the start of the reaper's watch, set anew after a restart or a flush. None without
+    a Redis cache, or before the reaper first looked."""
+    if _redis_url() is None:
+        return None
+    value = cache._cache.get_client(write=True).get(cache.make_key(WATCH_KEY))
+    return float(value) if value else None
+
+
 def leases_alive(response_ids: list[int]) -> set[int] | None:
     """Return which of ``response_ids`` hold a lease now, in one round trip to Redis.
 

@@ -18,6 +18,10 @@ SIDES_ENDED = Counter(
     "kai_sides_ended", "Sides (one entrant's answer to one turn) ended, by entrant id and outcome "
     "(done, or the error code: timeout, connection, worker_lost, ...).", ["entrant", "outcome"],
 )
+SIDES_RETRIED = Counter(
+    "kai_sides_retried", "Sides whose worker was lost before they showed any text, queued again "
+    "for another worker, by entrant id.", ["entrant"],
+)
 TIME_TO_FIRST_TOKEN = Histogram(
     "kai_entrant_time_to_first_token_seconds", "An entrant's time from the request to its first piece of answer.",
     ["entrant"], buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60),
@@ -35,6 +39,10 @@ def side_done(*, entrant_id: int, ttft_ms: int) -> None:
 
 def side_failed(*, entrant_id: int, code: str) -> None:
     SIDES_ENDED.labels(str(entrant_id), code).inc()
+
+
+def side_retried(*, entrant_id: int) -> None:
+    SIDES_RETRIED.labels(str(entrant_id)).inc()
 
 
 def turn_ends_commands(turn_id: int, *, failed: bool, key) -> tuple:

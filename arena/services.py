@@ -206,6 +206,22 @@ def response_fail(*, response_id: int, code: str, text: str = "") -> bool:
     return True
 
 
+@transaction.atomic
+def response_retry(*, response_id: int) -> bool:
+    """Queue a streaming side again, for whichever worker takes it first; False if it ended.
+
+    For a side whose worker was lost before the side showed any text (arena.streaming decides):
+    the side is pending again, so a redelivered or late task of the lost worker finds nothing
+    to start, and the reaper's margin counts from when its turn was asked.
+    """
+    updated = Response.objects.filter(pk=response_id, status=Response.Status.STREAMING).update(
+        status=Response.Status.PENDING, started_at=None, text=""
+    )
+    if updated:
+        transaction.on_commit(lambda: turn_dispatch(response_ids=[response_id]))
+    return bool(updated)
+
+
 def responses_stuck(*, now=None) -> list[int]:
     """Return the responses whose worker is presumed lost: one query, one Redis round trip.
 

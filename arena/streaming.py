@@ -16,10 +16,11 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arena import metrics, outbox, services
-from arena.leases import leases_for_loop
+from arena.leases import leases_for_loop, watched_since
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
@@ -313,10 +314,15 @@ def responses_reap() -> list[int]:
     Run on the beat schedule. A worker killed mid-generation leaves its side 'streaming'; this
     ends it with the error `worker_lost`, so the citizen is told and may start a new battle, and
     the battle cannot be voted on. A task redelivered later finds the side ended and does nothing.
+    A side that had shown no text yet is queued again instead, for another worker
+    (`side_retry`), up to LOST_SIDE_RETRIES times. Returns the ids of the sides it ended.
     """
-    reaped = []
+    reaped, retried = [], []
     for response_id in services.responses_stuck():
-        response = Response.objects.select_related("turn").get(pk=response_id)
+        response = Response.objects.select_related("turn", "entrant").get(pk=response_id)
+        if side_retry(response):
+            retried.append(response_id)
+            continue
         # What the side had said is kept, as for any other failure.
         if services.response_fail(response_id=response_id, code="worker_lost", text=response.text):
             runner.run(BattlePublisher(response).finish(
@@ -324,9 +330,45 @@ def responses_reap() -> list[int]:
             ))
             runner.run(side_counted(response, "worker_lost"))
             reaped.append(response_id)
+    if retried:
+        logger.warning("queued again %d responses whose worker was lost before any text: %s",
+                       len(retried), retried)
     if reaped:
         logger.warning("reaped %d responses whose worker was lost: %s", len(reaped), reaped)
     return reaped
+
+
+def side_retry(response: Response) -> bool:
+    """Queue a stuck side again if no one saw it begin; return whether it was.
+
+    Only a side that was streaming (its lease lapsed: the worker died, the endpoint did not)
+    and published no text (no snapshot: the page shows only that it is waiting), tried fewer
+    than LOST_SIDE_RETRIES times, with time left of its entrant's timeout since the turn was
+    asked. A missing snapshot proves nothing if Redis restarted or was emptied since the side
+    began (the reaper's watch began after it): such a side is ended, as before.
+    """
+    if response.status != Response.Status.STREAMING or response.started_at is None:
+        return False
+    asked_for = (timezone.now() - response.turn.created_at).total_seconds()
+    if asked_for >= response.entrant.timeout_seconds:
+        return False
+    key = f"arena:retries:{response.pk}"
+    try:
+        since = watched_since()
+        if since is None or since > response.started_at.timestamp():
+            return False
+        if cache.get(partial_key(response.pk)) is not None:
+            return False
+        tries = cache.get(key, 0)
+        if tries >= settings.ARENA["LOST_SIDE_RETRIES"]:
+            return False
+        cache.set(key, tries + 1, PARTIAL_TTL_SECONDS)
+    except REDIS_ERRORS:
+        return False
+    if not services.response_retry(response_id=response.pk):
+        return False
+    metrics.side_retried(entrant_id=response.entrant_id)
+    return True
 
 
 def error_message(code: str):

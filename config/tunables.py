@@ -67,6 +67,10 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
         "LEASE_RENEW_SECONDS": env.float("ARENA_LEASE_RENEW_SECONDS", default=1.5),
         "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),
         "REAP_EVERY_SECONDS": env.int("ARENA_REAP_EVERY_SECONDS", default=3),
+        # A side whose worker was lost before it had shown any text is queued again (for another
+        # worker) this many times, while its entrant's timeout since the turn was asked lasts;
+        # 0 ends it with worker_lost at once.
+        "LOST_SIDE_RETRIES": env.int("ARENA_LOST_SIDE_RETRIES", default=1),
         # On PostgreSQL, a vote that will be stored is answered on the event loop, outside Django's
         # request cycle (voting/fast_vote.py), with a pool of this many connections per process.
         "VOTE_FAST_PATH": env.bool("ARENA_VOTE_FAST_PATH", default=True),

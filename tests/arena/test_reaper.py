@@ -1,6 +1,8 @@
 """A worker killed mid-generation: the reaper ends the side, tells the page, and no vote counts.
 A side's lease (arena.leases) lets it notice within seconds, not after the entrant's timeout."""
 import asyncio
+import base64
+import json
 import time
 from datetime import timedelta
 
@@ -14,7 +16,7 @@ from arena.leases import WATCH_KEY, lease_key
 from arena.models import Response
 from arena.runner import runner
 from contest.models import Entrant
-from arena.streaming import response_run, response_stream, responses_reap
+from arena.streaming import partial_key, response_run, response_stream, responses_reap
 from tests.arena.test_api import post
 from tests.arena.test_streaming import listener, sse  # noqa: F401  (fixture)
 
@@ -99,15 +101,22 @@ def _streaming_since(response_id: int, seconds: float) -> None:
     )
 
 
-def test_a_side_whose_lease_lapsed_is_ended_long_before_its_timeout(battle, listener, settings):  # noqa: F811
-    # Given side A streams with a 60 s timeout, side B holds its lease, and A's lease lapsed
-    # (its worker was killed 8 s into the answer)
+def _a_lost_b_streaming(battle, settings) -> dict:
+    """Both sides began 8 s ago with a 60 s timeout; B's worker renews its lease, A's died."""
     sides = _sides(battle)
     Entrant.objects.update(timeout_seconds=60)
     _watching_for(60)
     _streaming_since(sides["a"].pk, 8)
     _streaming_since(sides["b"].pk, 8)
     _redis().set(lease_key(sides["b"].pk), b"1", ex=settings.ARENA["LEASE_SECONDS"])
+    return sides
+
+
+def test_a_side_whose_lease_lapsed_is_ended_long_before_its_timeout(battle, listener, settings):  # noqa: F811
+    # Given side A streams with a 60 s timeout, side B holds its lease, and A's lease lapsed
+    # (its worker was killed 8 s into the answer, once the page had text from it)
+    sides = _a_lost_b_streaming(battle, settings)
+    cache.set(partial_key(sides["a"].pk), {"seq": 3, "text": "반쯤"})
     join, drain = listener
     join(sides["a"].turn.battle)
 
@@ -173,3 +182,67 @@ def test_a_streaming_side_holds_its_lease_until_it_ends(battle, settings):
     assert Response.objects.get(pk=a.pk).status == "done"
     assert len(seen) == 20 and all(seen), seen
     assert not _redis().exists(lease_key(a.pk))
+
+
+def _queued_sides() -> list[int]:
+    """The response ids of the generation tasks waiting in this run's Celery queue."""
+    from config.celery import app
+
+    ids = []
+    for raw in _redis().lrange(app.conf.task_default_queue, 0, -1):
+        message = json.loads(raw)
+        if message["headers"]["task"] == "arena.tasks.response_generate":
+            args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            ids.extend(args)
+    return ids
+
+
+def test_a_side_lost_before_it_showed_text_is_queued_again_and_answers(battle, listener, settings):  # noqa: F811
+    # Given side A's worker was killed 8 s after A began, before A had any text to show
+    # (no snapshot), while B streams on a live worker
+    sides = _a_lost_b_streaming(battle, settings)
+    join, drain = listener
+    join(sides["a"].turn.battle)
+
+    # When the reaper runs, A is not ended: it is pending again and its task is queued for
+    # whichever worker takes it, and the page is told nothing (it still shows A waiting)
+    assert responses_reap() == []
+    assert Response.objects.get(pk=sides["a"].pk).status == "pending"
+    assert sides["a"].pk in _queued_sides()
+    assert [e for e in drain() if e["type"] == "error"] == []
+
+    # Then the worker that takes it streams A's answer to the end
+    response_run(response_id=sides["a"].pk, client=sse({"content": "다시 "}, {"content": "답합니다"}))
+    a = Response.objects.get(pk=sides["a"].pk)
+    assert (a.status, a.text) == ("done", "다시 답합니다")
+
+
+def test_a_side_lost_twice_before_any_text_is_ended(battle, settings):
+    # Given A was already queued again once (LOST_SIDE_RETRIES is 1) and its second worker
+    # died too before any text
+    a = _sides(battle)["a"]
+    Entrant.objects.update(timeout_seconds=60)
+    _watching_for(60)
+    _streaming_since(a.pk, 8)
+    assert responses_reap() == []
+    _streaming_since(a.pk, 8)
+    # When the reaper runs again, A is ended as lost
+    assert responses_reap() == [a.pk]
+    assert Response.objects.get(pk=a.pk).error_code == "worker_lost"
+
+
+def test_no_side_is_queued_again_when_retries_are_off_or_redis_forgot_what_it_showed(battle, settings):
+    a, b = _sides(battle)["a"], _sides(battle)["b"]
+    Entrant.objects.update(timeout_seconds=60)
+    # A Redis emptied 6 s ago, during sides that began 8 s ago: a missing snapshot proves
+    # nothing, since the page may have shown text that Redis then lost
+    _watching_for(6)
+    _streaming_since(a.pk, 8)
+    settings.ARENA = {**settings.ARENA, "LEASE_SECONDS": 5}
+    assert responses_reap() == [a.pk]
+    # With retries off, a side lost before any text is ended at once
+    settings.ARENA = {**settings.ARENA, "LOST_SIDE_RETRIES": 0}
+    _watching_for(60)
+    _streaming_since(b.pk, 8)
+    assert responses_reap() == [b.pk]
+    assert Response.objects.get(pk=b.pk).error_code == "worker_lost"

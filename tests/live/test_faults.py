@@ -212,10 +212,11 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     page.goto(fault_stack.web_url + "/")
     accept_notice(page)
 
-    # Given both sides of a battle are streaming
+    # Given both sides of a battle are streaming, and the page shows text from each
     battle_id = start_in_page(page, fault_stack, "조선 시대의 과거 제도를 설명해 줘")
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+        expect(page.locator(f'.bubble.answer[data-side="{side}"]')).not_to_have_text("", timeout=15_000)
 
     # When the worker streaming them is killed outright while another one serves (the
     # deployment's second worker, or the one `make demo`'s supervisor started again)
@@ -243,6 +244,44 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=30_000)
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
+
+
+def test_a_worker_killed_before_its_sides_showed_text_hands_them_to_the_other_worker(fault_stack, browser):  # noqa: F811
+    # A long timeout, and teams that take 20 s to their first text (at the mock's speed; the
+    # first-token timeout is 30 s), time enough to start a second worker before any text
+    in_thread(contest_for, fault_stack, timeout_seconds=60)
+    speed = float(fault_stack.env.get("MOCK_TEAMS_SPEED", "1"))
+    fault_stack.mock_set(ttft_ms=20_000 * speed, tokens_per_second=50)
+    page = browser.new_page(locale="ko-KR")
+    page.goto(fault_stack.web_url + "/")
+    accept_notice(page)
+
+    # Given both sides of a battle have begun on one worker, and neither has shown any text
+    battle_id = start_in_page(page, fault_stack, "한글의 창제 원리를 알려 줘")
+    wait_until(lambda: {r.status for r in in_thread(
+        lambda: list(Response.objects.filter(turn__battle_id=battle_id)))} == {"streaming"},
+        "both sides did not begin")
+
+    # When that worker is killed outright while a second one serves, still before any text
+    streaming_worker = fault_stack.worker_starts
+    fault_stack.worker_start()
+    for side in ("a", "b"):
+        expect(page.locator(f'.bubble.answer[data-side="{side}"]')).to_have_text("", timeout=1)
+    fault_stack.worker_kill(streaming_worker)
+    fault_stack.mock_set(ttft_ms=300 * speed)
+
+    # Then the citizen never sees a failure: the other worker answers both sides to the end,
+    # and the battle can be voted on
+    def sides():
+        return in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id)))
+
+    wait_until(lambda: all(r.status in ("done", "error") for r in sides()), "the sides did not end",
+               seconds=40)
+    assert {(r.side, r.status, r.error_code) for r in sides()} == {("a", "done", ""), ("b", "done", "")}
+    for side in ("a", "b"):
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료")
+    expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
+    assert all(r.text for r in sides())
 
 
 def _finished_battles(stack: FaultStack, count: int) -> list[tuple[httpx.Client, str]]:
