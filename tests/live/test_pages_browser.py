@@ -134,6 +134,7 @@ def test_public_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  
     for path in ("/privacy/", "/terms/", "/accessibility/"):
         pages.visit(path, path.strip("/"))
     pages.visit("/accounts/login/", "login")
+    pages.visit("/panel/join/", "panel-join")
     pages.visit(site["welcome"], "expert-welcome")
     expect(page.locator("input[type=password]").first).to_be_visible()
 
