@@ -28,7 +28,7 @@ from pydantic import AfterValidator, StrictStr
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from config.errors import RETRY_AFTER_SECONDS, service_unavailable_message
+from config.errors import RETRY_AFTER_SECONDS, error_page, service_unavailable_message
 from core.errors import DomainError, error_response
 
 logger = logging.getLogger(__name__)
@@ -222,5 +222,9 @@ def api_not_found(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    """Answer a failed CSRF check in the API's error shape (pages get the same JSON)."""
-    return error_response("csrf_failed", _("보안 토큰이 없거나 맞지 않습니다. 페이지를 새로고침해 주세요."), 403)
+    """Answer a failed CSRF check in the API's error shape under /api/, and with the site's own
+    page elsewhere (a form sent from a page left open too long)."""
+    message = _("보안 토큰이 없거나 맞지 않습니다. 페이지를 새로고침해 주세요.")
+    if request.path.startswith("/api/"):
+        return error_response("csrf_failed", message, 403)
+    return error_page(403, _("요청을 확인할 수 없습니다"), message)

@@ -42,10 +42,9 @@ def server_error(request):
             response = error_page(503, _("잠시 연결이 끊겼습니다"), service_unavailable_message())
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    message = _("서버에서 오류가 났습니다. 운영팀이 기록을 확인합니다.")
     if api:
-        return error_response("server_error", message, 500)
-    return error_page(500, _("서버 오류"), message)
+        return error_response("server_error", _("서버에서 오류가 났습니다. 운영팀이 기록을 확인합니다."), 500)
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 def bad_request(request, exception=None):

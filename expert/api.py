@@ -22,6 +22,7 @@ class Criterion(Schema):
     key: str
     label: str
     description: str = ""
+    example: str = ""
 
 
 class Progress(Schema):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest
 from expert.models import (
-    DEFAULT_CRITERIA, DEFAULT_DESCRIPTIONS, Answer, Assignment, ExpertJudgment, Pair, PromptSet,
+    DEFAULT_CRITERIA, DEFAULT_DESCRIPTIONS, DEFAULT_EXAMPLES, Answer, Assignment, ExpertJudgment, Pair, PromptSet,
 )
 from voting.selectors import WINNER_BY_CHOICE
 
@@ -16,15 +16,17 @@ CRITERION_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie"}
 
 
 def criteria_shown(prompt_set: PromptSet) -> list[dict]:
-    """Return the rubric as the page shows it: each criterion's label and what it asks, the
-    default criteria in the visitor's language, an organizer's own as written."""
+    """Return the rubric as the page shows it: each criterion's label, what it asks and an
+    example, the default criteria in the visitor's language, an organizer's own as written."""
     shown = []
     for c in prompt_set.criteria:
         if DEFAULT_LABELS.get(c["key"]) == c["label"]:
             label, description = _(c["label"]), _(DEFAULT_DESCRIPTIONS[c["key"]])
+            example = _(DEFAULT_EXAMPLES[c["key"]])
         else:
             label, description = c["label"], str(c.get("description") or "")
-        shown.append({"key": c["key"], "label": label, "description": description})
+            example = str(c.get("example") or "")
+        shown.append({"key": c["key"], "label": label, "description": description, "example": example})
     return shown
 
 

@@ -1,4 +1,6 @@
 """The expert's pages: their queue with progress, an item, and nothing that names a team or model."""
+import html
+
 import pytest
 
 from expert import services
@@ -50,25 +52,42 @@ def test_the_rubric_says_what_each_criterion_asks_in_the_pages_language(client, 
     korean = client.get(f"/expert/items/{item.pk}/").content.decode()
     assert 'id="criterion-accuracy"' in korean and 'href="#criterion-accuracy"' in korean
     assert "사실, 수치, 계산, 인용이 맞는가" in korean
+    # Each criterion has a worked example, folded under it
+    assert korean.count('<details class="criterion-example"') == 5
+    assert "태조 이성계" in example_of(korean, "accuracy")
     client.cookies["django_language"] = "en"
     english = client.get(f"/expert/items/{item.pk}/").content.decode()
     for label in ("Accuracy", "Helpfulness", "Korean language", "Following instructions", "Safety"):
         assert label in english
     assert "정확성" not in english and "Are the facts, figures" in english
+    assert "<summary>See an example</summary>" in english
+    assert example_of(english, "accuracy").startswith("Example: asked")
+    assert "태조" not in english
     # The API sends the same rubric.
     rubric = client.get("/api/expert/next").json()["criteria"]
     assert rubric[0] == {"key": "accuracy", "label": "Accuracy",
-                         "description": english.split('id="criterion-accuracy-help">')[1].split("</p>")[0]}
+                         "description": english.split('id="criterion-accuracy-help">')[1].split("</p>")[0],
+                         "example": html.unescape(example_of(english, "accuracy"))}
+
+
+def example_of(page: str, key: str) -> str:
+    return page.split(f'id="criterion-{key}-example">')[1].split("<p>")[1].split("</p>")[0]
 
 
 def test_an_organizers_own_criterion_is_shown_as_written(client, queue):
     from expert.models import PromptSet
 
-    PromptSet.objects.update(criteria=[{"key": "tone", "label": "어조", "description": "공손한가"}])
+    PromptSet.objects.update(criteria=[
+        {"key": "tone", "label": "어조", "description": "공손한가", "example": "<b>반말</b>로 답하면 불리합니다"},
+        {"key": "length", "label": "길이"},
+    ])
     client.force_login(queue["experts"][0])
     item = Assignment.objects.filter(expert=queue["experts"][0]).first()
     page = client.get(f"/expert/items/{item.pk}/").content.decode()
     assert "어조" in page and "공손한가" in page
+    # its example as text, never as markup; a criterion without one offers none
+    assert example_of(page, "tone") == "&lt;b&gt;반말&lt;/b&gt;로 답하면 불리합니다"
+    assert 'id="criterion-length-example"' not in page
 
 
 def test_the_queue_tells_apart_the_pairs_of_one_prompt(client, queue):
