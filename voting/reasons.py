@@ -51,3 +51,11 @@ def reasons_refusal(choice: str, reasons: object) -> str | None:
 def reasons_canonical(choice: str, reasons: list[str]) -> list[str]:
     """Return the tags in the fixed order of their choice's list (how they are stored)."""
     return [tag for tag in TAGS_BY_CHOICE[choice] if tag in reasons]
+
+
+# What the battle page asks after each choice, with the tags it offers (in this order).
+QUESTIONS = (
+    {"choices": ("a", "b"), "question": _("고른 답변은 어떤 점이 더 나았나요? (선택)"), "tags": GOOD},
+    {"choices": ("tie",), "question": _("두 답변은 어떤 점이 좋았나요? (선택)"), "tags": GOOD},
+    {"choices": ("both_bad",), "question": _("두 답변은 무엇이 아쉬웠나요? (선택)"), "tags": BAD},
+)
