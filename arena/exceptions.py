@@ -51,3 +51,9 @@ class AlreadyVoted(DomainError):
     code = "already_voted"
     status = 409
     default_message = _("이 대결에는 이미 투표했습니다.")
+
+
+class NotVotedYet(DomainError):
+    code = "not_voted"
+    status = 409
+    default_message = _("투표한 뒤에만 이유를 남길 수 있습니다.")

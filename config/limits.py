@@ -166,7 +166,7 @@ def _action_counters(action: str, scopes=("voter", "network")) -> list[tuple]:
 
 
 def limits_check(request, *, action: str) -> None:
-    """Count one `action` ("battle" or "vote") for this voter and network; raise RateLimited
+    """Count one `action` ("battle", "vote" or "reasons") for this voter and network; raise RateLimited
     (with the seconds until the tightest exhausted window resets) once any limit is passed.
 
     Every attempt counts, refused ones included, as django-ratelimit counts them.

@@ -33,6 +33,11 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
                 "voter": env.list("ARENA_VOTE_LIMITS_VOTER", default=["30/h", "200/d"]),
                 "network": env.list("ARENA_VOTE_LIMITS_NETWORK", default=["300/h", "3000/d"]),
             },
+            # The reason tags a citizen may send after each vote (a second send replaces them).
+            "reasons": {
+                "voter": env.list("ARENA_REASONS_LIMITS_VOTER", default=["60/h", "400/d"]),
+                "network": env.list("ARENA_REASONS_LIMITS_NETWORK", default=["600/h", "6000/d"]),
+            },
         },
         "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
         # Paced streams (a contest's paced_streams; arena.pacing): once the slower side has

@@ -177,6 +177,13 @@ class Entrant(models.Model):
         return f"{self.display_name} ({self.team})"
 
 
+# The answer a panel member may give to any question of the profile instead of a category. It
+# is not a category of the population: a panel's quotas never name it, and raking leaves a
+# member who gave it out of that dimension's margin (voting.raking.NOT_DECLARED, the same
+# text; tests/contest/test_panel.py checks that they agree).
+NO_ANSWER = "응답 안 함"
+
+
 class Panel(models.Model):
     """국민평가단: citizens who joined a contest with an invite code and declared a profile.
 
@@ -208,6 +215,10 @@ class Panel(models.Model):
                 raise ValidationError({"quotas": _("알 수 없는 차원입니다: %(d)s") % {"d": dimension}})
             if not isinstance(shares, dict) or not shares:
                 raise ValidationError({"quotas": _("%(d)s의 비율이 비어 있습니다.") % {"d": dimension}})
+            if NO_ANSWER in shares:
+                raise ValidationError({"quotas": _(
+                    "%(d)s: ‘응답 안 함’은 인구 구성의 범주가 아니어서 목표 비율을 줄 수 없습니다.") % {
+                    "d": dimension}})
             unknown = set(shares) - set(choices.values)
             if unknown:
                 raise ValidationError({"quotas": _("%(d)s에 없는 값: %(v)s") % {
@@ -226,6 +237,7 @@ class PanelMember(models.Model):
         FORTIES = "40대", _("40대")
         FIFTIES = "50대", _("50대")
         SIXTIES_PLUS = "60대 이상", _("60대 이상")
+        NO_ANSWER = NO_ANSWER, _("응답 안 함")
 
     class Region(models.TextChoices):
         SEOUL = "서울", _("서울")
@@ -245,17 +257,20 @@ class PanelMember(models.Model):
         GYEONGBUK = "경북", _("경북")
         GYEONGNAM = "경남", _("경남")
         JEJU = "제주", _("제주")
+        NO_ANSWER = NO_ANSWER, _("응답 안 함")
 
     class Gender(models.TextChoices):
         FEMALE = "여성", _("여성")
         MALE = "남성", _("남성")
-        OTHER = "기타·응답 안 함", _("기타·응답 안 함")
+        OTHER = "기타", _("기타")
+        NO_ANSWER = NO_ANSWER, _("응답 안 함")
 
     class AiUse(models.TextChoices):
         DAILY = "매일", _("매일")
         WEEKLY = "주 1회 이상", _("주 1회 이상")
         SOMETIMES = "가끔", _("가끔")
         NEVER = "안 씀", _("안 씀")
+        NO_ANSWER = NO_ANSWER, _("응답 안 함")
 
     # The profile's dimensions, as panels' quotas name them.
     PROFILE = {"age_band": AgeBand, "region": Region, "gender": Gender, "ai_use": AiUse}

@@ -31,9 +31,9 @@ def pytest_configure(config):
 
 
 def limits(voter: list[str], network: list[str]) -> dict:
-    """The same caps on battles and votes (settings.ARENA["LIMITS"])."""
+    """The same caps on battles, votes and reason tags (settings.ARENA["LIMITS"])."""
     per = {"voter": voter, "network": network}
-    return {"battle": dict(per), "vote": dict(per)}
+    return {"battle": dict(per), "vote": dict(per), "reasons": dict(per)}
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,32 @@ def battle_vote(request, battle_id: UUID, body: VoteCast):
     return {"reveal": reveal}
 
 
+class ReasonsSet(Schema):
+    """The tags of `voting.reasons` that explain the vote: for `a`, `b` or `tie`, any of
+    accurate, detailed, concise, natural_korean, safe, grounded; for `both_bad`, any of
+    inaccurate, off_topic, awkward_korean, verbose, unsafe, unsupported. Each at most once;
+    an empty list withdraws them."""
+
+    reasons: list[Text]
+
+
+class ReasonsSet200(Schema):
+    reasons: list[str]
+
+
+@router.post("/battles/{uuid:battle_id}/reasons",
+             response={200: ReasonsSet200, 400: Error, 403: Error, 404: Error, 409: Error,
+                       413: Error, 429: Error})
+def battle_reasons(request, battle_id: UUID, body: ReasonsSet):
+    """Set why the owner voted as they did (optional tags, after the vote), replacing any sent
+    before; returns them as stored. Not part of the vote or its audit chain."""
+    limits_check(request, action="reasons")
+    stored = services.vote_reasons_set(
+        battle_id=battle_id, session_key=request.session.session_key or "", tags=body.reasons
+    )
+    return {"reasons": stored}
+
+
 class LeaderboardQuery(Schema):
     track: Literal["citizen", "expert", "combined", "panel"] = Track.CITIZEN.value
     category: Text | None = None

@@ -7,7 +7,8 @@ Every function writes files into a directory it is given and returns what it wro
 per-team report is voting/team_report.py; the leaderboards' files are voting/board_files.py and the
 style features beside the vote dataset voting/style_publication.py.
 
-Privacy: the vote dataset has only the fixed columns of DESIGN.md; voters appear as salted,
+Privacy: the vote dataset has only the fixed columns of DESIGN.md and, after them, the reason
+tags a citizen ticked (fixed labels, never free text); voters appear as salted,
 keyed hashes (voting.pseudonyms.voter_hash), never as a session key, IP address or account. Every
 prompt or answer that leaves the site (the team report's sample battles, the experts'
 rationales) passes through voting.redaction, and the counts of what was redacted are returned

@@ -33,6 +33,28 @@ class Vote(models.Model):
         ordering = ["-created_at"]
 
 
+class VoteReasons(models.Model):
+    """The tags a citizen gave, after voting, for why they voted as they did (voting.reasons).
+
+    Optional and separate from the vote: not a fact of the vote, so not in the audit chain
+    (voting.audit.vote_content) and never counted by any board; published in the vote
+    dataset's `reasons` column. The owner may replace them while the contest is open.
+    """
+
+    vote = models.OneToOneField(Vote, on_delete=models.CASCADE, primary_key=True,
+                                related_name="reasons")
+    tags = models.JSONField(_("이유 태그"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("투표 이유")
+        verbose_name_plural = _("투표 이유")
+
+    def __str__(self) -> str:
+        return ", ".join(self.tags)
+
+
 class ChainHead(models.Model):
     """The latest link of one audit chain ("votes", later "judgments").
 

@@ -10,10 +10,19 @@ Extreme weights make a board hang on a handful of people, so weights are trimmed
 [1/cap, cap] times the mean after each pass (a common cap is 5) and raking continues; the
 result matches the margins as closely as the cap allows. Weights are returned with mean 1, so
 a weighted board keeps the number of votes it counts.
+
+A member may decline a question (NOT_DECLARED, 응답 안 함). That answer is not a category of
+the population: the member is left out of that dimension's margin (their weight is neither
+raised nor lowered to fit it, and the dimension's shares are matched among the members who
+answered), while every dimension they did answer still weighs them. A target share given for
+NOT_DECLARED is ignored, as no population share exists for it.
 """
 from dataclasses import dataclass
 
 import numpy as np
+
+# The profile's "prefer not to say" (contest.models.NO_ANSWER, the same text).
+NOT_DECLARED = "응답 안 함"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,8 @@ def rake(profiles: list[dict[str, str]], targets: dict[str, dict[str, float]], *
     `targets[dimension][category]` are shares; each dimension's shares are normalised to sum to
     one over the categories that have members (a category nobody in the panel declared cannot
     be represented and is reported in `unreachable`). A dimension a member did not declare
-    leaves that member's weight untouched for that dimension. Raises ValueError on a negative
+    (absent, or NOT_DECLARED) leaves that member's weight untouched for that dimension, and
+    a target for NOT_DECLARED is ignored. Raises ValueError on a negative
     share or a cap below 1.
     """
     if cap < 1:
@@ -56,6 +66,7 @@ def rake(profiles: list[dict[str, str]], targets: dict[str, dict[str, float]], *
     for dimension, shares in targets.items():
         if any(share < 0 for share in shares.values()):
             raise ValueError(f"negative target share in {dimension}")
+        shares = {c: share for c, share in shares.items() if c != NOT_DECLARED}
         values = [profile.get(dimension) for profile in profiles]
         present = {category for category in shares if category in values and shares[category] > 0}
         unreachable += [(dimension, c) for c in shares if shares[c] > 0 and c not in present]

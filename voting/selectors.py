@@ -13,7 +13,7 @@ from contest.selectors import category_by_slug, contest_current
 from voting import chain, counts, expert_source, ratings
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
 from voting.board_assembly import provisional_models
-from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoterReview
+from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReasons, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
@@ -38,7 +38,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
         return _expert_rows(contest, category)
     votes = (
         Vote.objects.filter(battle__contest=contest)
-        .select_related("battle__category", "battle__entrant_a", "battle__entrant_b")
+        .select_related("battle__category", "battle__entrant_a", "battle__entrant_b", "reasons")
         .annotate(turn_count=Count("battle__turns"))
         .order_by("created_at", "pk")
     )
@@ -59,6 +59,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
             "voter": vote.voter,
             "excluded": vote.excluded
             or (REASON_ANOMALOUS if vote.voter in excluded_voters else None),
+            "reasons": reasons_column(vote),
         }
         for vote in votes
     ]
@@ -68,6 +69,15 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
         members = panel_voters(contest=contest)
         return [{**row, "track": Track.PANEL.value} for row in citizen if row["voter"] in members]
     return citizen
+
+
+def reasons_column(vote: Vote) -> str | None:
+    """The dataset's `reasons` of a vote: its tags comma-separated, or None when none were given."""
+    try:
+        tags = vote.reasons.tags
+    except VoteReasons.DoesNotExist:
+        return None
+    return ",".join(tags) or None
 
 
 def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:
@@ -89,7 +99,9 @@ def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
     """Expert prompts belong to domains, not categories: they count on the overall boards only."""
     if category is not None:
         return []
-    return expert_source.vote_rows(contest=contest)
+    # A judgment has no reason tags; its rows carry the column all the same, so that a board's
+    # hash and its export's agree.
+    return [{**row, "reasons": None} for row in expert_source.vote_rows(contest=contest)]
 
 
 def voters_excluded(*, contest: Contest) -> set[str]:

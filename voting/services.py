@@ -15,13 +15,20 @@ from arena.exceptions import (
     BattleNotVotable,
     ContestNotOpen,
     NotBattleOwner,
+    NotVotedYet,
 )
 from arena.models import Response
-from arena.selectors import battle_exclusion, battle_get, battle_owned_by, battle_reveal
+from arena.selectors import (
+    battle_exclusion,
+    battle_get,
+    battle_get_for_owner,
+    battle_owned_by,
+    battle_reveal,
+)
 from contest.selectors import contest_accepts_judgments, contest_lock_shared
 from core.errors import DomainError, InvalidInput
-from voting import audit, chain, policy
-from voting.models import ChainHead, Vote
+from voting import audit, chain, policy, reasons
+from voting.models import ChainHead, Vote, VoteReasons
 from voting.pseudonyms import voter_hash
 
 
@@ -106,6 +113,35 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
     # Last, so that the one lock every vote queues for is held for one statement and the commit.
     vote_chain_link(vote=vote, turns=turns)
     return battle_reveal(battle)
+
+
+@transaction.atomic
+def vote_reasons_set(*, battle_id, session_key: str, tags: object) -> list[str]:
+    """Set the tags the owner gives for their vote (voting.reasons), replacing any given before,
+    and return them as stored (in their list's fixed order; an empty list withdraws them).
+
+    Only the battle's owner, only after their vote, only while the contest is open (so a
+    frozen board's dataset never changes). Locks the battle row, as vote_cast does, so two
+    requests for one vote set their tags one after the other. Never touches the vote or its
+    chain link. Raises InvalidInput for a value that is not a list of the vote choice's tags,
+    BattleNotFound, NotBattleOwner, NotVotedYet and ContestNotOpen.
+    """
+    if not isinstance(tags, list) or len(tags) > reasons.MAX_TAGS:
+        # Checked before any read: a malformed body costs no lock.
+        raise InvalidInput(reasons.reasons_refusal("a", tags))
+    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
+    vote = Vote.objects.filter(battle=battle).only("pk", "choice").first()
+    if vote is None:
+        raise NotVotedYet()
+    refusal = reasons.reasons_refusal(vote.choice, tags)
+    if refusal is not None:
+        raise InvalidInput(refusal)
+    contest = contest_lock_shared(contest_id=battle.contest_id)
+    if not contest_accepts_judgments(contest):
+        raise ContestNotOpen()
+    stored = reasons.reasons_canonical(vote.choice, tags)
+    VoteReasons.objects.update_or_create(vote_id=vote.pk, defaults={"tags": stored})
+    return stored
 
 
 def chain_head_advance_sql(*, content: str, name: str, where: str = "") -> str:

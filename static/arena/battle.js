@@ -33,6 +33,8 @@
   // that the battle is this session's before it shows anything).
   var STORAGE_KEY = "kai-arena-battle";
   var dock = window.KaiDock;  // static/arena/dock.js
+  var tabs = window.KaiTabs;  // static/arena/tabs.js: A/B tabs on a phone
+  var reasons = window.KaiReasons;  // static/arena/reasons.js: reason tags after the vote
   // Each pane's conversation, status label, heading name and copy button.
   var paneParts = {};
   SIDES.forEach(function (side) {
@@ -79,6 +81,7 @@
     var label = paneParts[side].status;
     label.textContent = dock.statusLabel(status);
     label.dataset.status = status;
+    tabs.status(side, dock.shortLabel(status), status);
   }
 
   function addTurn(prompt) {
@@ -234,6 +237,7 @@
   function begin(id) {
     battle = { id: id, turn: 0, voted: false, voting: false, stopped: false, sides: {} };
     root.dataset.battleId = id;
+    tabs.reset();
     panes.hidden = false;
     remember(id);
   }
@@ -328,6 +332,7 @@
           });
           dock.showChoice(button.textContent);
           dock.showMessage("");
+          reasons.offer(current.id, button.dataset.choice);
           refresh();
           revealBox.scrollIntoView({ block: "nearest" });
           revealTitle.focus({ preventScroll: true });
@@ -380,6 +385,8 @@
       revealNames[side].textContent = "";
     });
     panes.hidden = true;
+    tabs.reset();
+    reasons.reset();
     excludedNotice.hidden = true;
     voteButtons.forEach(function (b) { b.classList.remove("chosen"); });
     dock.showChoice("");

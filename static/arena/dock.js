@@ -199,6 +199,7 @@
     draw: draw,
     interpolate: interpolate,
     statusLabel: statusLabel,
+    shortLabel: shortLabel,
     sideErrorText: sideErrorText,
     failedSides: failedSides,
     bothFinished: bothFinished,

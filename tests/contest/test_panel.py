@@ -2,8 +2,9 @@
 import pytest
 from django.test import Client
 
-from contest.models import Panel, PanelInvite, PanelMember
+from contest.models import NO_ANSWER, Panel, PanelInvite, PanelMember
 from contest.services import panel_invites_create
+from voting.raking import NOT_DECLARED
 
 PROFILE = {"age_band": "30대", "region": "부산", "gender": "여성", "ai_use": "매일"}
 
@@ -67,11 +68,37 @@ def test_the_join_form_chooses_nothing_for_the_citizen(panel):
     assert PanelMember.objects.count() == 0
 
 
+def test_every_question_offers_no_answer_and_it_is_stored_as_such(panel):
+    # Given the form: every question starts on 선택해 주세요 and offers 응답 안 함
+    [code] = panel_invites_create(panel=panel, count=1)
+    form = Client().get("/panel/join/").content.decode()
+    for field in PanelMember.PROFILE:
+        select = form.split(f'name="{field}"')[1].split("</select>")[0]
+        assert '<option value="" selected>선택해 주세요</option>' in select
+        assert '<option value="응답 안 함">응답 안 함</option>' in select
+    # When a citizen declines every question, they join, recorded as having declined
+    citizen = Client()
+    declined = {field: NO_ANSWER for field in PanelMember.PROFILE}
+    assert citizen.post("/panel/join/", {"code": code, **declined}).status_code == 200
+    assert PanelMember.objects.get().profile() == declined
+    # And raking knows the same answer as a declined question
+    assert NO_ANSWER == NOT_DECLARED == "응답 안 함"
+
+
+def test_the_english_form_offers_prefer_not_to_say(panel):
+    english = Client()
+    english.cookies["django_language"] = "en"
+    form = english.get("/panel/join/").content.decode()
+    select = form.split('name="gender"')[1].split("</select>")[0]
+    assert "Prefer not to say" in select and "Please choose" in select
+
+
 def test_quotas_are_validated(contest):
     from django.core.exceptions import ValidationError
 
     for quotas in ({"height": {"tall": 1}}, {"gender": {"여성": 0.7, "남성": 0.7}},
-                   {"gender": {"외계인": 1.0}}, {"gender": {}}, ["not", "a", "dict"]):
+                   {"gender": {"외계인": 1.0}}, {"gender": {}}, ["not", "a", "dict"],
+                   {"gender": {"여성": 0.5, "남성": 0.4, NO_ANSWER: 0.1}}):
         with pytest.raises(ValidationError):
             Panel(contest=contest, quotas=quotas).full_clean()
     Panel(contest=contest, quotas={"region": {"서울": 0.2, "경기": 0.8}}).full_clean()
@@ -131,6 +158,19 @@ def test_panel_votes_form_their_own_board_raked_to_the_quotas(contest, client):
     api = client.get("/api/leaderboard?track=panel").json()
     assert api["panel"]["cells"] and api["votes"] == 24
 
+    # And a member who declined the gender question joins the board, left out of its margin:
+    # the women and the man keep their weights, the newcomer weighs as an average member.
+    newcomer = PanelMember.objects.create(panel=panel, session_key="member-declined",
+                                          **{**PROFILE, "gender": NO_ANSWER})
+    for k in range(6):
+        vote(newcomer.session_key, True, k)
+    raked = leaderboard_compute(contest=contest, track="panel").payload["panel"]
+    assert raked["voters"] == 5 and raked["converged"]
+    weights = {cell["profile"]["gender"]: cell["weight"] for cell in raked["cells"]}
+    women, man, declined = weights["여성"], weights["남성"], weights[NO_ANSWER]
+    assert 3 * women == pytest.approx(man, abs=5e-3)  # 50/50 among those who answered
+    assert declined == pytest.approx(1.0, abs=1e-3)
+
 
 def test_the_demo_prints_panel_codes_that_let_a_citizen_join(db):
     import re
@@ -176,3 +216,33 @@ def test_the_panel_dataset_recomputes_the_panel_board(contest, tmp_path, capsys)
     recomputed = json.loads(capsys.readouterr().out)
     assert recomputed["votes"] == board["votes"] == 3
     assert recomputed["models"] == board["models"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_old_joint_gender_answer_becomes_no_answer_and_its_quota_other():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.factories import ContestFactory
+
+    # Given a database from before 응답 안 함, with a member who answered "기타·응답 안 함"
+    before = [("contest", "0010_category_examples")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    contest = ContestFactory()
+    panel = old.get_model("contest", "Panel").objects.create(
+        contest_id=contest.pk, quotas={"gender": {"여성": 0.5, "남성": 0.49, "기타·응답 안 함": 0.01}})
+    old.get_model("contest", "PanelMember").objects.create(
+        panel_id=panel.pk, session_key="s", age_band="20대", region="서울", gender="기타·응답 안 함",
+        ai_use="매일")
+
+    # When the migrations run forward
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # Then nothing claims the member is 기타: they declined; the quota names the category 기타
+    assert PanelMember.objects.get().gender == NO_ANSWER
+    quotas = Panel.objects.get().quotas
+    assert quotas["gender"] == {"여성": 0.5, "남성": 0.49, "기타": 0.01}
+    Panel.objects.get().full_clean()

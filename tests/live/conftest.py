@@ -97,6 +97,8 @@ def live_stack(django_db_setup, tmp_path_factory):
         "ARENA_BATTLE_LIMITS_NETWORK": "10000/m",
         "ARENA_VOTE_LIMITS_VOTER": "10000/m",
         "ARENA_VOTE_LIMITS_NETWORK": "10000/m",
+        "ARENA_REASONS_LIMITS_VOTER": "10000/m",
+        "ARENA_REASONS_LIMITS_NETWORK": "10000/m",
         "MOCK_TEAMS_SPEED": "4",
         "PYTHONUNBUFFERED": "1",
         # As docker-compose.yml does: web and worker add up their metrics in one folder.

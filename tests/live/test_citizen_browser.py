@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from contest.models import Category
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
 from tests.live.axe import serious_violations
-from tests.live.citizen import NOTICE_ACCEPT, accept_notice
+from tests.live.citizen import NOTICE_ACCEPT, accept_notice, show_side
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -246,12 +246,19 @@ def test_a_failure_keeps_its_message_and_never_invites_a_vote(live_stack, pair_c
     send(page, "조선 시대의 과거 제도를 설명해 줘")
 
     # Then each failed side keeps its explanation in its pane, after the answer has drawn
+    # (on a phone one pane shows at a time: each tab in turn)
     errors = page.locator("#panes .side-error")
-    expect(errors.filter(visible=True)).to_have_count(len(failing), timeout=30_000)
+    expect(page.locator('#panes .status[data-status="error"]')).to_have_count(len(failing), timeout=30_000)
     page.wait_for_timeout(1000)
-    expect(errors.filter(visible=True)).to_have_count(len(failing))
-    for i in range(len(failing)):
-        expect(errors.filter(visible=True).nth(i)).to_contain_text(FAULT_TEXT[fault])
+    shown = 0
+    for side in "ab":
+        show_side(page, side)
+        pane_errors = page.locator(f"#pane-{side} .side-error").filter(visible=True)
+        for i in range(pane_errors.count()):
+            expect(pane_errors.nth(i)).to_contain_text(FAULT_TEXT[fault])
+        shown += pane_errors.count()
+    assert shown == len(failing)
+    assert errors.filter(has_text=FAULT_TEXT[fault]).count() == len(failing)
 
     # And the page says which failed, invites no vote, and offers a new battle
     if len(failing) == 2:
@@ -305,7 +312,8 @@ def test_copy_puts_the_answer_on_the_clipboard(live_stack, live_contest, browser
     send(page, "안녕하세요")
     expect(page.locator('[data-status-for="b"]')).to_have_text("완료", timeout=30_000)
 
-    # When the citizen copies B's answer
+    # When the citizen copies B's answer (on a phone, from B's tab)
+    show_side(page, "b")
     page.get_by_role("button", name="B 답변 복사").click()
 
     # Then the clipboard holds exactly what pane B shows, and the page says it copied
@@ -313,3 +321,174 @@ def test_copy_puts_the_answer_on_the_clipboard(live_stack, live_contest, browser
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("복사할 답변입니다 (")
     assert copied == page.locator("#pane-b .answer").inner_text().strip()
+
+
+def db_read(query):
+    """Run a database read off Playwright's event loop (Django refuses it on the loop's thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def run():
+        try:
+            return query()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def test_a_phone_shows_one_side_at_a_time_in_tabs_the_keyboard_can_switch(
+        live_stack, live_contest, browser, mock_personas, tmp_path):  # noqa: F811
+    mock_personas(slow())
+    page = browser.new_page(viewport=PHONE, locale="ko-KR")
+    page.goto(live_stack.web_url + "/")
+    accept_notice(page)
+    send(page, "제주도 여행 코스를 짜 줘")
+
+    # Then two tabs say how each side stands, A's answer shows and B's waits behind its tab
+    tablist = page.get_by_role("tablist", name="답변 보기")
+    expect(tablist).to_be_visible()
+    tab_a, tab_b = page.get_by_role("tab", name="모델 A"), page.get_by_role("tab", name="모델 B")
+    expect(tab_a).to_contain_text("답하는 중", timeout=15_000)
+    expect(tab_b).to_contain_text("답하는 중")
+    expect(tab_a).to_have_attribute("aria-selected", "true")
+    expect(tab_b).to_have_attribute("aria-selected", "false")
+    expect(page.locator("#pane-a")).to_be_visible()
+    expect(page.locator("#pane-b")).to_be_hidden()
+    expect(page.get_by_role("tabpanel")).to_have_attribute("aria-labelledby", "tab-a")
+    shot(page, tmp_path, "tabs-streaming-phone")
+    assert serious_violations(page) == []
+
+    # When a keyboard user reaches the tabs (one tab stop) and presses the right arrow
+    tab_a.focus()
+    page.keyboard.press("ArrowRight")
+
+    # Then B is chosen and focused, its answer shows where A's was, and A's is hidden
+    expect(tab_b).to_be_focused()
+    expect(tab_b).to_have_attribute("aria-selected", "true")
+    expect(tab_b).to_have_attribute("tabindex", "0")
+    expect(tab_a).to_have_attribute("tabindex", "-1")
+    expect(page.locator("#pane-b")).to_be_visible()
+    expect(page.locator("#pane-a")).to_be_hidden()
+    assert tab_b.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+    # and Home / End and a tap switch too
+    page.keyboard.press("Home")
+    expect(tab_a).to_be_focused()
+    expect(page.locator("#pane-a")).to_be_visible()
+    page.keyboard.press("End")
+    expect(page.locator("#pane-b")).to_be_visible()
+    tab_a.click()
+    expect(page.locator("#pane-a")).to_be_visible()
+
+    # And once both ended, each tab says so, and B's answer starts where A's did: reading the
+    # other side never means scrolling past the first
+    expect(tab_a).to_contain_text("완료", timeout=60_000)
+    expect(tab_b).to_contain_text("완료", timeout=60_000)
+    page.evaluate("window.scrollTo(0, document.getElementById('panes').offsetTop + 3000)")
+    top_a = page.locator("#pane-a").evaluate("el => el.getBoundingClientRect().top + window.scrollY")
+    tab_b.click()
+    expect(tab_b).to_be_in_viewport()
+    top_b = page.locator("#pane-b").evaluate("el => el.getBoundingClientRect().top + window.scrollY")
+    assert top_b == top_a
+    expect(page.locator("#pane-b h2")).to_be_in_viewport()
+    # and the dock's "B 완료" shows that tab as well
+    tab_a.click()
+    page.locator('#battle-status [data-progress="b"]').click()
+    expect(tab_b).to_have_attribute("aria-selected", "true")
+    shot(page, tmp_path, "tabs-done-phone")
+    assert serious_violations(page) == []
+
+
+def test_a_desktop_keeps_both_sides_side_by_side_without_tabs(live_stack, live_contest, browser):  # noqa: F811
+    page = browser.new_page(viewport=DESKTOP, locale="ko-KR")
+    page.goto(live_stack.web_url + "/")
+    accept_notice(page)
+    send(page, "안녕하세요")
+    expect(page.locator('[data-status-for="b"]')).to_have_text("완료", timeout=30_000)
+    expect(page.get_by_role("tablist")).to_have_count(0)
+    expect(page.locator("#pane-a")).to_be_visible()
+    expect(page.locator("#pane-b")).to_be_visible()
+    boxes = [page.locator(f"#pane-{side}").bounding_box() for side in "ab"]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]
+    expect(page.get_by_role("tabpanel")).to_have_count(0)
+
+
+@VIEWPORTS
+def test_reason_tags_after_the_vote_are_chosen_and_sent_from_the_keyboard(
+        live_stack, live_contest, browser, viewport, tmp_path):  # noqa: F811
+    from voting.models import VoteReasons
+
+    page = browser.new_page(viewport=viewport, locale="ko-KR")
+    page.goto(live_stack.web_url + "/")
+    name = "phone" if viewport == PHONE else "desktop"
+    accept_notice(page)
+    send(page, "맞춤법 검사를 해 줘: 않되요")
+    expect(page.locator("#battle-status")).to_have_text("A 완료 · B 완료", timeout=30_000)
+    battle_id = page.locator("#battle").get_attribute("data-battle-id")
+
+    # Before the vote nothing asks why
+    expect(page.locator("#reasons")).to_be_hidden()
+
+    # When the citizen votes B
+    page.get_by_role("button", name="B가 더 좋음").click()
+    expect(page.locator("#reveal-title")).to_be_focused()
+
+    # Then the reveal asks, optionally, what made B better, as toggle chips
+    question = page.get_by_role("group", name="고른 답변은 어떤 점이 더 나았나요? (선택)")
+    expect(question).to_be_visible()
+    expect(page.get_by_role("group", name="두 답변은 무엇이 아쉬웠나요? (선택)")).to_be_hidden()
+    chips = question.get_by_role("button")
+    expect(chips).to_have_count(6)
+    for i in range(6):
+        expect(chips.nth(i)).to_have_attribute("aria-pressed", "false")
+
+    # When a keyboard user tabs from the reveal to the chips and presses two of them
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.reason") == "accurate":
+            break
+    accurate = question.get_by_role("button", name="정확함")
+    expect(accurate).to_be_focused()
+    assert accurate.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+    page.keyboard.press("Space")
+    expect(accurate).to_have_attribute("aria-pressed", "true")
+    korean = question.get_by_role("button", name="자연스러운 한국어")
+    korean.focus()
+    page.keyboard.press("Enter")
+    expect(korean).to_have_attribute("aria-pressed", "true")
+    shot(page, tmp_path, f"reasons-{name}")
+    assert serious_violations(page) == []
+    page.locator("#reasons-send").focus()
+    page.keyboard.press("Enter")
+
+    # Then the page thanks them, the keyboard stays where it was, and the tags are stored
+    expect(page.locator("#reasons-status")).to_have_text("고맙습니다. 고른 이유를 함께 저장했습니다.")
+    expect(page.locator("#reasons-send")).to_be_focused()
+    stored = db_read(lambda: list(VoteReasons.objects.filter(vote__battle_id=battle_id)
+                                  .values_list("tags", flat=True)))
+    assert stored == [["accurate", "natural_korean"]]
+
+    # And un-pressing one and sending again replaces them
+    accurate.click()
+    expect(accurate).to_have_attribute("aria-pressed", "false")
+    page.locator("#reasons-send").click()
+    expect(page.locator("#reasons-status")).to_contain_text("고맙습니다")
+    stored = db_read(lambda: list(VoteReasons.objects.filter(vote__battle_id=battle_id)
+                                  .values_list("tags", flat=True)))
+    assert stored == [["natural_korean"]]
+
+    # And a new battle starts without them; after "둘 다 별로" the question is what was wrong
+    page.get_by_role("button", name="새 대결").click()
+    expect(page.locator("#reasons")).to_be_hidden()
+    send(page, "안녕하세요")
+    expect(page.locator("#battle-status")).to_have_text("A 완료 · B 완료", timeout=30_000)
+    page.get_by_role("button", name="둘 다 별로").click()
+    worse = page.get_by_role("group", name="두 답변은 무엇이 아쉬웠나요? (선택)")
+    expect(worse).to_be_visible()
+    expect(worse.get_by_role("button", name="장황함")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("group", name="고른 답변은 어떤 점이 더 나았나요? (선택)")).to_be_hidden()
+    # and sending with nothing chosen says the vote already counts, and stores nothing
+    page.locator("#reasons-send").click()
+    expect(page.locator("#reasons-status")).to_contain_text("투표는 이미 반영되었습니다")

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.citizen import accept_notice
+from tests.live.citizen import accept_notice, show_side
 from tests.live.conftest import PERSONAS, SETTLED
 from tests.live.test_browser import browser  # noqa: F401  (the fixture)
 
@@ -246,9 +246,11 @@ def test_a_hostile_answer_cannot_touch_the_battle_page(
     # Then every vote button is the element at its own centre
     assert_controls_on_top(vote_buttons)
 
-    # And each pane shows its own side's answer of every turn, in full, in its own box
+    # And each pane shows its own side's answer of every turn, in full, in its own box (on a
+    # phone, each side in its tab)
     slots = {}
     for side in "ab":
+        show_side(page, side)
         expect(statuses[side]).to_be_visible()
         for turn in range(len(turns)):
             shown = slot_shown(answers[side].nth(turn).inner_text(), expected[turn])
@@ -258,8 +260,11 @@ def test_a_hostile_answer_cannot_touch_the_battle_page(
     assert slots["a"] != slots["b"]
     assert not page.evaluate(PAGE_WIDENED)
 
-    # When the citizen clicks all over both answers
-    clicks = click_all_over(page, page.locator("#panes > .pane > .conversation > .bubble.answer"))
+    # When the citizen clicks all over both answers (each side's tab first, on a phone)
+    clicks = 0
+    for side in "ab":
+        show_side(page, side)
+        clicks += click_all_over(page, page.locator(f"#pane-{side} > .conversation > .bubble.answer"))
 
     # Then it is still the same battle, nothing opened over it, and the vote goes through
     assert clicks >= 2 * len(turns)

@@ -1,7 +1,7 @@
 """Raking against hand-computed tables."""
 import pytest
 
-from voting.raking import rake
+from voting.raking import NOT_DECLARED, rake
 
 
 def shares(weights, profiles, dimension):
@@ -68,3 +68,30 @@ def test_bad_targets_are_refused():
     with pytest.raises(ValueError):
         rake([{"g": "a"}], {"g": {"a": 1}}, cap=0.5)
     assert rake([], {"g": {"a": 1}}).weights == []
+
+
+def test_a_member_who_declined_is_left_out_of_that_margin_only():
+    # 3 women, 1 man and 1 member who declined (응답 안 함), targets 50/50 (plus a share for
+    # 응답 안 함, which is no population category and is ignored): the women and the man are
+    # raked among themselves as in the closed form, the one who declined keeps weight 1.
+    profiles = [{"gender": "여성"}] * 3 + [{"gender": "남성"}, {"gender": NOT_DECLARED}]
+    raked = rake(profiles, {"gender": {"여성": 0.4, "남성": 0.4, NOT_DECLARED: 0.2}})
+    assert raked.converged and raked.unreachable == []
+    assert raked.weights == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0, 1.0])
+    declared = [p for p in profiles if p["gender"] != NOT_DECLARED]
+    assert shares(raked.weights[:4], declared, "gender") == pytest.approx({"여성": 0.5, "남성": 0.5})
+
+
+def test_a_member_who_declined_one_question_still_counts_in_the_others():
+    # The member who declined gender is 20대: the age margin is matched over everyone, them
+    # included, and the gender margin over those who answered it.
+    profiles = [{"age": "20대", "gender": "여성"}, {"age": "20대", "gender": NOT_DECLARED},
+                {"age": "60대", "gender": "남성"}, {"age": "60대", "gender": "여성"},
+                {"age": "60대", "gender": "여성"}]
+    raked = rake(profiles, {"age": {"20대": 0.5, "60대": 0.5}, "gender": {"여성": 0.5, "남성": 0.5}},
+                 cap=10)
+    assert raked.converged
+    assert shares(raked.weights, profiles, "age") == pytest.approx({"20대": 0.5, "60대": 0.5}, abs=1e-6)
+    answered = [(w, p) for w, p in zip(raked.weights, profiles) if p["gender"] != NOT_DECLARED]
+    assert shares([w for w, _ in answered], [p for _, p in answered], "gender") == pytest.approx(
+        {"여성": 0.5, "남성": 0.5}, abs=1e-6)
