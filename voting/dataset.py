@@ -35,10 +35,7 @@ from voting.counts import WINNER_LABELS
 from voting.redaction import redact
 
 COLUMNS = ("battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
-           "turns", "created_at", "voter", "excluded", "reasons")
-# `reasons`, added after the columns of DESIGN.md: the tags the citizen gave after voting
-# (voting.reasons), comma-separated in their list's order, or null. Plain text, so the Parquet
-# file stays flat and its rows hash column-wise (votes_sha256).
+           "turns", "created_at", "voter", "excluded")
 SCHEMA = pa.schema([
     ("battle_id", pa.string()),
     ("contest", pa.string()),
@@ -51,7 +48,6 @@ SCHEMA = pa.schema([
     ("created_at", pa.string()),
     ("voter", pa.string()),
     ("excluded", pa.string()),
-    ("reasons", pa.string()),
 ])
 # The judgments dataset (DESIGN.md → Expert track), the same way: its Parquet file has these
 # columns; `criteria` (criterion → label) is a map.

@@ -7,8 +7,9 @@ Every function writes files into a directory it is given and returns what it wro
 per-team report is voting/team_report.py; the leaderboards' files are voting/board_files.py and the
 style features beside the vote dataset voting/style_publication.py.
 
-Privacy: the vote dataset has only the fixed columns of DESIGN.md and, after them, the reason
-tags a citizen ticked (fixed labels, never free text); voters appear as salted,
+Privacy: the vote dataset has only the fixed columns of DESIGN.md (the reason tags a citizen
+ticked after voting, fixed labels and never free text, are a file beside it,
+voting/companions.py); voters appear as salted,
 keyed hashes (voting.pseudonyms.voter_hash), never as a session key, IP address or account. Every
 prompt or answer that leaves the site (the team report's sample battles, the experts'
 rationales) passes through voting.redaction, and the counts of what was redacted are returned
@@ -27,6 +28,7 @@ from voting import dataset, expert_source, redaction, selectors
 from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE, audit_publish
 from voting.board_files import BOARD_HEADERS, boards_of_record, leaderboards_export  # noqa: F401
 from voting.boards import leaderboard_compute
+from voting.companions import REASONS_FILE, REASONS_MANIFEST_FILE, reasons_publish
 from voting.style_publication import STYLE_FILE, STYLE_MANIFEST_FILE, style_features_publish
 from voting.models import LeaderboardSnapshot, Track
 
@@ -170,6 +172,7 @@ def manifest_verify(path: Path) -> list[str]:
 
 CONTEST_FILE = "contest.json"
 PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, STYLE_FILE, STYLE_MANIFEST_FILE,
+                REASONS_FILE, REASONS_MANIFEST_FILE,
                 *JUDGMENT_FILES,
                 JUDGMENT_MANIFEST_FILE, "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
                 AUDIT_FILE, AUDIT_MANIFEST_FILE)
@@ -204,6 +207,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     contest_settings_write(contest=contest, folder=folder)
     dataset_export(contest=contest, directory=folder)
     style_features_publish(contest=contest, folder=folder)
+    reasons_publish(contest=contest, folder=folder)
     # Publication is also when the expert pairs are revealed: the judgments dataset names the
     # models each expert saw left and right.
     judgments_export(contest=contest, directory=folder)

@@ -37,8 +37,8 @@ class VoteReasons(models.Model):
     """The tags a citizen gave, after voting, for why they voted as they did (voting.reasons).
 
     Optional and separate from the vote: not a fact of the vote, so not in the audit chain
-    (voting.audit.vote_content) and never counted by any board; published in the vote
-    dataset's `reasons` column. The owner may replace them while the contest is open.
+    (voting.audit.vote_content) and never counted by any board; published beside the vote
+    dataset in `vote-reasons.jsonl` (voting/companions.py). The owner may replace them while the contest is open.
     """
 
     vote = models.OneToOneField(Vote, on_delete=models.CASCADE, primary_key=True,

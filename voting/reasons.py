@@ -3,7 +3,7 @@ which choice, and the one check of a set of tags.
 
 A choice of one side or a tie is explained by what was good (the chosen answer was more
 accurate, more detailed, ...); "both bad" by what was wrong. The tags are stable slugs (the
-dataset's `reasons` column carries them); the labels are what the page shows.
+published `vote-reasons.jsonl` carries them, voting/companions.py); the labels are what the page shows.
 """
 from django.utils.translation import gettext_lazy as _
 

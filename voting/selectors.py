@@ -38,7 +38,7 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
         return _expert_rows(contest, category)
     votes = (
         Vote.objects.filter(battle__contest=contest)
-        .select_related("battle__category", "battle__entrant_a", "battle__entrant_b", "reasons")
+        .select_related("battle__category", "battle__entrant_a", "battle__entrant_b")
         .annotate(turn_count=Count("battle__turns"))
         .order_by("created_at", "pk")
     )
@@ -59,7 +59,6 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
             "voter": vote.voter,
             "excluded": vote.excluded
             or (REASON_ANOMALOUS if vote.voter in excluded_voters else None),
-            "reasons": reasons_column(vote),
         }
         for vote in votes
     ]
@@ -71,13 +70,16 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     return citizen
 
 
-def reasons_column(vote: Vote) -> str | None:
-    """The dataset's `reasons` of a vote: its tags comma-separated, or None when none were given."""
-    try:
-        tags = vote.reasons.tags
-    except VoteReasons.DoesNotExist:
-        return None
-    return ",".join(tags) or None
+def vote_reasons_rows(*, contest: Contest) -> list[dict]:
+    """Return the reason tags citizens gave after their votes, one row per vote that has any,
+    in the vote dataset's order: `battle_id` and `reasons` (the tags, in their list's order)."""
+    given = (
+        VoteReasons.objects.filter(vote__battle__contest=contest)
+        .exclude(tags=[])
+        .order_by("vote__created_at", "vote__pk")
+        .values_list("vote__battle_id", "tags")
+    )
+    return [{"battle_id": str(battle_id), "reasons": list(tags)} for battle_id, tags in given]
 
 
 def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:
@@ -99,9 +101,7 @@ def _expert_rows(contest: Contest, category: Category | None) -> list[dict]:
     """Expert prompts belong to domains, not categories: they count on the overall boards only."""
     if category is not None:
         return []
-    # A judgment has no reason tags; its rows carry the column all the same, so that a board's
-    # hash and its export's agree.
-    return [{**row, "reasons": None} for row in expert_source.vote_rows(contest=contest)]
+    return expert_source.vote_rows(contest=contest)
 
 
 def voters_excluded(*, contest: Contest) -> set[str]:

@@ -4,7 +4,7 @@ recomputable without adding columns to the vote dataset (its columns are DESIGN.
 `style-features.jsonl` has one row per row of the vote dataset: its `battle_id` and each side's
 style (voting.style.STYLE_FEATURES, suffixed `_a` and `_b`: `length_a`, `headers_a`, ...), counted
 on the answers' full texts over all turns, as the leaderboard counts them. It has a manifest of
-its own with DESIGN.md's keys, as the blindness audit does (voting/blindness/publication.py).
+its own with DESIGN.md's keys (voting/companions.py).
 
     python manage.py ratings --input votes.jsonl --style-features style-features.jsonl
 
@@ -12,11 +12,11 @@ prints the citizen board's style-controlled column beside the plain one.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from contest.models import Contest
 from voting import dataset, selectors
+from voting.companions import companion_write
 from voting.models import Track
 from voting.style import STYLE_FEATURES, style_features
 
@@ -49,21 +49,8 @@ def style_features_publish(*, contest: Contest, folder: Path) -> dict:
     """
     rows = selectors.vote_rows(contest=contest, track=Track.CITIZEN)
     lines = style_rows(rows, selectors.answer_texts([row["battle_id"] for row in rows]))
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    dataset.jsonl_write(lines, folder / STYLE_FILE)
-    board = selectors.snapshot_latest(contest=contest, track=Track.CITIZEN, category=None)
-    manifest = {
-        "contest": contest.slug,
-        "phase": contest.phase,
-        "snapshot": board.pk if board else None,
-        "rows": len(lines),
-        "files": {STYLE_FILE: dataset.file_sha256(folder / STYLE_FILE)},
-        "redactions": {},
-    }
-    (folder / STYLE_MANIFEST_FILE).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return manifest
+    return companion_write(contest=contest, folder=folder, name=STYLE_FILE,
+                           manifest_name=STYLE_MANIFEST_FILE, lines=lines)
 
 
 def style_features_read(path: str | Path, battle_ids: tuple[str, ...]

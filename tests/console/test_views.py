@@ -145,6 +145,7 @@ def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo
     status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
     assert status["status"] == "done"
     assert status["files"] == ["manifest.json", "style-features-manifest.json", "style-features.jsonl",
+                               "vote-reasons-manifest.json", "vote-reasons.jsonl",
                                "votes.jsonl", "votes.parquet"]
     download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
     manifest = json.loads(b"".join(download.streaming_content))

@@ -6,11 +6,10 @@ from voting import dataset
 ROWS = [
     {"battle_id": "b1", "contest": "demo", "track": "citizen", "category": None,
      "model_a": 'A "인용" \\ 역슬래시', "model_b": "B", "winner": "tie (bothbad)", "turns": 2,
-     "created_at": "2026-01-01T00:00:00Z", "voter": "ab", "excluded": None, "reasons": None},
+     "created_at": "2026-01-01T00:00:00Z", "voter": "ab", "excluded": None},
     {"battle_id": "b2", "contest": "demo", "track": "citizen", "category": "코딩",
      "model_a": "A", "model_b": "B/\u2028x", "winner": "model_a", "turns": 1,
-     "created_at": "2026-01-01T00:00:01Z", "voter": "cd", "excluded": "중복",
-     "reasons": "accurate,natural_korean"},
+     "created_at": "2026-01-01T00:00:01Z", "voter": "cd", "excluded": "중복"},
 ]
 
 

@@ -60,7 +60,7 @@ def test_dataset_rows_carry_only_the_contract_columns_and_hashed_voters(closed_c
     rows = [json.loads(line) for line in (tmp_path / "votes.jsonl").read_text().splitlines()]
     assert set(rows[0]) == {
         "battle_id", "contest", "track", "category", "model_a", "model_b", "winner", "turns",
-        "created_at", "voter", "excluded", "reasons",
+        "created_at", "voter", "excluded",
     }
     session_keys = {f"s0-{k}" for k in range(60)}
     text = (tmp_path / "votes.jsonl").read_text()

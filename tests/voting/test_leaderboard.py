@@ -126,7 +126,7 @@ def test_cli_reproduces_the_api_from_the_export(contest, field, tmp_path, capsys
     first = json.loads(path.read_text().splitlines()[0])
     assert set(first) == {
         "battle_id", "contest", "track", "category", "model_a", "model_b", "winner",
-        "turns", "created_at", "voter", "excluded", "reasons",
+        "turns", "created_at", "voter", "excluded",
     }
 
 

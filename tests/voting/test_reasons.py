@@ -1,5 +1,5 @@
 """Reason tags after the vote: POST /api/battles/<id>/reasons, owner-only, after the vote,
-replaceable while the contest is open, outside the vote's chain, published in the dataset."""
+replaceable while the contest is open, outside the vote's chain, published beside the dataset."""
 import json
 
 import pytest
@@ -9,6 +9,8 @@ from django.test import Client
 from contest.models import Contest
 from tests.arena.test_api import assert_error, battle_finish, post
 from voting import exports
+from voting.companions import REASONS_FILE, REASONS_MANIFEST_FILE, reasons_publish
+from voting.dataset import file_sha256
 from voting.models import Vote, VoteReasons
 
 pytestmark = pytest.mark.django_db
@@ -60,27 +62,26 @@ def test_reasons_are_stored_replaced_and_published_without_touching_the_vote(ent
     assert (after.choice, after.chain_hash, after.chain_seq) == (vote.choice, vote.chain_hash, vote.chain_seq)
     assert chain_intact()
 
-    # And the dataset's row carries them, after the contract's columns
+    # And the file published beside the vote dataset carries them, keyed by battle, while the
+    # dataset keeps the contract's columns
     other = voted(Client(), choice="b")  # a vote without reasons
-    manifest = exports.dataset_export(contest=entrants[0].contest, directory=tmp_path)
-    lines = (tmp_path / "votes.jsonl").read_text().splitlines()
-    rows = {row["battle_id"]: row for row in map(json.loads, lines)}
-    assert rows[battle_id]["reasons"] == "concise"
-    assert rows[other]["reasons"] is None
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(tmp_path / "votes.parquet")
-    assert table.column_names[-1] == "reasons"
-    assert dict(zip(table.column("battle_id").to_pylist(), table.column("reasons").to_pylist())) == {
-        battle_id: "concise", other: None}
-    # and the board of record is the one computed from exactly these rows, reasons included
-    assert manifest["snapshot"] is not None
+    contest = entrants[0].contest
+    exports.dataset_export(contest=contest, directory=tmp_path)
+    manifest = reasons_publish(contest=contest, folder=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / REASONS_FILE).read_text().splitlines()]
+    assert rows == [{"battle_id": battle_id, "reasons": ["concise"]}]
+    assert manifest["rows"] == 1
+    assert manifest["files"] == {REASONS_FILE: file_sha256(tmp_path / REASONS_FILE)}
+    assert json.loads((tmp_path / REASONS_MANIFEST_FILE).read_text()) == manifest
+    votes = {json.loads(line)["battle_id"]: json.loads(line)
+             for line in (tmp_path / "votes.jsonl").read_text().splitlines()}
+    assert {battle_id, other} <= set(votes)
+    assert all("reasons" not in row for row in votes.values())
 
     # And an empty list withdraws them
     assert reasons(client, battle_id, {"reasons": []}).json() == {"reasons": []}
-    exports.dataset_export(contest=entrants[0].contest, directory=tmp_path)
-    rows = [json.loads(line) for line in (tmp_path / "votes.jsonl").read_text().splitlines()]
-    assert all(row["reasons"] is None for row in rows)
+    assert reasons_publish(contest=contest, folder=tmp_path)["rows"] == 0
+    assert (tmp_path / REASONS_FILE).read_text() == ""
 
 
 def test_both_bad_is_explained_by_what_was_wrong(entrants):

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest, Team
 from voting import exports, team_report
+from voting.companions import reasons_publish
 from voting.style_publication import style_features_publish
 
 BAR_WIDTH = 30
@@ -77,8 +78,9 @@ class Command(BaseCommand):
                                               progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))
             if track == "citizen":
-                manifest = style_features_publish(contest=found, folder=Path(output))
-                self.stdout.write(json.dumps(manifest, ensure_ascii=False))
+                for publish in (style_features_publish, reasons_publish):
+                    manifest = publish(contest=found, folder=Path(output))
+                    self.stdout.write(json.dumps(manifest, ensure_ascii=False))
         if what in ("judgments", "all"):
             manifest = exports.judgments_export(contest=found, directory=output, progress=progress)
             self.stdout.write(json.dumps(manifest, ensure_ascii=False))

@@ -1,0 +1,51 @@
+"""The files published beside the vote dataset, whose columns are DESIGN.md's contract: each adds
+what its own use needs, keyed by `battle_id`, with a manifest of its own (DESIGN.md's keys, as
+the blindness audit's, voting/blindness/publication.py).
+
+- `style-features.jsonl`: each side's style, for the style-controlled board
+  (voting/style_publication.py);
+- `vote-reasons.jsonl`: the reason tags a citizen ticked after voting (voting.reasons), one row
+  per vote that has any: `battle_id` and `reasons` (the tags' slugs, in their list's order).
+  Fixed labels, never free text, so nothing in it needs redacting.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contest.models import Contest
+from voting import dataset, selectors
+from voting.models import Track
+
+REASONS_FILE = "vote-reasons.jsonl"
+REASONS_MANIFEST_FILE = "vote-reasons-manifest.json"
+
+
+def companion_write(*, contest: Contest, folder: Path, name: str, manifest_name: str,
+                    lines: list[dict]) -> dict:
+    """Write `lines` as canonical JSONL to `folder/name` and its manifest; return the manifest.
+
+    The manifest's `snapshot` is the citizen board of record the file goes with.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset.jsonl_write(lines, folder / name)
+    board = selectors.snapshot_latest(contest=contest, track=Track.CITIZEN, category=None)
+    manifest = {
+        "contest": contest.slug,
+        "phase": contest.phase,
+        "snapshot": board.pk if board else None,
+        "rows": len(lines),
+        "files": {name: dataset.file_sha256(folder / name)},
+        "redactions": {},
+    }
+    (folder / manifest_name).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def reasons_publish(*, contest: Contest, folder: Path) -> dict:
+    """Write REASONS_FILE (the citizens' reason tags) and its manifest into `folder`."""
+    return companion_write(contest=contest, folder=folder, name=REASONS_FILE,
+                           manifest_name=REASONS_MANIFEST_FILE,
+                           lines=selectors.vote_reasons_rows(contest=contest))
