@@ -165,12 +165,12 @@ class ScaleOut:
             self.web_wait(number)
         for number in range(1, len(self.workers) + 1):
             worker_ready(self.processes.running[f"worker{number}"], self.processes.log(f"worker{number}"),
-                         seconds=60)
+                         seconds=90)
         wait_for_http(f"{self.proxy_url}/health/live", nginx)
 
     def web_wait(self, number: int) -> None:
         wait_for_http(f"{self.web_urls[number - 1]}/health/live", self.processes.running[f"web{number}"],
-                      seconds=60)
+                      seconds=90)
 
     def web_kill(self, number: int) -> None:
         self.processes.kill(f"web{number}")
@@ -183,7 +183,7 @@ class ScaleOut:
         name = f"worker{number}"
         self.processes.start(name, worker_command(queue=self.namespace, name=self.workers[number - 1]))
         if wait:
-            worker_ready(self.processes.running[name], self.processes.log(name), seconds=60)
+            worker_ready(self.processes.running[name], self.processes.log(name), seconds=90)
 
     def worker_kill(self, number: int) -> None:
         """Kill the worker outright (SIGKILL): no shutdown, no goodbye, as a lost machine."""
