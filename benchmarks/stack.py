@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from ops.processes import mock_command, web_command, worker_command  # noqa: E402 (after the path)
+
 PID_FILE = ROOT / "var" / "bench-stack.pids"
 
 
@@ -44,15 +47,11 @@ def main() -> None:
     subprocess.run([python, manage, "seed_demo"], env=env, check=True, cwd=ROOT)
     # The worker's pool and concurrency are the settings' (as in the demo and compose) unless
     # --worker-concurrency says otherwise.
-    worker = [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
-              *(["--concurrency", str(args.worker_concurrency)] if args.worker_concurrency else [])]
     commands = {
-        "mock": [python, "-m", "devservers.mock_teams", "--port", str(args.mock_port),
-                 "--log-level", "warning"],
-        "worker": worker,
-        "web": [python, "-m", "uvicorn", "config.asgi:application", "--port", str(args.port),
-                "--no-access-log", "--log-level", "warning", "--workers", str(args.web_workers),
-                "--no-proxy-headers"],
+        "mock": mock_command(args.mock_port, "--log-level", "warning"),
+        "worker": worker_command(loglevel="WARNING", concurrency=args.worker_concurrency),
+        "web": web_command(args.port, "--no-access-log", "--log-level", "warning",
+                           "--workers", str(args.web_workers)),
     }
     processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}
     PID_FILE.parent.mkdir(exist_ok=True)

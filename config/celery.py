@@ -14,6 +14,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_after_configure.connect
+def _redbeat_url(sender, **kwargs) -> None:
+    # redbeat reads its Redis by its own name, but checks that name among the settings without
+    # their CELERY_ prefix and, not finding it, warns at every start that it falls back on the broker.
+    sender.conf.redbeat_redis_url = sender.conf.redbeat_redis_url
+
+
 @worker_ready.connect
 def _freeze(**kwargs) -> None:
     # Once the worker has loaded everything: its full collections stop walking it (the

@@ -328,6 +328,18 @@ CONTENT_SECURITY_POLICY = {
 # The leaderboards and the anomalous-voter screen (config/tunables.py), and what beat runs.
 LEADERBOARD = tunables.leaderboard(env)
 ANOMALY = tunables.anomaly(env)
+# One beat at a time, however many run (docs/operations.md, "Scale out"): celery-redbeat keeps
+# the schedule and its last runs in Redis and holds a Redis lock while it runs; another beat
+# waits for the lock, so a deployment may start a standby beat (or two by mistake) and each
+# entry still runs once per period. The lock lapses BEAT_LOCK_SECONDS after a lost beat's last
+# tick (a standby asks every BEAT_TICK_SECONDS); a beat that finds its lock gone (Redis emptied)
+# exits, and its supervisor starts it again. Keys are per queue: one deployment, one beat.
+BEAT_TICK_SECONDS = 5
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = BEAT_TICK_SECONDS
+CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL  # config/celery.py hands it to redbeat
+CELERY_REDBEAT_KEY_PREFIX = f"{CELERY_TASK_DEFAULT_QUEUE}:redbeat:"
+CELERY_REDBEAT_LOCK_TIMEOUT = 5 * BEAT_TICK_SECONDS
 CELERY_BEAT_SCHEDULE = {
     "entrants-probe": {
         "task": "arena.tasks.entrants_probe_due",

@@ -15,7 +15,9 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
 # Named in .env.example, set or commented out: `NAME=` at the start of a line, after any "# ".
 DOCUMENTED = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE, re.MULTILINE))
-LONG_RUNNING = {"postgres", "redis", "mock", "web", "worker"}
+LONG_RUNNING = {"postgres", "redis", "mock", "web", "worker", "proxy"}
+# Services that `docker compose up --scale NAME=N` may start N of.
+SCALED = ("web", "worker", "beat")
 
 
 def compose_schema() -> dict:
@@ -72,3 +74,29 @@ def test_the_image_installs_what_ci_installs():
     assert "pip install --quiet -r requirements.txt" in makefile
     assert re.search(r"^RUN pip install (--\S+ )*-r requirements\.txt$", dockerfile, re.MULTILINE)
     assert "COPY requirements.txt" in dockerfile
+
+
+@pytest.mark.parametrize("name", SCALED)
+def test_a_scaled_service_has_no_fixed_name_or_host_port(name):
+    # Two replicas cannot share a container name or a host port: --scale would refuse to start.
+    service = COMPOSE["services"][name]
+    assert "container_name" not in service
+    assert "ports" not in service
+
+
+def test_the_proxy_serves_every_web_replica_with_the_template_the_scale_out_proof_runs():
+    proxy = COMPOSE["services"]["proxy"]
+    assert proxy["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert "./ops/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in proxy["volumes"]
+    # The image fills every KAI_ name of the template from the service's environment.
+    template = (ROOT / "ops" / "nginx.conf").read_text(encoding="utf-8")
+    wanted = set(re.findall(r"\$\{(KAI_[A-Z_]+)\}", template))
+    assert wanted and wanted <= set(proxy["environment"])
+    # Docker's DNS names every web replica; nginx looks the name up again as they come and go.
+    assert proxy["environment"]["KAI_UPSTREAM_SERVERS"] == "server web:8000 resolve;"
+    assert "127.0.0.11" in proxy["environment"]["KAI_RESOLVER"]
+    # Websockets are upgraded, and the client's address is appended for the site to read.
+    assert "proxy_set_header Upgrade $http_upgrade;" in template
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in template
+    assert [port.split(":")[-1] for port in proxy["ports"]] == ["8000"]
+

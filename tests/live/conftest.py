@@ -5,20 +5,16 @@ On CI (CI=true) every component must start; elsewhere the same holds, since the 
 them all itself from the virtual environment.
 """
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 from django.conf import settings
 
+from ops.processes import Processes, free_port, mock_command, wait_for_http, web_command, worker_command
+from ops.processes import ROOT, worker_ready  # noqa: F401 (the live tests import them from here)
 from tests.conftest import RUN_ID
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
 
-ROOT = Path(__file__).resolve().parents[2]
 PERSONAS = [
     ("hyperclova", "네이버클라우드", "HyperCLOVA X"),
     ("exaone", "LG AI연구원", "EXAONE"),
@@ -33,25 +29,6 @@ SETTLED = """() => new Promise(done =>
   requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done))))"""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, *, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
 def test_database_url() -> str:
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
@@ -61,13 +38,6 @@ def test_database_url() -> str:
     host = database.get("HOST") or "127.0.0.1"
     port = database.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
-
-
-def web_command(port: int) -> list[str]:
-    """The ASGI server as the site starts it: uvicorn's own X-Forwarded-For handling off (left on,
-    it trusts the header from loopback), so the client address is config.limits.client_ip's."""
-    return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--no-proxy-headers"]
 
 
 class LiveStack:
@@ -104,50 +74,20 @@ def live_stack(django_db_setup, tmp_path_factory):
         # As docker-compose.yml does: web and worker add up their metrics in one folder.
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics")),
     }
-    python = sys.executable
-    commands = {
-        "mock": [python, "-m", "devservers.mock_teams", "--port", str(mock_port)],
-        "worker": [
-            python, "-m", "celery", "-A", "config", "worker",
-            "--concurrency", "50", "-Q", env["CELERY_QUEUE"], "--loglevel", "INFO",
-        ],
-        "web": web_command(web_port),
-    }
-    processes = {}
+    processes = Processes(logs, env)
     try:
-        for name, command in commands.items():
-            log = open(logs / f"{name}.log", "wb")
-            processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_for_http(f"http://127.0.0.1:{mock_port}/health", processes["mock"])
-        wait_for_http(f"http://127.0.0.1:{web_port}/", processes["web"])
-        worker_ready(processes["worker"], logs / "worker.log")
+        mock = processes.start("mock", mock_command(mock_port))
+        worker = processes.start("worker", worker_command(queue=env["CELERY_QUEUE"], concurrency=50))
+        web = processes.start("web", web_command(web_port))
+        wait_for_http(f"http://127.0.0.1:{mock_port}/health", mock)
+        wait_for_http(f"http://127.0.0.1:{web_port}/", web)
+        worker_ready(worker, processes.log("worker"))
         stack = LiveStack(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{mock_port}")
         stack.logs = logs
         yield stack
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in sorted(logs.iterdir()):
-            tail = log.read_text(errors="replace")[-3000:]
-            print(f"----- {log.name} -----\n{tail}")
-
-
-def worker_ready(process: subprocess.Popen, log: Path, *, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Celery worker exited with {process.returncode}")
-        if b"ready." in log.read_bytes():
-            return
-        time.sleep(0.2)
-    raise RuntimeError("the Celery worker did not become ready")
+        processes.stop()
+        print(processes.tails())
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Operations: backup and restore, the scale-out proof, the processes they start."""
