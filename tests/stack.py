@@ -3,8 +3,14 @@
 `make test` calls this. On a machine without Redis it starts an embedded one (see
 `config.embedded_redis`); on CI (CI=true) a missing Redis is an error, never worked around,
 and the database is PostgreSQL (DATABASE_URL, by default the one on 127.0.0.1:5432).
+
+With no arguments it runs the whole suite in two passes: the tests without the live stack and
+the browser spread over every core (pytest-xdist, as `make test-fast`), then the live and
+browser tests one at a time (each starts processes and ports of its own). Both passes run; the
+run fails if either does. With arguments, one pytest run with those arguments.
 """
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +36,22 @@ def main(args: list[str]) -> int:
         return 2
     with redis_available(url, data_dir=ROOT / "var" / "redis-test", port=6388) as ready_url:
         os.environ["REDIS_URL"] = ready_url
-        return pytest.main(args)
+        if args:
+            return pytest.main(args)
+        return suite_in_two_passes()
+
+
+PASSES = (
+    ["-m", "not live and not browser", "-n", "auto"],
+    ["-m", "live or browser"],
+)
+
+
+def suite_in_two_passes() -> int:
+    codes = [subprocess.call([sys.executable, "-m", "pytest", *arguments], cwd=ROOT)
+             for arguments in PASSES]
+    # pytest's 5 ("no tests collected") would mean a pass lost its tests: a failure too.
+    return next((code for code in codes if code != 0), 0)
 
 
 if __name__ == "__main__":
