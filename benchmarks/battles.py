@@ -64,6 +64,7 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
         async with websockets.connect(
             url.replace("http", "ws", 1) + battle["stream"],
             additional_headers={"Cookie": cookie, "Origin": origin}, max_size=None,
+            open_timeout=timeout,  # a browser waits; websockets' own 10 s failed whole bursts
         ) as socket:
             opened = (time.perf_counter() - started) * 1000
             while any(side["done"] is None for side in sides.values()):
