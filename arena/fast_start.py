@@ -134,6 +134,9 @@ def _read_sql() -> tuple[str, list]:
 
 
 class FastStart:
+    """The ASGI app in front of Django that answers `POST /api/battles` when the start will
+    succeed (see the module's docstring); `app` answers everything else."""
+
     def __init__(self, app):
         self.app = app
         engine = import_module(settings.SESSION_ENGINE)

@@ -210,8 +210,8 @@ def cache_redis() -> redis.asyncio.Redis:
 async def alimits_check(request, *, action: str, scopes=("voter", "network")) -> None:
     """`limits_check` on the event loop: the same keys and script, without a thread.
 
-    With `scopes=("voter",)` it is `limits_count_new_voter` instead (its count, and it raises
-    only where that one would have counted past a limit, which it ignores: callers ignore it).
+    `scopes` narrows the count: `("voter",)` counts a new voter's first action on the counters
+    of its new session, as `limits_count_new_voter` does (whose caller ignores RateLimited).
     """
     made = _counters(request, _action_counters(action, scopes))
     if not made:
