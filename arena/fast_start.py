@@ -34,6 +34,7 @@ dispatch. If the dispatch fails, the battle stays and the reaper ends its sides 
 were never taken); the citizen is answered 201 and told on the page.
 """
 import asyncio
+import contextvars
 import functools
 import json
 import logging
@@ -255,9 +256,10 @@ class FastStart:
         """Send both sides' tasks (Celery's client is synchronous: from a thread)."""
         if self._dispatch is None:
             self._dispatch = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="arena-dispatch")
+        # In this request's context: the request id rides into the tasks (config.logs).
+        send = functools.partial(contextvars.copy_context().run, turn_dispatch, response_ids=response_ids)
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                self._dispatch, functools.partial(turn_dispatch, response_ids=response_ids))
+            await asyncio.get_running_loop().run_in_executor(self._dispatch, send)
         except Exception:
             logger.exception("POST %s: the tasks of responses %s were not sent; the reaper ends them",
                              PATH, response_ids)
