@@ -4,6 +4,12 @@ When the battle's contest paces its streams (Contest.paced_streams), each connec
 what it forwards with arena.pacing: both panes start, advance and end together, so the raw
 socket carries no per-side timing. Each connection paces itself from the group's messages and
 its own snapshot, so any number of web processes may serve one battle.
+
+Redis pub/sub delivers a message at most once: a batch published while a web process's
+subscription was being set up or reconnected never arrives. So each connection takes a side's
+batches once and in order (`SideProgress`): a batch it has, or one of a side that has ended, is
+not sent again, and a batch past a missing one is replaced by the side's snapshot (its whole
+text so far), so that what a pane shows is always a prefix of the side's answer.
 """
 import asyncio
 import json
@@ -119,6 +125,39 @@ def battle_snapshot(battle_id, session_key: str) -> tuple[bool, list[dict]] | No
     return paced, messages
 
 
+class SideProgress:
+    """How far each side's stream (by turn) has reached this connection, in the worker's numbers.
+
+    `judge` says what to do with a worker's event: "take" it, drop it as "stale" (a batch
+    already taken, or anything for a side that has ended), or mend a "gap" (the batch after a
+    missing one) from the side's snapshot.
+    """
+
+    def __init__(self) -> None:
+        self.reached: dict[tuple, int] = {}
+        self.ended: set[tuple] = set()
+
+    def judge(self, event: dict) -> str:
+        key = (event.get("turn"), event.get("side"))
+        if key in self.ended:
+            return "stale"
+        if event.get("type") != "token" or not isinstance(event.get("seq"), int):
+            return "take"
+        seq, reached = event["seq"], self.reached.get(key, 0)
+        if event.get("snapshot"):
+            return "take" if seq >= reached else "stale"
+        if seq <= reached:
+            return "stale"
+        return "take" if seq == reached + 1 else "gap"
+
+    def taken(self, event: dict) -> None:
+        key = (event.get("turn"), event.get("side"))
+        if event.get("type") in ("done", "error"):
+            self.ended.add(key)
+        elif isinstance(event.get("seq"), int):
+            self.reached[key] = max(self.reached.get(key, 0), event["seq"])
+
+
 class BattleConsumer(ListeningConsumer):
     paced = False
     pacer: TurnPacer | None = None
@@ -131,8 +170,10 @@ class BattleConsumer(ListeningConsumer):
         # Join before taking the snapshot, so that nothing sent in between is missed; the
         # browser (or the pacer) drops a token batch whose sequence number it already has.
         self.group = battle_group(self.battle_id)
+        self.session_key = session_key or ""
+        self.progress = SideProgress()
         await self.channel_layer.group_add(self.group, self.channel_name)
-        snapshot = await battle_snapshot(self.battle_id, session_key or "")
+        snapshot = await battle_snapshot(self.battle_id, self.session_key)
         if snapshot is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.close(code=CLOSE_NOT_ALLOWED)
@@ -141,7 +182,7 @@ class BattleConsumer(ListeningConsumer):
         self.sending = asyncio.Lock()
         await self.accept()
         for message in messages:
-            await self.forward(message)
+            await self.take(message)
 
     async def disconnect(self, code):
         if self.ticking is not None:
@@ -150,7 +191,29 @@ class BattleConsumer(ListeningConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def battle_event(self, message):
-        await self.forward(message["event"])
+        event = message["event"]
+        verdict = self.progress.judge(event)
+        if verdict == "take":
+            await self.take(event)
+        elif verdict == "gap":
+            await self.mend(event)
+
+    async def take(self, event: dict) -> None:
+        self.progress.taken(event)
+        await self.forward(event)
+
+    async def mend(self, event: dict) -> None:
+        """Send the side's snapshot (or its end) in place of a batch that follows a lost one.
+
+        The worker writes a side's snapshot before it publishes the batch, so the snapshot read
+        now holds this batch's text too. A snapshot that cannot be read leaves the batch out:
+        the next one is a gap too, and the side's final message carries its whole answer.
+        """
+        snapshot = await battle_snapshot(self.battle_id, self.session_key)
+        for message in (snapshot or (False, []))[1]:
+            if message.get("side") == event.get("side") and message.get("turn") == event.get("turn") \
+                    and self.progress.judge(message) == "take":
+                await self.take(message)
 
     async def forward(self, event: dict) -> None:
         """Send a worker's event as it is, or through the turn's pacer."""

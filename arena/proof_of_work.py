@@ -91,12 +91,11 @@ class Solution:
     expires_at: int
 
 
-def solution_verify(payload: object) -> Solution | None:
-    """Check a solution without spending it: correct, unexpired, not used before.
+def solution_read(payload: object) -> Solution | None:
+    """Check a solution's form, signature and expiry (no cache: solution_verify adds that).
 
-    Returns what `solution_spend` takes once the request is accepted, or None when the
-    contest runs without proof of work (ARENA_POW off). Raises a ProofOfWorkFailed subclass.
-    Writes nothing, so a refused request leaves no trace in the cache.
+    Returns None when the contest runs without proof of work (ARENA_POW off); raises a
+    ProofOfWorkFailed subclass.
     """
     if not _options()["ENABLED"]:
         return None
@@ -117,10 +116,25 @@ def solution_verify(payload: object) -> Solution | None:
     expires_at = _expires_at(str(solution.get("salt", "")))
     if expires_at is None or expires_at < time.time():
         raise ProofOfWorkExpired()
-    accepted = Solution(key=f"arena:pow:{solution['signature']}", expires_at=expires_at)
-    if cache.get(accepted.key) is not None:
+    return Solution(key=f"arena:pow:{solution['signature']}", expires_at=expires_at)
+
+
+def solution_verify(payload: object) -> Solution | None:
+    """Check a solution without spending it: correct, unexpired, not used before.
+
+    Returns what `solution_spend` takes once the request is accepted, or None when the
+    contest runs without proof of work (ARENA_POW off). Raises a ProofOfWorkFailed subclass.
+    Writes nothing, so a refused request leaves no trace in the cache.
+    """
+    accepted = solution_read(payload)
+    if accepted is not None and cache.get(accepted.key) is not None:
         raise ProofOfWorkReplayed()
     return accepted
+
+
+def spent_ttl(solution: Solution) -> int:
+    """How long a spent solution is remembered: until its challenge expires."""
+    return max(1, int(solution.expires_at - time.time()) + 1)
 
 
 def solution_spend(solution: Solution | None) -> None:
@@ -128,8 +142,7 @@ def solution_spend(solution: Solution | None) -> None:
     another request spent it first: the cache's add is the real guard)."""
     if solution is None:
         return
-    ttl = max(1, int(solution.expires_at - time.time()) + 1)
-    if not cache.add(solution.key, 1, ttl):
+    if not cache.add(solution.key, 1, spent_ttl(solution)):
         raise ProofOfWorkReplayed()
 
 

@@ -51,16 +51,38 @@ def prompt_clean(prompt: object) -> str:
     return cleaned
 
 
-def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
+def battle_new(*, contest_id: int, category_id: int | None, session_key: str,
+               entrant_a_id: int, entrant_b_id: int) -> Battle:
+    """Return a new battle, validated and not saved (battle_start saves it; so does the start
+    answered in front of Django, arena.fast_start)."""
+    battle = Battle(contest_id=contest_id, category_id=category_id, session_key=session_key,
+                    entrant_a_id=entrant_a_id, entrant_b_id=entrant_b_id)
+    # The contest, category and entrants were just read, the id is a new UUID and the sampler
+    # picks two different entrants (the database's constraints stay the last guard): checking
+    # them again would cost seven queries of the battle's start.
+    battle.full_clean(
+        exclude=["contest", "category", "entrant_a", "entrant_b"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    return battle
+
+
+def turn_new(*, battle: Battle, index: int, prompt: str) -> tuple[Turn, list[Response]]:
+    """Return a new turn of `battle` and its two pending responses, validated and not saved."""
     turn = Turn(battle=battle, index=index, prompt=prompt)
     turn.full_clean(exclude=["battle"])
+    responses = [
+        Response(turn=turn, side=Side.A, entrant_id=battle.entrant_a_id),
+        Response(turn=turn, side=Side.B, entrant_id=battle.entrant_b_id),
+    ]
+    return turn, responses
+
+
+def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
+    turn, responses = turn_new(battle=battle, index=index, prompt=prompt)
     turn.save()
-    responses = Response.objects.bulk_create(
-        [
-            Response(turn=turn, side=Side.A, entrant=battle.entrant_a),
-            Response(turn=turn, side=Side.B, entrant=battle.entrant_b),
-        ]
-    )
+    responses = Response.objects.bulk_create(responses)
     response_ids = [response.pk for response in responses]
     if None in response_ids:  # a database that returns no ids from a bulk insert
         response_ids = list(Response.objects.filter(turn=turn).values_list("pk", flat=True))
@@ -103,20 +125,9 @@ def battle_start(
     entrant_a, entrant_b = pair_sample(candidates, rng=rng)
     if callable(session_key):
         session_key = session_key()
-    battle = Battle(
-        contest=contest,
-        category=category,
-        session_key=session_key,
-        entrant_a=entrant_a,
-        entrant_b=entrant_b,
-    )
-    # The contest, category and entrants were just read, the id is a new UUID and the sampler
-    # picks two different entrants (the database's constraints stay the last guard): checking
-    # them again would cost seven queries of the battle's start.
-    battle.full_clean(
-        exclude=["contest", "category", "entrant_a", "entrant_b"],
-        validate_unique=False,
-        validate_constraints=False,
+    battle = battle_new(
+        contest_id=contest.pk, category_id=category.pk if category else None,
+        session_key=session_key, entrant_a_id=entrant_a.pk, entrant_b_id=entrant_b.pk,
     )
     battle.save(force_insert=True)
     _turn_create(battle=battle, index=0, prompt=cleaned)

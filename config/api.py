@@ -48,7 +48,7 @@ class Error(Schema):
     error: ErrorDetail
 
 
-def _storable(text: str) -> str:
+def text_storable(text: str) -> str:
     # A JSON string may hold a lone surrogate ("\ud800", which UTF-8 cannot encode) or a NUL
     # ("\u0000", which PostgreSQL's text refuses): neither can be stored, so neither is accepted.
     try:
@@ -62,7 +62,7 @@ def _storable(text: str) -> str:
 
 # Text from a request body: a real string (no number or list coerced into one) that UTF-8 can
 # encode. Length and emptiness are the services' to judge, with their own error codes.
-Text = Annotated[StrictStr, AfterValidator(_storable)]
+Text = Annotated[StrictStr, AfterValidator(text_storable)]
 
 api = NinjaAPI(
     title="K-AI Arena API",

@@ -191,22 +191,32 @@ _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
 REDIS_TIMEOUT_SECONDS = 5.0
 
 
-async def alimits_check(request, *, action: str) -> None:
-    """`limits_check` on the event loop: the same keys and script, without a thread.
+def cache_redis() -> redis.asyncio.Redis:
+    """Return the running loop's asyncio client to the cache's Redis (one per loop: a uvicorn
+    process has one; tests, several).
 
     Its own client per loop, not the loop's outbox (arena.outbox): the outbox sends one
     pipeline at a time, and a vote's count then waited behind other votes' (docs/performance.md).
     """
-    made = _counters(request, _action_counters(action))
-    if not made:
-        return
     loop = asyncio.get_running_loop()
-    if loop not in _clients:  # one client per loop (a uvicorn process has one; tests, several)
+    if loop not in _clients:
         _clients[loop] = redis.asyncio.Redis.from_url(
             settings.CACHES["default"]["LOCATION"],
             socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
-    counts = await _clients[loop].eval(_COUNT, len(made), *_script_arguments(made))
+    return _clients[loop]
+
+
+async def alimits_check(request, *, action: str, scopes=("voter", "network")) -> None:
+    """`limits_check` on the event loop: the same keys and script, without a thread.
+
+    `scopes` narrows the count: `("voter",)` counts a new voter's first action on the counters
+    of its new session, as `limits_count_new_voter` does (whose caller ignores RateLimited).
+    """
+    made = _counters(request, _action_counters(action, scopes))
+    if not made:
+        return
+    counts = await cache_redis().eval(_COUNT, len(made), *_script_arguments(made))
     wait = _wait(made, counts)
     if wait is not None:
         raise RateLimited(retry_after=wait)

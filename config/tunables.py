@@ -80,6 +80,9 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
         # request cycle (voting/fast_vote.py), with a pool of this many connections per process.
         "VOTE_FAST_PATH": env.bool("ARENA_VOTE_FAST_PATH", default=True),
         "VOTE_FAST_PATH_CONNECTIONS": env.int("ARENA_VOTE_FAST_PATH_CONNECTIONS", default=5),
+        # Likewise a battle start that will succeed (arena/fast_start.py), with its own pool.
+        "START_FAST_PATH": env.bool("ARENA_START_FAST_PATH", default=True),
+        "START_FAST_PATH_CONNECTIONS": env.int("ARENA_START_FAST_PATH_CONNECTIONS", default=5),
         # An entrant out of sampling after repeated failures is asked a short question this often,
         # and is back in once it answers within HEALTH_PROBE_TIMEOUT_SECONDS (arena.health).
         "HEALTH_PROBE_EVERY_SECONDS": env.int("ARENA_HEALTH_PROBE_EVERY_SECONDS", default=30),

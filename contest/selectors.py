@@ -13,14 +13,20 @@ from core.errors import InvalidInput
 HEALTH_MAX_FAILURES = 3
 
 
+def contests_open() -> QuerySet[Contest]:
+    """Return the contests open now, the one the public site is about first."""
+    contests = Contest.objects.exclude(phase=Contest.Phase.DRAFT).filter(phase__in=Contest.ACCEPTING)
+    return contests.order_by(*Contest._meta.ordering, "-pk")
+
+
 def contest_current() -> Contest | None:
     """Return the contest the public site is about: the newest open one, else the newest."""
-    contests = Contest.objects.exclude(phase=Contest.Phase.DRAFT)
-    return contests.filter(phase__in=Contest.ACCEPTING).first() or contests.first()
+    return contests_open().first() or Contest.objects.exclude(phase=Contest.Phase.DRAFT).first()
 
 
-def entrants_healthy(*, contest: Contest) -> QuerySet[Entrant]:
-    """Return the contest's enabled entrants that have not failed repeatedly."""
+def entrants_healthy(*, contest) -> QuerySet[Entrant]:
+    """Return the contest's enabled entrants that have not failed repeatedly (`contest`: a
+    Contest, or an expression that gives its id)."""
     return Entrant.objects.filter(
         contest=contest, enabled=True, consecutive_failures__lt=HEALTH_MAX_FAILURES
     ).order_by("pk")

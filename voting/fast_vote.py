@@ -39,7 +39,6 @@ If the write stores nothing (a check failed meanwhile, or the chain has no head 
 database fails, the vote goes to Django, which finds out why, or stores it, or answers the
 API's 503; it counts the limits once more, which only such a rare case costs.
 """
-import asyncio
 import json
 import logging
 import re
@@ -51,23 +50,17 @@ from uuid import UUID
 import psycopg
 import psycopg_pool
 from psycopg.rows import namedtuple_row
-from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponse, HttpResponseForbidden
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.common import CommonMiddleware
-from django.middleware.csrf import CsrfViewMiddleware
-from django.middleware.security import SecurityMiddleware
+from django.http import HttpResponse
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from arena import identity, identity_classifier
 from arena.models import Battle, Response, Turn
 from arena.selectors import battle_owned_by, identity_terms_of, reveal
-from config.api import MAX_BODY_BYTES
+from config.front import DjangoChecks, LoopPools, Refused, body_read, replay, send_response
 from config.limits import alimits_check
-from config.middleware import KoreanFirstLocaleMiddleware
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
 from voting.metrics import VOTES_ACCEPTED
@@ -159,35 +152,14 @@ FROM link RETURNING {V.chain_seq}
 """
 
 
-class SilentCsrf(CsrfViewMiddleware):
-    """Django's CSRF check, without its warning: a refused request is Django's to log (once)."""
-
-    def _reject(self, request, reason):
-        return HttpResponseForbidden()
-
-
-class Refused(Exception):
-    """A check says no: Django answers the request."""
-
-
-def _unused_view(request):  # what CsrfViewMiddleware.process_view is asked about
-    raise AssertionError("never called")
-
-
 class FastVote:
     def __init__(self, app):
         self.app = app
         self.enabled = (settings.ARENA["VOTE_FAST_PATH"]
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
-        nothing = lambda request: None  # noqa: E731 (the middleware are only asked, never chained)
-        self.security, self.common = SecurityMiddleware(nothing), CommonMiddleware(nothing)
-        self.csrf, self.locale = SilentCsrf(nothing), KoreanFirstLocaleMiddleware(nothing)
-        # Django's response phase for an API answer, innermost first (settings.MIDDLEWARE):
-        # the same headers as Django's own answer.
-        self.responders = [XFrameOptionsMiddleware(nothing), self.common, self.locale,
-                           CSPMiddleware(nothing), self.security]
+        self.django = DjangoChecks()
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
-        self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
+        self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
         if self.enabled:
             self.read, self.insert, self.locks = read_sql(), insert_sql(), lock_sql()
             # The identity-question classifier is read from its file here, not on the event
@@ -199,13 +171,10 @@ class FastVote:
                  and PATH.fullmatch(scope["path"]))
         if not match:
             return await self.app(scope, receive, send)
-        body, more = b"", True
-        while more and len(body) <= MAX_BODY_BYTES:
-            message = await receive()
-            if message["type"] != "http.request":  # the client left
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        read = await body_read(receive)
+        if read is None:  # the client left
+            return
+        body, more = read
         try:
             response = await self.vote(scope, body, UUID(match.group(1))) if not more else None
         except Refused:
@@ -214,19 +183,12 @@ class FastVote:
             logger.exception("POST %s: the vote in front of Django failed", scope["path"])
             response = None
         if response is None:
-            return await self.app(scope, _replay(body, more, receive), send)
-        await _send(response, send)
+            return await self.app(scope, replay(body, more, receive), send)
+        await send_response(response, send)
 
     async def vote(self, scope, body: bytes, battle_id: UUID) -> HttpResponse:
         request = ASGIRequest(scope, BytesIO(body))
-        try:
-            refused = any(middleware.process_request(request) is not None
-                          for middleware in (self.security, self.common, self.csrf))
-            refused = refused or self.csrf.process_view(request, _unused_view, (), {}) is not None
-        except Exception as error:  # DisallowedHost and the like: Django says it
-            raise Refused() from error
-        if refused:
-            raise Refused()
+        self.django.request_check(request)
         choice = _choice(request, body)
         if policy.vote_refusal(policy.VoteFacts(choice_valid=choice_valid(choice))):
             raise Refused()
@@ -234,7 +196,6 @@ class FastVote:
         session_key = request.session.session_key  # None unless the store accepts its form
         if not session_key:
             raise Refused()
-        self.locale.process_request(request)  # the visitor's language, for the answer
         try:
             pool = await self.pool()
             async with pool.connection() as conn, conn.cursor(row_factory=namedtuple_row) as cursor:
@@ -258,7 +219,7 @@ class FastVote:
             raise Refused() from error
         VOTES_ACCEPTED.labels("fast").inc()
         answer = json.dumps({"reveal": reveal})
-        return self.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+        return self.django.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
 
     def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
         """Return the vote (unsaved) and the reveal, or raise Refused when voting.policy refuses
@@ -323,40 +284,13 @@ class FastVote:
             inserted = await conn.execute(self.insert, params)
         return await inserted.fetchone() is not None
 
-    def respond(self, request, response: HttpResponse) -> HttpResponse:
-        with translation.override(request.LANGUAGE_CODE):
-            for middleware in self.responders:
-                response = middleware.process_response(request, response)
-        return response
-
     async def pool(self) -> psycopg_pool.AsyncConnectionPool:
         """This event loop's connections (a uvicorn process has one loop; tests have several)."""
-        loop = asyncio.get_running_loop()
-        if loop not in self._pools:
-            database = settings.DATABASES["default"]
-            conninfo = psycopg.conninfo.make_conninfo(
-                dbname=database["NAME"], user=database.get("USER") or None,
-                password=database.get("PASSWORD") or None, host=database.get("HOST") or None,
-                port=str(database["PORT"]) if database.get("PORT") else None,
-                options=database.get("OPTIONS", {}).get("options"),  # settings: no JIT
-            )
-            pool = psycopg_pool.AsyncConnectionPool(
-                conninfo, kwargs={"autocommit": True}, open=False, name="fast-vote",
-                # All opened at once: a connection opened while votes wait costs them a
-                # backend's start (docs/performance.md).
-                min_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
-                max_size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
-                timeout=settings.DB_POOL_TIMEOUT,
-            )
-            self._pools[loop] = pool
-            await pool.open(wait=True)  # every connection ready before the first vote
-        return self._pools[loop]
+        return await self._pools.get()
 
     async def close(self) -> None:
         """Close this event loop's connections (tests, before their database goes)."""
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            await pool.close()
+        await self._pools.close()
 
 
 def _choice(request, body: bytes) -> object:
@@ -370,20 +304,3 @@ def _choice(request, body: bytes) -> object:
     if not isinstance(data, dict):
         raise Refused()
     return data.get("choice")
-
-
-def _replay(body: bytes, more: bool, receive):
-    """The request's receive for Django: the body read so far, then the rest as it comes."""
-    pending = [{"type": "http.request", "body": body, "more_body": more}]
-
-    async def replayed():
-        return pending.pop() if pending else await receive()
-
-    return replayed
-
-
-async def _send(response: HttpResponse, send) -> None:
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()]
-    headers += [(b"set-cookie", c.OutputString().encode("ascii")) for c in response.cookies.values()]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": response.content})

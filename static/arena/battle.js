@@ -155,13 +155,17 @@
     var state = battle.sides[message.side];
     if (!state) return;
     if (message.type === "token") {
+      if (state.status === "done" || state.status === "error") return;  // a batch late for its end
       if (message.snapshot) {
         state.text = message.text;
         state.seq = message.seq;
-      } else if (message.seq > state.seq) {
+      } else if (message.seq === state.seq + 1) {
         state.text += message.text;
         state.seq = message.seq;
       } else {
+        // A batch already shown is dropped; one past a missing batch is not shown either: the
+        // socket is opened again, and the server's snapshot on connect brings the whole text.
+        if (message.seq > state.seq && battle.socket) battle.socket.close();
         return;
       }
       if (state.status === "pending") {

@@ -185,3 +185,78 @@ async def test_unknown_battle_is_refused(db):
     socket = communicator("00000000-0000-0000-0000-000000000000", owner)
     connected, code = await socket.connect()
     assert not connected
+
+
+def shown(messages: list[dict], side: str) -> str:
+    """What the page shows of a side from these messages (static/arena/battle.js's rules)."""
+    text = ""
+    for message in messages:
+        if message["side"] == side and message["type"] == "token":
+            text = message["text"] if message.get("snapshot") else text + message["text"]
+    return text
+
+
+@sync_to_async
+def side_streaming(battle, side: str, *, seq: int, text: str) -> None:
+    """The worker's state of a side: streaming, its snapshot written up to batch `seq`."""
+    response = Response.objects.get(turn__battle=battle, side=side)
+    Response.objects.filter(pk=response.pk).update(status="streaming")
+    cache.set(partial_key(response.pk), {"seq": seq, "text": text}, 60)
+
+
+async def test_a_batch_lost_on_the_way_is_mended_from_the_snapshot(entrants):
+    # Given an unpaced battle whose side A streamed "가", "나", "다" in three batches
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner, paced=False)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "가"})
+    first = await socket.receive_json_from(timeout=3)
+    # When the second batch never reaches the web process (pub/sub delivers at most once)
+    await side_streaming(battle, "a", seq=3, text="가나다")
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 3, "text": "다"})
+    # Then the page is sent the side's whole text so far, not the third batch alone
+    mended = await socket.receive_json_from(timeout=3)
+    assert shown([first, mended], "a") == "가나다"
+    assert mended == {"type": "token", "side": "a", "turn": 0, "seq": 3, "text": "가나다", "snapshot": True}
+    # And the batches that follow are taken in order again
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 4, "text": "라"})
+    assert (await socket.receive_json_from(timeout=3))["text"] == "라"
+    await socket.disconnect()
+
+
+async def test_a_batch_repeated_or_after_the_end_is_not_sent_again(entrants):
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner, paced=False)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    await publish(
+        battle,
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "답"},
+        {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "답"},
+        {"type": "done", "side": "a", "turn": 0, "text": "답", "ttft_ms": None, "total_ms": None},
+        {"type": "token", "side": "a", "turn": 0, "seq": 2, "text": " 늦은"},
+    )
+    received = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    assert [(m["type"], m["text"]) for m in received] == [("token", "답"), ("done", "답")]
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_a_paced_side_past_a_lost_batch_goes_on_streaming(entrants):
+    # Given a paced battle where both sides have shown two characters
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "가나"},
+                  {"type": "token", "side": "b", "turn": 0, "seq": 1, "text": "라마"})
+    received = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    # When A's second batch is lost and its third arrives, and B goes on
+    await side_streaming(battle, "a", seq=3, text="가나다라")
+    await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 3, "text": "라"},
+                  {"type": "token", "side": "b", "turn": 0, "seq": 2, "text": "바사"})
+    received += [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    # Then both panes move on together, A with its whole text
+    assert (shown(received, "a"), shown(received, "b")) == ("가나다라", "라마바사")
+    await socket.disconnect()

@@ -1,0 +1,291 @@
+"""A battle start that will succeed, answered on the event loop: `POST /api/battles` without
+Django's request cycle (an ASGI middleware in front of Django, as voting/fast_vote.py is).
+
+Why: through Django (arena.api.battle_start, arena.services.battle_start) a start cost the web
+process tens of milliseconds of CPU (the request cycle, fourteen ORM queries in two
+transactions, the session saved twice) for writes that cost PostgreSQL a few, so a burst of
+citizens queued behind each other's starts (docs/performance.md). Here a start is one read and
+one write, both prepared statements, and its two tasks are sent from a thread.
+
+One definition of every answer but success: this path answers only a start that it has stored.
+Every other request, and every start that a check would refuse, goes to Django unchanged
+(config.front), which answers it as before: its error JSON, its status, its message. Its checks
+are Django's, in Django's order, each from its one home:
+
+- the request phase of SecurityMiddleware, CommonMiddleware and CsrfViewMiddleware on Django's
+  ASGIRequest; no query string (RequestGuardMiddleware's to judge);
+- a JSON object body with no member but `prompt`, `category` and `pow` (arena.api.BattleStart),
+  each a string that can be stored (config.api.Text); the prompt as arena.services.prompt_clean
+  takes it;
+- the proof of work, when the contest asks for it: arena.proof_of_work.solution_read, and not
+  spent (the cache key solution_spend writes);
+- one read: the healthy entrants (contest.selectors.entrants_healthy) of the contest that
+  contest.selectors.contests_open puts first, compiled by the ORM from those querysets, so the
+  rules stay theirs; and the category, when one is named;
+- the rate limits (config.limits.alimits_check, the keys and script of Django's path), counted
+  once every check above has passed, so that a start refused by one is not counted twice;
+- the pair (arena.sampling.pair_sample) and the rows (arena.services.battle_new and turn_new,
+  which battle_start saves too), written with a new visitor's session in one statement: one
+  transaction. Then the solution is spent, a new visitor's first start counted on its own
+  counters, and both sides' tasks sent (arena.services.turn_dispatch) before the answer.
+
+A check that fails after something was written cannot happen: the write is last but for the
+dispatch. If the dispatch fails, the battle stays and the reaper ends its sides (their tasks
+were never taken); the citizen is answered 201 and told on the page.
+"""
+import asyncio
+import contextvars
+import functools
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
+from io import BytesIO
+
+import psycopg
+import psycopg_pool
+from django.conf import settings
+from django.core.cache import cache
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
+from django.db.models import Model, Subquery
+from django.http import HttpResponse
+from django.utils.crypto import get_random_string
+
+from arena import proof_of_work
+from arena.metrics import BATTLES_STARTED
+from arena.models import Battle, Response, Turn
+from arena.sampling import pair_sample
+from arena.services import battle_new, prompt_clean, turn_dispatch, turn_new
+from config.api import text_storable
+from config.front import DjangoChecks, LoopPools, Refused, body_read, replay, send_response
+from config.limits import alimits_check, cache_redis
+from contest.models import Category
+from contest.selectors import contests_open, entrants_healthy
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PATH = "/api/battles"
+MEMBERS = {"prompt", "category", "pow"}  # arena.api.BattleStart
+DISPATCH_THREADS = 4
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _insertable(model) -> list:
+    """The fields Django writes when it inserts a `model` (all but a primary key the database
+    numbers)."""
+    return [field for field in model._meta.concrete_fields
+            if not (field.primary_key and getattr(field, "db_returning", False))]
+
+
+def _values(instance: Model, fields: list) -> list:
+    """The values Django would insert for `instance`: each field's pre_save, prepared for the
+    database (a new row: auto_now_add times are set here, as in Model.save)."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def _insert(model, fields: list, rows: int = 1, *, expressions: dict | None = None) -> str:
+    """INSERT INTO the model's table, `rows` rows of placeholders (or `expressions` by column)."""
+    expressions = expressions or {}
+    columns = ", ".join(_quote(field.column) for field in fields)
+    row = "(" + ", ".join(expressions.get(field.column, "%s") for field in fields) + ")"
+    return f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"
+
+
+class Writes:
+    """The one statement that stores a battle: its session (a new visitor's), the battle, its
+    first turn and the turn's two pending responses, returning the responses' ids and sides."""
+
+    def __init__(self, session_model):
+        self.session_fields = _insertable(session_model)
+        self.battle_fields, self.turn_fields = _insertable(Battle), _insertable(Turn)
+        self.response_fields = _insertable(Response)
+        turn_column = Response._meta.get_field("turn").column
+        turn_pk = _quote(Turn._meta.pk.column)
+        body = (
+            f"battle AS ({_insert(Battle, self.battle_fields)}), "
+            f"turn AS ({_insert(Turn, self.turn_fields)} RETURNING {turn_pk}) "
+            + _insert(Response, self.response_fields, 2,
+                      expressions={turn_column: f"(SELECT {turn_pk} FROM turn)"})
+            + f" RETURNING {_quote(Response._meta.pk.column)}, {_quote(Response._meta.get_field('side').column)}"
+        )
+        self.sql = {False: f"WITH {body}",
+                    True: f"WITH session AS ({_insert(session_model, self.session_fields)}), {body}"}
+        self.turn_field = Response._meta.get_field("turn")
+
+    def params(self, session, battle: Battle, turn: Turn, responses: list[Response]) -> list:
+        values = _values(session, self.session_fields) if session is not None else []
+        values += _values(battle, self.battle_fields) + _values(turn, self.turn_fields)
+        for response in responses:  # the turn's id is the statement's own (see __init__)
+            values += _values(response, [field for field in self.response_fields
+                                         if field is not self.turn_field])
+        return values
+
+
+def _read_sql() -> tuple[str, list]:
+    """The healthy entrants (id, contest id) of the contest the site is about, in Django's SQL."""
+    current = Subquery(contests_open().values("pk")[:1])
+    entrants = entrants_healthy(contest=current).values_list("pk", "contest_id")
+    return entrants.query.sql_with_params()
+
+
+class FastStart:
+    """The ASGI app in front of Django that answers `POST /api/battles` when the start will
+    succeed (see the module's docstring); `app` answers everything else."""
+
+    def __init__(self, app):
+        self.app = app
+        engine = import_module(settings.SESSION_ENGINE)
+        # A session stored in the database (db, cached_db): this path writes a new one itself.
+        self.enabled = (settings.ARENA["START_FAST_PATH"]
+                        and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+                        and hasattr(engine.SessionStore, "create_model_instance"))
+        self.sessions = engine.SessionStore
+        self.new_sessions = type("NewSession", (engine.SessionStore,), {
+            "__doc__": "A new visitor's session, written with its battle: Django's response "
+                       "phase sets its cookie and saves nothing again.",
+            "save": lambda self, must_create=False: None,
+        })
+        self.django = DjangoChecks(sessions=True)
+        self._pools = LoopPools(name="fast-start", size=settings.ARENA["START_FAST_PATH_CONNECTIONS"])
+        self._dispatch: ThreadPoolExecutor | None = None
+        self._read: tuple[str, list] | None = None
+        if self.enabled:
+            self.writes = Writes(self.sessions.get_model_class())
+            category = Category._meta
+            self.category_sql = (f"SELECT {_quote(category.pk.column)} FROM {_quote(category.db_table)} "
+                                 f"WHERE {_quote(category.get_field('slug').column)} = %s")
+
+    async def __call__(self, scope, receive, send):
+        if not (self.enabled and scope["type"] == "http" and scope["method"] == "POST"
+                and scope["path"] == PATH):
+            return await self.app(scope, receive, send)
+        read = await body_read(receive)
+        if read is None:  # the client left
+            return
+        body, more = read
+        try:
+            response = await self.start(scope, body) if not more else None
+        except Refused:
+            response = None
+        except Exception:  # a bug here must not become a 500: Django answers the start
+            logger.exception("POST %s: the start in front of Django failed", PATH)
+            response = None
+        if response is None:
+            return await self.app(scope, replay(body, more, receive), send)
+        await send_response(response, send)
+
+    async def start(self, scope, body: bytes) -> HttpResponse:
+        if scope.get("query_string"):
+            raise Refused()
+        request = ASGIRequest(scope, BytesIO(body))
+        self.django.request_check(request)
+        prompt, category_slug, pow_payload = _members(request, body)
+        try:
+            cleaned = prompt_clean(prompt)
+            solution = proof_of_work.solution_read(pow_payload)
+        except DomainError as error:
+            raise Refused() from error
+        if solution is not None and await cache_redis().exists(cache.make_key(solution.key)):
+            raise Refused()  # spent: Django says so
+        request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        try:
+            pool = await self._pools.get()
+            async with pool.connection() as conn:
+                entrants = await (await conn.execute(*self.read_sql())).fetchall()
+                category_id = None
+                if category_slug not in (None, ""):
+                    found = await (await conn.execute(self.category_sql, [category_slug])).fetchone()
+                    if found is None:
+                        raise Refused()
+                    category_id = found[0]
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            raise Refused() from error  # Django meets the same fault and says so
+        if len(entrants) < 2:
+            raise Refused()  # no open contest, or too few entrants: Django says which
+        (entrant_a, contest_id), (entrant_b, _) = pair_sample(entrants)
+        try:
+            await alimits_check(request, action="battle")
+        except Exception as error:  # rate-limited, or Redis failed: Django says which
+            raise Refused() from error
+        if solution is not None and not await cache_redis().set(
+                cache.make_key(solution.key), 1, nx=True, ex=proof_of_work.spent_ttl(solution)):
+            raise Refused()  # another request spent it first: Django says so
+        session = None
+        if not request.session.session_key:
+            session = self.new_sessions()
+            session._session_key = get_random_string(32, VALID_KEY_CHARS)  # as Django makes one
+            session._session_cache, session.modified = {}, True
+            request.session = session
+        battle = battle_new(contest_id=contest_id, category_id=category_id,
+                            session_key=request.session.session_key,
+                            entrant_a_id=entrant_a, entrant_b_id=entrant_b)
+        turn, responses = turn_new(battle=battle, index=0, prompt=cleaned)
+        row = session.create_model_instance({}) if session is not None else None
+        try:
+            async with pool.connection() as conn:
+                stored = await (await conn.execute(self.writes.sql[row is not None],
+                                                   self.writes.params(row, battle, turn, responses))).fetchall()
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            # Nothing was stored (one statement), but the solution is spent: Django will say so.
+            logger.warning("POST %s: the start goes to Django: %r", PATH, error)
+            raise Refused() from error
+        BATTLES_STARTED.inc()
+        if session is not None:
+            try:  # a new visitor's first start counts on its own counters (limits_count_new_voter)
+                await alimits_check(request, action="battle", scopes=("voter",))
+            except Exception:  # noqa: BLE001 - as Django's path, which ignores the count's answer
+                pass
+        side_ids = dict((side, pk) for pk, side in stored)
+        await self.dispatch([side_ids[response.side] for response in responses])
+        answer = json.dumps({"id": str(battle.pk), "stream": f"/ws/battles/{battle.pk}/"})
+        response = HttpResponse(answer, status=201, content_type="application/json; charset=utf-8")
+        return self.django.respond(request, response)
+
+    def read_sql(self) -> tuple[str, list]:
+        if self._read is None:  # compiled on first use: the ORM may ask the server's version
+            self._read = _read_sql()
+        return self._read
+
+    async def dispatch(self, response_ids: list[int]) -> None:
+        """Send both sides' tasks (Celery's client is synchronous: from a thread)."""
+        if self._dispatch is None:
+            self._dispatch = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="arena-dispatch")
+        # In this request's context: the request id rides into the tasks (config.logs).
+        send = functools.partial(contextvars.copy_context().run, turn_dispatch, response_ids=response_ids)
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._dispatch, send)
+        except Exception:
+            logger.exception("POST %s: the tasks of responses %s were not sent; the reaper ends them",
+                             PATH, response_ids)
+
+    async def close(self) -> None:
+        """Close this event loop's connections (tests, before their database goes)."""
+        await self._pools.close()
+
+
+def _members(request, body: bytes) -> tuple[object, object, object]:
+    """Return the body's prompt, category and pow, or raise Refused for anything Django's schema
+    would refuse or read otherwise."""
+    if request.content_type != "application/json":
+        raise Refused()
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise Refused() from error
+    if not isinstance(data, dict) or not set(data) <= MEMBERS or not isinstance(data.get("prompt"), str):
+        raise Refused()
+    for name in MEMBERS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise Refused()
+        try:
+            value is None or text_storable(value)
+        except ValueError as error:
+            raise Refused() from error
+    return data["prompt"], data.get("category"), data.get("pow")
