@@ -1,9 +1,10 @@
 """Start the real stack on loopback for the benchmarks, and stop it with Ctrl-C.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kai_bench .venv/bin/python benchmarks/stack.py \
-        [--worker-concurrency N] [--web-workers N]
+        [--worker-concurrency N] [--web-workers N] [--workers N]
 
-Processes: the mock teams (`python -m devservers.mock_teams`), one Celery worker, uvicorn (the ASGI site).
+Processes: the mock teams (`python -m devservers.mock_teams`), one Celery worker (or --workers, each
+named), uvicorn (the ASGI site).
 Rate limits are lifted so that one client may start hundreds of battles. Migrates and seeds the
 demo contest first. Prints the pid of every process, which `battles.py --pids` reads for memory.
 """
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=None,
                         help="streams one worker holds at once (default: the settings', 1000)")
     parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     args = parser.parse_args()
 
     env = {
@@ -47,9 +49,14 @@ def main() -> None:
     subprocess.run([python, manage, "seed_demo"], env=env, check=True, cwd=ROOT)
     # The worker's pool and concurrency are the settings' (as in the demo and compose) unless
     # --worker-concurrency says otherwise.
+    workers = {"worker": worker_command(loglevel="WARNING", concurrency=args.worker_concurrency)}
+    if args.workers > 1:
+        workers = {f"worker{n}": worker_command(loglevel="WARNING", concurrency=args.worker_concurrency,
+                                                name=f"worker{n}@%h")
+                   for n in range(1, args.workers + 1)}
     commands = {
         "mock": mock_command(args.mock_port, "--log-level", "warning"),
-        "worker": worker_command(loglevel="WARNING", concurrency=args.worker_concurrency),
+        **workers,
         "web": web_command(args.port, "--no-access-log", "--log-level", "warning",
                            "--workers", str(args.web_workers)),
     }
