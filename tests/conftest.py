@@ -5,6 +5,7 @@ import uuid
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 
 from tests.factories import ContestFactory, EntrantFactory, ExpertUserFactory, OrganizerFactory
 
@@ -28,6 +29,16 @@ def pytest_configure(config):
     from config.celery import app
 
     app.conf.task_default_queue = f"kai-test-{RUN_ID}"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language: a request in English leaves English
+    active on its thread (LocaleMiddleware activates it, and an error response skips the
+    middleware's way out), which must not leak into the next test's messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def limits(voter: list[str], network: list[str]) -> dict:
