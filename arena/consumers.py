@@ -14,6 +14,7 @@ text so far), so that what a pane shows is always a prefix of the side's answer.
 import asyncio
 import json
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -54,6 +55,20 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
             WEBSOCKETS.labels(self.page).dec()
             self.counted = False
         await super().websocket_disconnect(message)
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its database hop before every message.
+
+        Channels closes the thread's stale database connections before each handler, one trip
+        to the single thread-sensitive thread per message, so a stream's every batch would
+        queue there behind the others' and behind the sockets opening. These consumers read the
+        database only through `database_sync_to_async`, which closes stale connections around
+        each call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:

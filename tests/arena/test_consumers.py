@@ -1,4 +1,7 @@
 """The battle websocket, through Channels' WebsocketCommunicator and the real Redis layer."""
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -259,4 +262,29 @@ async def test_a_paced_side_past_a_lost_batch_goes_on_streaming(entrants):
     received += [await socket.receive_json_from(timeout=3) for _ in range(2)]
     # Then both panes move on together, A with its whole text
     assert (shown(received, "a"), shown(received, "b")) == ("가나다라", "라마바사")
+    await socket.disconnect()
+
+
+async def test_batches_flow_while_the_database_thread_is_busy(entrants):
+    # Given an open socket on an unpaced battle
+    owner = await sync_to_async(session_create)()
+    battle = await battle_for(owner, paced=False)
+    socket = communicator(battle.pk, owner)
+    assert (await socket.connect())[0]
+    # When the process's one thread for database work is held (another socket's slow read)
+    held, release = threading.Event(), threading.Event()
+
+    def slow_read():
+        held.set()
+        release.wait(10)
+
+    blocker = asyncio.ensure_future(sync_to_async(slow_read)())
+    await asyncio.get_running_loop().run_in_executor(None, held.wait, 5)
+    try:
+        # Then a worker's batch still reaches the page at once: forwarding needs no database
+        await publish(battle, {"type": "token", "side": "a", "turn": 0, "seq": 1, "text": "안녕"})
+        assert (await socket.receive_json_from(timeout=2))["text"] == "안녕"
+    finally:
+        release.set()
+        await blocker
     await socket.disconnect()
