@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from arena.metrics import WEBSOCKETS
-from arena.models import Battle, Response
+from arena.models import Response
 from arena.pacing import TurnPacer
-from arena.selectors import battle_owned_by
+from arena.selectors import battle_latest_turn, battle_owned_by
 from arena.streaming import battle_group, error_message, partial_key
 
 # Close codes in the 4000 range are the application's own (RFC 6455 section 7.4.2).
@@ -94,50 +94,25 @@ def battle_snapshot(battle_id, session_key: str) -> tuple[bool, list[dict]] | No
     done/error message of a side that already finished. Paced, these are the pacer's input,
     not what is sent.
     """
-    battle = (Battle.objects.filter(pk=battle_id).select_related("contest")
-              .only("session_key", "contest__paced_streams").first())
-    if battle is None or not battle_owned_by(battle.session_key, session_key):
+    latest = battle_latest_turn(battle_id)
+    if latest is None or not battle_owned_by(latest.session_key, session_key):
         return None
-    paced = battle.contest.paced_streams
-    turn = battle.turns.order_by("-index").first()
-    if turn is None:
-        return paced, []
+    streaming = [pk for pk, _side, status, *_ in latest.sides
+                 if status not in (Response.Status.DONE, Response.Status.ERROR)]
+    partials = cache.get_many([partial_key(pk) for pk in streaming]) if streaming else {}
     messages = []
-    for response in Response.objects.filter(turn=turn).order_by("side"):
-        base = {"side": response.side, "turn": turn.index}
-        if response.status == Response.Status.DONE:
-            messages.append(
-                {
-                    "type": "done",
-                    **base,
-                    "text": response.text,
-                    # Never before the vote: timings can fingerprint a team.
-                    "ttft_ms": None,
-                    "total_ms": None,
-                }
-            )
-        elif response.status == Response.Status.ERROR:
-            messages.append(
-                {
-                    "type": "error",
-                    **base,
-                    "code": response.error_code,
-                    "message": str(error_message(response.error_code)),
-                }
-            )
-        else:
-            partial = cache.get(partial_key(response.pk))
-            if partial:
-                messages.append(
-                    {
-                        "type": "token",
-                        **base,
-                        "seq": partial["seq"],
-                        "text": partial["text"],
-                        "snapshot": True,
-                    }
-                )
-    return paced, messages
+    for pk, side, status, text, error_code in latest.sides:
+        base = {"side": side, "turn": latest.turn}
+        if status == Response.Status.DONE:
+            # Never the timings before the vote: they can fingerprint a team.
+            messages.append({"type": "done", **base, "text": text, "ttft_ms": None, "total_ms": None})
+        elif status == Response.Status.ERROR:
+            messages.append({"type": "error", **base, "code": error_code,
+                             "message": str(error_message(error_code))})
+        elif partial := partials.get(partial_key(pk)):
+            messages.append({"type": "token", **base, "seq": partial["seq"], "text": partial["text"],
+                             "snapshot": True})
+    return latest.paced, messages
 
 
 class SideProgress:

@@ -1,4 +1,9 @@
 """Reads of battles: what the owner may see, and what each side is sent."""
+import functools
+from dataclasses import dataclass
+
+from django.db import connection
+
 from arena import identity
 from arena.exceptions import BattleNotFound, NotBattleOwner
 from arena.models import Battle, Response, Side, Turn
@@ -27,6 +32,48 @@ def battle_owned_by(owner_key: str | None, session_key: str | None) -> bool:
     """Whether `session_key` is the session that started a battle whose owner is `owner_key`:
     the one ownership rule (the battle's reads and turns, its websocket, both vote paths)."""
     return bool(session_key) and owner_key == session_key
+
+
+@dataclass(frozen=True)
+class LatestTurn:
+    """A battle's owner key, whether its streams are paced, and its latest turn's sides as
+    (response id, side, status, text, error code), in side order; `turn` None before any."""
+    session_key: str
+    paced: bool
+    turn: int | None
+    sides: list[tuple]
+
+
+@functools.cache
+def _latest_turn_sql() -> str:
+    def q(model, field=None):
+        meta = model._meta
+        return connection.ops.quote_name(meta.db_table if field is None else meta.get_field(field).column)
+
+    contest = Battle._meta.get_field("contest").related_model
+    return (
+        f"SELECT b.{q(Battle, 'session_key')}, c.{q(contest, 'paced_streams')}, t.{q(Turn, 'index')}, "
+        f"r.{q(Response, 'id')}, r.{q(Response, 'side')}, r.{q(Response, 'status')}, "
+        f"r.{q(Response, 'text')}, r.{q(Response, 'error_code')} "
+        f"FROM {q(Battle)} b JOIN {q(contest)} c ON c.{q(contest, 'id')} = b.{q(Battle, 'contest')} "
+        f"LEFT JOIN {q(Turn)} t ON t.{q(Turn, 'battle')} = b.{q(Battle, 'id')} AND t.{q(Turn, 'index')} = "
+        f"(SELECT MAX({q(Turn, 'index')}) FROM {q(Turn)} WHERE {q(Turn, 'battle')} = b.{q(Battle, 'id')}) "
+        f"LEFT JOIN {q(Response)} r ON r.{q(Response, 'turn')} = t.{q(Turn, 'id')} "
+        f"WHERE b.{q(Battle, 'id')} = %s ORDER BY r.{q(Response, 'side')}"
+    )
+
+
+def battle_latest_turn(battle_id) -> LatestTurn | None:
+    """The battle's owner, pacing and latest turn's sides in one statement (the websocket reads
+    this on every connection, so not three ORM queries), or None if there is no such battle."""
+    with connection.cursor() as cursor:
+        cursor.execute(_latest_turn_sql(), [Battle._meta.pk.get_db_prep_value(battle_id, connection)])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    session_key, paced, turn = rows[0][:3]
+    return LatestTurn(session_key=session_key, paced=bool(paced), turn=turn,
+                      sides=[row[3:] for row in rows if row[3] is not None])
 
 
 def battle_get_for_owner(*, battle_id, session_key: str, lock: bool = False) -> Battle:
