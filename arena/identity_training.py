@@ -111,8 +111,13 @@ def figures(flagged: list[bool], labels: list[int]) -> Figures:
     )
 
 
+# Weights this near zero are the solver's rounding noise, which differs from one CPU to another:
+# written as 0, so that the same corpus gives the same bytes on every machine.
+NOISE = 1e-12
+
+
 def _rounded(values) -> list[float]:
-    return [float(f"{value:.{DIGITS}g}") for value in values]
+    return [0.0 if abs(value) < NOISE else float(f"{value:.{DIGITS}g}") for value in values]
 
 
 def export(model: Pipeline, threshold: float) -> dict:
