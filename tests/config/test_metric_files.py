@@ -3,6 +3,7 @@ the same pid: each writes files of its own, and /metrics adds up all of them."""
 import os
 import subprocess
 import sys
+import time
 
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
@@ -33,3 +34,46 @@ def test_two_containers_processes_with_one_pid_keep_their_own_files(tmp_path):
 
 def test_the_identifier_has_no_underscore_the_collector_splits_on():
     assert "_" not in process_identifier()
+
+
+OPEN_SOCKETS_AS = """
+import socket
+socket.gethostname = lambda: {host!r}
+import config  # noqa: F401
+from prometheus_client import Gauge
+Gauge("kai_test_open", "Open.", multiprocess_mode="livesum").set({value})
+"""
+
+
+def open_sockets(directory) -> bytes:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(directory))
+    return generate_latest(registry)
+
+
+def test_open_websockets_of_a_killed_process_are_not_counted_once_a_process_starts(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    # Given a web process with 3 sockets open that is killed: its count stays behind
+    killed = subprocess.Popen([sys.executable, "-c", OPEN_SOCKETS_AS.format(host="web-1", value=3)
+                               + "import time; time.sleep(60)"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while b"kai_test_open 3.0" not in open_sockets(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        killed.kill()
+        killed.wait()
+    assert b"kai_test_open 3.0" in open_sockets(tmp_path)
+    # When another process of the host starts, opens 2 sockets, and stops cleanly
+    subprocess.run([sys.executable, "-c", OPEN_SOCKETS_AS.format(host="web-1", value=2)],
+                   env=env, check=True)
+    # Then neither process's sockets are counted any more
+    assert b"kai_test_open" not in open_sockets(tmp_path)
+
+
+def test_a_killed_process_of_another_host_is_left_to_that_host(tmp_path):
+    # A file of another container's process: its pid means nothing here, so it is not touched.
+    (tmp_path / "gauge_livesum_web-other-1.db").write_bytes(b"")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", OPEN_SOCKETS_AS.format(host="web-1", value=1)], env=env, check=True)
+    assert (tmp_path / "gauge_livesum_web-other-1.db").exists()
