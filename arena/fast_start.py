@@ -59,7 +59,7 @@ from arena.models import Battle, Response, Turn
 from arena.sampling import pair_sample
 from arena.services import battle_new, prompt_clean, turn_dispatch, turn_new
 from config.api import text_storable
-from config.front import DjangoChecks, LoopPools, Refused, body_read, replay, send_response
+from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
 from config.limits import alimits_check, cache_redis
 from contest.models import Category
 from contest.selectors import contests_open, entrants_healthy
@@ -165,20 +165,8 @@ class FastStart:
         if not (self.enabled and scope["type"] == "http" and scope["method"] == "POST"
                 and scope["path"] == PATH):
             return await self.app(scope, receive, send)
-        read = await body_read(receive)
-        if read is None:  # the client left
-            return
-        body, more = read
-        try:
-            response = await self.start(scope, body) if not more else None
-        except Refused:
-            response = None
-        except Exception:  # a bug here must not become a 500: Django answers the start
-            logger.exception("POST %s: the start in front of Django failed", PATH)
-            response = None
-        if response is None:
-            return await self.app(scope, replay(body, more, receive), send)
-        await send_response(response, send)
+        await answer_or_pass(self.app, scope, receive, send, lambda body: self.start(scope, body),
+                             what="start")
 
     async def start(self, scope, body: bytes) -> HttpResponse:
         if scope.get("query_string"):

@@ -10,7 +10,6 @@ demo contest first. Prints the pid of every process, which `battles.py --pids` r
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from ops.processes import mock_command, web_command, worker_command  # noqa: E402 (after the path)
+from ops.processes import mock_command, processes_stop, web_command, worker_command  # noqa: E402 (after the path)
 
 PID_FILE = ROOT / "var" / "bench-stack.pids"
 
@@ -71,14 +70,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(processes.values())
 
 
 if __name__ == "__main__":

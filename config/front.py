@@ -78,6 +78,26 @@ class DjangoChecks:
         return response
 
 
+async def answer_or_pass(app, scope, receive, send, answer, *, what: str) -> None:
+    """Answer the request with `await answer(body)` when it gives a response; otherwise (None,
+    Refused, a body too long, or a bug, which must not become a 500) Django answers it, with the
+    body it was read replayed."""
+    read = await body_read(receive)
+    if read is None:  # the client left
+        return
+    body, more = read
+    try:
+        response = await answer(body) if not more else None
+    except Refused:
+        response = None
+    except Exception:
+        logger.exception("POST %s: the %s in front of Django failed", scope["path"], what)
+        response = None
+    if response is None:
+        return await app(scope, replay(body, more, receive), send)
+    await send_response(response, send)
+
+
 async def body_read(receive) -> tuple[bytes, bool] | None:
     """Read the request's body up to MAX_BODY_BYTES; return it and whether more is to come, or
     None when the client left."""

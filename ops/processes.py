@@ -74,6 +74,20 @@ def mock_command(port: int, *extra: str) -> list[str]:
     return [PYTHON, "-m", "devservers.mock_teams", "--port", str(port), *extra]
 
 
+def processes_stop(processes, *, grace_seconds: float = 10) -> None:
+    """Ask every process still running to stop (SIGTERM), then kill any not gone in the grace."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Processes:
     """Named processes of one stack, each writing to `<logs>/<name>.log` (appended to when a name
     starts again), stopped together. Not thread-safe: one caller drives it."""
@@ -100,14 +114,7 @@ class Processes:
         process.wait(timeout=15)
 
     def stop(self) -> None:
-        for process in self.running.values():
-            process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes_stop(self.running.values())
         self.running.clear()
 
     def tails(self, chars: int = 3000) -> str:

@@ -59,7 +59,7 @@ from django.utils import timezone
 from arena import identity, identity_classifier
 from arena.models import Battle, Response, Turn
 from arena.selectors import battle_owned_by, identity_terms_of, reveal
-from config.front import DjangoChecks, LoopPools, Refused, body_read, replay, send_response
+from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
 from config.limits import alimits_check
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
@@ -171,20 +171,8 @@ class FastVote:
                  and PATH.fullmatch(scope["path"]))
         if not match:
             return await self.app(scope, receive, send)
-        read = await body_read(receive)
-        if read is None:  # the client left
-            return
-        body, more = read
-        try:
-            response = await self.vote(scope, body, UUID(match.group(1))) if not more else None
-        except Refused:
-            response = None
-        except Exception:  # a bug here must not become a 500: Django answers the vote
-            logger.exception("POST %s: the vote in front of Django failed", scope["path"])
-            response = None
-        if response is None:
-            return await self.app(scope, replay(body, more, receive), send)
-        await send_response(response, send)
+        await answer_or_pass(self.app, scope, receive, send,
+                             lambda body: self.vote(scope, body, UUID(match.group(1))), what="vote")
 
     async def vote(self, scope, body: bytes, battle_id: UUID) -> HttpResponse:
         request = ASGIRequest(scope, BytesIO(body))

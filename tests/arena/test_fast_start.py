@@ -14,7 +14,6 @@ import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connection
 from django.test import Client
 
 from arena.fast_start import FastStart
@@ -23,7 +22,7 @@ from arena.models import Battle, Response
 from config.celery import app as celery_app
 from contest.models import Contest, Entrant
 from tests.arena.test_proof_of_work import solve
-from tests.asgi import CountingDjango, client_for
+from tests.asgi import CountingDjango, client_for, django_behind, in_front
 from tests.conftest import limits
 from tests.factories import CategoryFactory
 
@@ -32,17 +31,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def django_app():
-    if connection.vendor != "postgresql":
-        pytest.skip("the start is answered in front of Django on PostgreSQL only")
-    return CountingDjango()
+    return django_behind("start")
 
 
 @pytest.fixture
 async def front(django_app):
-    app = FastStart(django_app)
-    assert app.enabled
-    yield app
-    await app.close()
+    async with in_front(FastStart, django_app) as app:
+        yield app
 
 
 @pytest.fixture

@@ -9,9 +9,6 @@ Needs Chromium like tests/live/test_browser.py (required on CI).
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +20,11 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from arena.models import Response
+from ops.processes import Processes, beat_command, mock_command, web_command, worker_command
 from tests.conftest import RUN_ID
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
 from tests.live.citizen import accept_notice
-from tests.live.conftest import PERSONAS, ROOT, free_port, wait_for_http, worker_ready
+from tests.live.conftest import PERSONAS, free_port, wait_for_http, worker_ready
 from tests.live.conftest import test_database_url as database_url
 from tests.live.test_battle_end_to_end import browser_session
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
@@ -90,17 +88,11 @@ class FaultStack:
             "ARENA_STREAM_MIN_CHARS_PER_SECOND": "0",
             "PYTHONUNBUFFERED": "1",
         }
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.processes = Processes(logs, self.env)
         self.worker_starts = 0
 
-    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.processes[name] = process
-        return process
-
     def redis_start(self) -> None:
-        self._start("redis", [
+        self.processes.start("redis", [
             redis_server_binary(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no",
         ])
@@ -117,35 +109,23 @@ class FaultStack:
 
     def redis_kill(self) -> None:
         """Kill Redis the hard way: everything it held (queues, sessions' cache, snapshots) is gone."""
-        process = self.processes.pop("redis")
-        process.kill()
-        process.wait(timeout=10)
+        self.processes.kill("redis")
 
     def web_start(self) -> None:
-        self._start("web", [
-            sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-            "--port", str(self.web_port), "--no-proxy-headers",
-        ])
-        wait_for_http(f"{self.web_url}/", self.processes["web"])
+        wait_for_http(f"{self.web_url}/", self.processes.start("web", web_command(self.web_port)))
 
     def web_kill(self) -> None:
-        process = self.processes.pop("web")
-        process.kill()
-        process.wait(timeout=10)
+        self.processes.kill("web")
 
     def worker_start(self) -> None:
         self.worker_starts += 1
-        log = self.logs / f"worker-{self.worker_starts}.log"
-        self._start(f"worker-{self.worker_starts}", [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "20",
-            "-Q", self.env["CELERY_QUEUE"], "--loglevel", "INFO", "-n", f"faults{self.worker_starts}@%h",
-        ])
-        worker_ready(self.processes[f"worker-{self.worker_starts}"], log)
+        name = f"worker-{self.worker_starts}"
+        worker = self.processes.start(name, worker_command(
+            queue=self.env["CELERY_QUEUE"], name=f"faults{self.worker_starts}@%h", concurrency=20))
+        worker_ready(worker, self.processes.log(name))
 
     def worker_kill(self, number: int | None = None) -> None:
-        process = self.processes.pop(f"worker-{number or self.worker_starts}")
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        self.processes.kill(f"worker-{number or self.worker_starts}")
 
     def mock_set(self, **changes) -> None:
         for persona, *_ in PERSONAS:
@@ -153,26 +133,15 @@ class FaultStack:
 
     def start(self, tmp: Path) -> None:
         self.redis_start()
-        python = sys.executable
-        self._start("mock", [python, "-m", "devservers.mock_teams", "--port", str(self.mock_port)])
-        self._start("beat", [
-            python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-            "--schedule", str(tmp / "beat-schedule"),
-        ])
-        wait_for_http(f"{self.mock_url}/health", self.processes["mock"])
+        mock = self.processes.start("mock", mock_command(self.mock_port))
+        self.processes.start("beat", beat_command())
+        wait_for_http(f"{self.mock_url}/health", mock)
         self.web_start()
         self.worker_start()
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in sorted(self.logs.iterdir()):
-            print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-3000:]}")
+        self.processes.stop()
+        print(self.processes.tails())
 
 
 @pytest.fixture(scope="module")

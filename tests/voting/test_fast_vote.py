@@ -19,7 +19,7 @@ from django.test import Client
 
 from arena.models import Battle, Response
 from contest.models import Contest, Entrant, Team
-from tests.asgi import CountingDjango, client_for
+from tests.asgi import client_for, django_behind, in_front
 from tests.factories import CategoryFactory
 from tests.conftest import limits
 from voting import audit, chain, selectors
@@ -33,17 +33,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def django_app():
-    if connection.vendor != "postgresql":
-        pytest.skip("the vote is answered in front of Django on PostgreSQL only")
-    return CountingDjango()
+    return django_behind("vote")
 
 
 @pytest.fixture
 async def front(django_app):
-    app = FastVote(django_app)
-    assert app.enabled
-    yield app
-    await app.close()
+    async with in_front(FastVote, django_app) as app:
+        yield app
 
 
 class Citizen:

@@ -5,7 +5,6 @@ Redis server shipped as a Python package), so a fresh clone needs nothing instal
 Ctrl-C stops every process it started.
 """
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.celery import app as celery_app
 from config.embedded_redis import redis_available
+from ops.processes import beat_command, mock_command, processes_stop, worker_command
 
 EMBEDDED_REDIS_PORT = 6389
 
@@ -110,15 +110,9 @@ class Command(BaseCommand):
                "CELERY_QUEUE": queue}
         python = sys.executable
         commands = {
-            "mock teams": [python, "-m", "devservers.mock_teams", "--port", str(mock_port)],
-            "worker": [
-                python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-                *(["--concurrency", str(worker_concurrency)] if worker_concurrency else []),
-            ],
-            "beat": [
-                python, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
-                "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
-            ],
+            "mock teams": mock_command(mock_port),
+            "worker": worker_command(concurrency=worker_concurrency),
+            "beat": beat_command(loglevel="WARNING"),
             "web": [
                 python, "-m", "uvicorn", "config.asgi:application", "--host", host,
                 "--port", str(port), "--no-access-log", "--no-proxy-headers",
@@ -144,11 +138,4 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in processes.values():
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            processes_stop(processes.values())
