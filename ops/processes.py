@@ -1,6 +1,7 @@
-"""The site's processes, started as the site starts them: one home for the commands and the waits
-that the live tests (tests/live/conftest.py), the benchmarks' stack (benchmarks/stack.py) and the
-scale-out proof (ops/scaleout.py) share.
+"""The site's processes, started as the site starts them: one home for the commands, the waits
+and the stop that the live tests (tests/live/conftest.py, the fault stack of
+tests/live/test_faults.py), the benchmarks' stack (benchmarks/stack.py), the scale-out proof
+(ops/scaleout.py) and `manage.py demo` share.
 
 Imports nothing of Django: a script runs it before any settings exist, with the environment it
 hands to the processes it starts.

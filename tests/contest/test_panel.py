@@ -55,12 +55,16 @@ def test_bad_codes_and_profiles_change_nothing(panel, code, profile):
     assert PanelInvite.objects.get().used_at is None
 
 
+def profile_selects() -> list[str]:
+    """The join form's <select> of each profile question, as HTML."""
+    form = Client().get("/panel/join/").content.decode()
+    return [form.split(f'name="{field}"')[1].split("</select>")[0] for field in PanelMember.PROFILE]
+
+
 def test_the_join_form_chooses_nothing_for_the_citizen(panel):
     # A field the citizen skips is refused, never recorded as the list's first answer.
     [code] = panel_invites_create(panel=panel, count=1)
-    form = Client().get("/panel/join/").content.decode()
-    for field in PanelMember.PROFILE:
-        select = form.split(f'name="{field}"')[1].split("</select>")[0]
+    for select in profile_selects():
         assert '<option value="" selected>' in select
     skipped = Client().post("/panel/join/", {"code": code, "age_band": "30대", "region": "부산"})
     assert skipped.status_code == 400
@@ -71,9 +75,7 @@ def test_the_join_form_chooses_nothing_for_the_citizen(panel):
 def test_every_question_offers_no_answer_and_it_is_stored_as_such(panel):
     # Given the form: every question starts on 선택해 주세요 and offers 응답 안 함
     [code] = panel_invites_create(panel=panel, count=1)
-    form = Client().get("/panel/join/").content.decode()
-    for field in PanelMember.PROFILE:
-        select = form.split(f'name="{field}"')[1].split("</select>")[0]
+    for select in profile_selects():
         assert '<option value="" selected>선택해 주세요</option>' in select
         assert '<option value="응답 안 함">응답 안 함</option>' in select
     # When a citizen declines every question, they join, recorded as having declined

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from contest.models import Category
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
 from tests.live.axe import serious_violations
-from tests.live.citizen import NOTICE_ACCEPT, accept_notice, show_side
+from tests.live.citizen import NOTICE_ACCEPT, accept_notice, both_sides_show, show_side
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -220,8 +220,7 @@ def test_stop_ends_the_wait_and_closes_the_battle_to_voting(live_stack, live_con
 
     # Then both sides say they were stopped, the page says the battle ends without a vote,
     # no vote button is offered, and the keyboard is on 새 대결
-    for side in "ab":
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("멈춤")
+    both_sides_show(page, "멈춤")
     expect(page.locator("#message")).to_contain_text("투표 없이 끝났습니다")
     expect(page.locator("#votes")).to_be_hidden()
     expect(page.get_by_role("button", name="새 대결")).to_be_focused()

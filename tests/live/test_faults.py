@@ -23,7 +23,7 @@ from arena.models import Response
 from ops.processes import Processes, beat_command, mock_command, web_command, worker_command
 from tests.conftest import RUN_ID
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
-from tests.live.citizen import accept_notice
+from tests.live.citizen import accept_notice, both_sides_show, citizen_page, start_in_page
 from tests.live.conftest import PERSONAS, free_port, wait_for_http, worker_ready
 from tests.live.conftest import test_database_url as database_url
 from tests.live.test_battle_end_to_end import browser_session
@@ -165,24 +165,15 @@ def contest_for(stack: FaultStack, *, timeout_seconds: int):
     return contest
 
 
-def start_in_page(page, stack: FaultStack, prompt: str) -> str:
-    page.locator("#prompt").fill(prompt)
-    page.get_by_role("button", name="보내기").click()
-    expect(page.locator("#battle")).to_have_attribute("data-battle-id", re.compile(".+"), timeout=15_000)
-    return page.locator("#battle").get_attribute("data-battle-id")
-
-
 def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
     # A long timeout: only the sides' leases (arena.leases) can end them in seconds.
     in_thread(contest_for, fault_stack, timeout_seconds=60)
     # Answers of 20 s and more: they still stream once a second worker has started.
     fault_stack.mock_set(tokens_per_second=1)
-    page = browser.new_page(locale="ko-KR")
-    page.goto(fault_stack.web_url + "/")
-    accept_notice(page)
+    page = citizen_page(browser, fault_stack.web_url)
 
     # Given both sides of a battle are streaming, and the page shows text from each
-    battle_id = start_in_page(page, fault_stack, "조선 시대의 과거 제도를 설명해 줘")
+    battle_id = start_in_page(page, "조선 시대의 과거 제도를 설명해 줘")
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
         expect(page.locator(f'.bubble.answer[data-side="{side}"]')).not_to_have_text("", timeout=15_000)
@@ -209,9 +200,8 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     # And a new battle, on the worker that lives, runs to the end
     fault_stack.mock_set(tokens_per_second=200)
     page.get_by_role("button", name="새 대결").click()
-    start_in_page(page, fault_stack, "부산의 맛집 골목을 알려 줘")
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=30_000)
+    start_in_page(page, "부산의 맛집 골목을 알려 줘")
+    both_sides_show(page, "완료", timeout=30_000)
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
 
 
@@ -221,12 +211,10 @@ def test_a_worker_killed_before_its_sides_showed_text_hands_them_to_the_other_wo
     in_thread(contest_for, fault_stack, timeout_seconds=60)
     speed = float(fault_stack.env.get("MOCK_TEAMS_SPEED", "1"))
     fault_stack.mock_set(ttft_ms=20_000 * speed, tokens_per_second=50)
-    page = browser.new_page(locale="ko-KR")
-    page.goto(fault_stack.web_url + "/")
-    accept_notice(page)
+    page = citizen_page(browser, fault_stack.web_url)
 
     # Given both sides of a battle have begun on one worker, and neither has shown any text
-    battle_id = start_in_page(page, fault_stack, "한글의 창제 원리를 알려 줘")
+    battle_id = start_in_page(page, "한글의 창제 원리를 알려 줘")
     wait_until(lambda: {r.status for r in in_thread(
         lambda: list(Response.objects.filter(turn__battle_id=battle_id)))} == {"streaming"},
         "both sides did not begin")
@@ -247,8 +235,7 @@ def test_a_worker_killed_before_its_sides_showed_text_hands_them_to_the_other_wo
     wait_until(lambda: all(r.status in ("done", "error") for r in sides()), "the sides did not end",
                seconds=40)
     assert {(r.side, r.status, r.error_code) for r in sides()} == {("a", "done", ""), ("b", "done", "")}
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료")
+    both_sides_show(page, "완료")
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
     assert all(r.text for r in sides())
 
@@ -293,8 +280,7 @@ def _plain(markdown: str) -> list[str]:
 
 def page_shows_the_saved_answers(page, battle_id: str) -> None:
     """Wait for both sides to finish on the page; each shows every line the database has."""
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=90_000)
+    both_sides_show(page, "완료", timeout=90_000)
     for response in in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id))):
         shown = re.sub(r"\s+", "", page.locator(f'.answer[data-side="{response.side}"]').inner_text())
         missing = [line for line in _plain(response.text) if line not in shown]
@@ -307,12 +293,9 @@ def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_st
 
     # Given a citizen is watching a battle stream
     fault_stack.mock_set(tokens_per_second=6)
-    page = browser.new_page(locale="ko-KR")
-    page.goto(fault_stack.web_url + "/")
-    accept_notice(page)
-    battle_id = start_in_page(page, fault_stack, "한국의 사계절을 소개해 줘")
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+    page = citizen_page(browser, fault_stack.web_url)
+    battle_id = start_in_page(page, "한국의 사계절을 소개해 줘")
+    both_sides_show(page, "답하는 중…", timeout=15_000)
 
     # and sixteen other citizens vote, one every 0.4 s
     outcomes: list[tuple[str, httpx.Response | Exception]] = []
@@ -370,9 +353,8 @@ def test_redis_restarted_under_load_loses_no_vote_and_the_page_recovers(fault_st
     # And the worker still takes new battles: a new one, started after the restart, finishes
     fault_stack.mock_set(tokens_per_second=200)
     page.get_by_role("button", name="새 대결").click()
-    start_in_page(page, fault_stack, "제주도 여행 일정을 짜 줘")
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("완료", timeout=30_000)
+    start_in_page(page, "제주도 여행 일정을 짜 줘")
+    both_sides_show(page, "완료", timeout=30_000)
 
 
 def test_the_web_server_restarted_mid_answer_the_page_reconnects_by_itself(fault_stack, browser):  # noqa: F811
@@ -385,9 +367,8 @@ def test_the_web_server_restarted_mid_answer_the_page_reconnects_by_itself(fault
     accept_notice(page)
 
     # Given both sides are streaming
-    battle_id = start_in_page(page, fault_stack, "김치찌개 끓이는 법을 알려 줘")
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+    battle_id = start_in_page(page, "김치찌개 끓이는 법을 알려 줘")
+    both_sides_show(page, "답하는 중…", timeout=15_000)
 
     # When the web server dies under the page's websocket, and comes back once the page's ask
     # for the battle has met it down

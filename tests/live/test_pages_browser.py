@@ -27,7 +27,6 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(trans
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 
 
 @pytest.fixture
@@ -98,14 +97,15 @@ class Pages:
         self.page.wait_for_load_state("networkidle")
 
 
-def size_of(viewport):
-    return "phone" if viewport == PHONE else "desktop"
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def pages(request, live_stack, site, browser, tmp_path):  # noqa: F811
+    """A browser page at each size; `site` first: no database call once the browser runs."""
+    viewport = request.param
+    return Pages(browser.new_page(viewport=viewport, locale="ko-KR"), live_stack.web_url, tmp_path,
+                 "phone" if viewport == PHONE else "desktop")
 
 
-@VIEWPORTS
-def test_public_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  # noqa: F811
-    pages = Pages(browser.new_page(viewport=viewport, locale="ko-KR"), live_stack.web_url, tmp_path,
-                  size_of(viewport))
+def test_public_pages_pass_axe(site, pages):
     page = pages.page
 
     # The boards, one tab after another, each with its plots' tables open
@@ -141,10 +141,7 @@ def test_public_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  
     assert pages.violations == {}
 
 
-@VIEWPORTS
-def test_expert_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  # noqa: F811
-    pages = Pages(browser.new_page(viewport=viewport, locale="ko-KR"), live_stack.web_url, tmp_path,
-                  size_of(viewport))
+def test_expert_pages_pass_axe(site, pages):
     page = pages.page
     pages.login("page-expert")
 
@@ -164,10 +161,7 @@ def test_expert_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  
     assert pages.violations == {}
 
 
-@VIEWPORTS
-def test_console_pages_pass_axe(live_stack, site, browser, viewport, tmp_path):  # noqa: F811
-    pages = Pages(browser.new_page(viewport=viewport, locale="ko-KR"), live_stack.web_url, tmp_path,
-                  size_of(viewport))
+def test_console_pages_pass_axe(pages):
     page = pages.page
     pages.login("page-organizer")
 
@@ -179,7 +173,7 @@ def test_console_pages_pass_axe(live_stack, site, browser, viewport, tmp_path): 
         pages.visit(f"/console/expert/{path}?contest=live", f"console-{name}")
 
     # An export started from the console opens its progress page, which lists the files when done
-    page.goto(live_stack.web_url + "/console/?contest=live")
+    page.goto(pages.base_url + "/console/?contest=live")
     page.click('[data-export="dataset"]')
     expect(page.get_by_role("link", name="manifest.json", exact=True)).to_be_visible(timeout=30_000)
     pages.check("console-export")

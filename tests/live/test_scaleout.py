@@ -16,9 +16,9 @@ from ops import proofs
 from ops.scaleout import ScaleOut, nginx_binary
 from tests.conftest import RUN_ID
 from tests.factories import ContestFactory, EntrantFactory, TeamFactory
-from tests.live.citizen import accept_notice
+from tests.live.citizen import both_sides_show, citizen_page, start_in_page
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
-from tests.live.test_faults import in_thread, page_shows_the_saved_answers, start_in_page
+from tests.live.test_faults import in_thread, page_shows_the_saved_answers
 from voting.models import Vote
 from tests.live.conftest import PERSONAS
 from tests.live.conftest import test_database_url as database_url
@@ -74,14 +74,11 @@ def test_a_web_process_killed_mid_answer_loses_nothing_the_citizen_reconnects(la
 @pytest.mark.browser
 def test_the_battle_page_whose_web_process_dies_finishes_through_the_other(layout, contest, browser):  # noqa: F811
     proofs.answers_pace(layout, pieces=40, per_second=8)
-    page = browser.new_page(locale="ko-KR")
-    page.goto(layout.proxy_url + "/")
-    accept_notice(page)
+    page = citizen_page(browser, layout.proxy_url)
 
     # Given a citizen's page, through the proxy, shows both answers streaming
-    battle_id = start_in_page(page, layout, "김치찌개 끓이는 법을 알려 줘")
-    for side in ("a", "b"):
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
+    battle_id = start_in_page(page, "김치찌개 끓이는 법을 알려 줘")
+    both_sides_show(page, "답하는 중…", timeout=15_000)
 
     # When the web process holding its websocket is killed
     held = {number: proofs.websockets_held(url) for number, url in enumerate(layout.web_urls, 1)}
