@@ -1,0 +1,130 @@
+"""What streaming a team's answer costs the worker: CPU per stream opened and per piece read.
+
+    .venv/bin/python benchmarks/endpoint_stream.py [--streams 200] [--runs 3] [--transport aiohttp]
+
+In process, on uvloop as in the worker's stream loop (`arena.runner`): `--streams` answers at once
+through `arena.endpoints.achat_stream`, from a mock team server this script starts on a free port
+(400 ms to the first token, then 10 tokens a second, one SSE event per token, as the battle
+benchmarks pace it). One client per persona, as the runner keeps one per endpoint. Two phases a
+run: every stream stopped after its first piece (the start: request, headers, first event), then
+every stream read to its end. Prints the CPU of this process per stream opened and per piece
+read, the median of the runs.
+
+`--transport aiohttp` reads through httpx-aiohttp's transport instead of httpx's own (not a
+dependency of the site: `pip install httpx-aiohttp` first); the comparison is in
+docs/performance.md.
+"""
+import argparse
+import asyncio
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import uvloop
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from arena.endpoints import EndpointConfig, achat_stream  # noqa: E402 (after the path)
+from devservers.mock_teams import PERSONAS  # noqa: E402
+from ops.processes import mock_command, processes_stop  # noqa: E402
+
+from procs import mock_pace  # noqa: E402 (benchmarks/procs.py)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def clients(transport: str) -> dict[str, httpx.AsyncClient]:
+    if transport == "aiohttp":
+        import aiohttp
+        from httpx_aiohttp import AiohttpTransport
+
+        def session() -> aiohttp.ClientSession:
+            return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+        return {p: httpx.AsyncClient(transport=AiohttpTransport(client=session)) for p in PERSONAS}
+    # The runner's limits (arena.runner.StreamRunner.http).
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
+    return {p: httpx.AsyncClient(limits=limits) for p in PERSONAS}
+
+
+async def phase(base_url: str, streams: int, transport: str, *, first_only: bool) -> tuple[float, int]:
+    """Run `streams` answers at once; return the CPU seconds spent and the pieces read."""
+    pool = clients(transport)
+    pieces = 0
+
+    async def one(n: int) -> None:
+        nonlocal pieces
+        persona = list(PERSONAS)[n % len(PERSONAS)]
+        config = EndpointConfig(base_url=f"{base_url}/{persona}/v1", model=persona, api_key=None,
+                                timeout_seconds=120)
+        stream = achat_stream(config, [{"role": "user", "content": f"질문 {n}"}], client=pool[persona])
+        try:
+            async for _ in stream:
+                pieces += 1
+                if first_only:
+                    break
+        finally:
+            await stream.aclose()
+
+    started = cpu_seconds()
+    await asyncio.gather(*(one(n) for n in range(streams)))
+    spent = cpu_seconds() - started
+    for client in pool.values():
+        await client.aclose()
+    return spent, pieces
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--transport", choices=["httpx", "aiohttp"], default="httpx")
+    args = parser.parse_args()
+    if args.transport == "aiohttp":
+        try:
+            import httpx_aiohttp  # noqa: F401
+        except ImportError:
+            parser.error("--transport aiohttp needs httpx-aiohttp: .venv/bin/pip install httpx-aiohttp")
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    mock = subprocess.Popen(mock_command(port, "--log-level", "warning"), cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base_url}/_control").raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        mock_pace(base_url, ttft_ms=400, tokens_per_second=10)
+        per_open, per_piece = [], []
+        for run in range(1, args.runs + 1):
+            spent, opened = uvloop.run(phase(base_url, args.streams, args.transport, first_only=True))
+            per_open.append(spent / opened * 1e6)
+            spent, pieces = uvloop.run(phase(base_url, args.streams, args.transport, first_only=False))
+            per_piece.append(spent / pieces * 1e6)
+            print(f"  run {run}: {opened} streams opened, {per_open[-1]:.0f} us CPU each; "
+                  f"{pieces} pieces read, {per_piece[-1]:.0f} us CPU each", flush=True)
+        print(f"{args.streams} streams at once through {args.transport}, median of {args.runs} runs: "
+              f"{statistics.median(per_open):.0f} us CPU a stream opened (to its first piece), "
+              f"{statistics.median(per_piece):.0f} us CPU a piece read (whole answers, opening included)")
+    finally:
+        processes_stop([mock])
+
+
+if __name__ == "__main__":
+    main()
