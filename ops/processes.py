@@ -51,10 +51,10 @@ def worker_ready(process: subprocess.Popen, log: Path, *, seconds: float = 30) -
     raise RuntimeError("the Celery worker did not become ready")
 
 
-def web_command(port: int, *extra: str) -> list[str]:
+def web_command(port: int, *extra: str, host: str = "127.0.0.1") -> list[str]:
     """The ASGI server as the site starts it: uvicorn's own X-Forwarded-For handling off (left on,
     it trusts the header from loopback), so the client address is config.limits.client_ip's."""
-    return [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+    return [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", host,
             "--port", str(port), "--no-proxy-headers", *extra]
 
 

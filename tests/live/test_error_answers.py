@@ -4,13 +4,13 @@ whether the site or the server (its --ws-max-size) refuses it; the server logs n
 """
 import os
 import subprocess
-import sys
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from ops.processes import processes_stop, web_command
 from tests.conftest import RUN_ID
 from tests.live.conftest import ROOT, free_port, wait_for_http
 from tests.live.conftest import test_database_url as database_url
@@ -29,20 +29,13 @@ def web(django_db_setup, tmp_path_factory):
            "CACHE_PREFIX": f"kai-test-{RUN_ID}", "CHANNEL_PREFIX": f"kai-test-{RUN_ID}",
            "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--no-proxy-headers"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(web_command(port), cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/", process)
         yield f"127.0.0.1:{port}", log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        processes_stop([process])
         print(f"----- web.log -----\n{log_path.read_text(errors='replace')[-3000:]}")
 
 

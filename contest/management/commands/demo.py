@@ -7,7 +7,6 @@ Ctrl-C stops every process it started.
 import os
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.celery import app as celery_app
 from config.embedded_redis import redis_available
-from ops.processes import beat_command, mock_command, processes_stop, worker_command
+from ops.processes import beat_command, mock_command, processes_stop, web_command, worker_command
 
 EMBEDDED_REDIS_PORT = 6389
 
@@ -108,15 +107,11 @@ class Command(BaseCommand):
         queue = demo_queue()
         env = {**os.environ, "REDIS_URL": redis_url, "MOCK_TEAMS_URL": mock_url,
                "CELERY_QUEUE": queue}
-        python = sys.executable
         commands = {
             "mock teams": mock_command(mock_port),
             "worker": worker_command(concurrency=worker_concurrency),
             "beat": beat_command(loglevel="WARNING"),
-            "web": [
-                python, "-m", "uvicorn", "config.asgi:application", "--host", host,
-                "--port", str(port), "--no-access-log", "--no-proxy-headers",
-            ],
+            "web": web_command(port, "--no-access-log", host=host),
         }
         processes = {}
         try:
