@@ -17,11 +17,9 @@ docs/performance.md.
 import argparse
 import asyncio
 import resource
-import socket
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -31,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from arena.endpoints import EndpointConfig, achat_stream  # noqa: E402 (after the path)
 from devservers.mock_teams import PERSONAS  # noqa: E402
-from ops.processes import mock_command, processes_stop  # noqa: E402
+from ops.processes import free_port, mock_command, processes_stop, wait_for_http  # noqa: E402
 
 from procs import mock_pace  # noqa: E402 (benchmarks/procs.py)
 
@@ -82,12 +80,6 @@ async def phase(base_url: str, streams: int, transport: str, *, first_only: bool
     return spent, pieces
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=200)
@@ -104,12 +96,7 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{port}"
     mock = subprocess.Popen(mock_command(port, "--log-level", "warning"), cwd=ROOT)
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base_url}/_control").raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_http(f"{base_url}/_control", mock)
         mock_pace(base_url, ttft_ms=400, tokens_per_second=10)
         per_open, per_piece = [], []
         for run in range(1, args.runs + 1):
