@@ -4,7 +4,7 @@ Pure: nothing here imports Django. The board service (voting/boards.py) reads th
 settings and the panel's profiles, and stores what this returns as a snapshot; the answers'
 texts for style control come through a reader it passes in, asked only when there are votes.
 `config` is settings.LEADERBOARD (its BOOTSTRAP_ROUNDS, SEED, PROVISIONAL_VOTES,
-STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
+MIN_BATTLES_RATED, STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from stats import counts, ratings, style
+from stats import counts, evidence, ratings, style
 from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
@@ -131,6 +131,8 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
+    withheld = evidence.ratings_withheld(board, min_battles=config["MIN_BATTLES_RATED"])
+    board["ratings_shown"], board["ratings_withheld"] = withheld is None, withheld
     return board
 
 
