@@ -131,9 +131,15 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
-    withheld = evidence.ratings_withheld(board, min_battles=config["MIN_BATTLES_RATED"])
-    board["ratings_shown"], board["ratings_withheld"] = withheld is None, withheld
+    board.update(ratings_evidence(board, config["MIN_BATTLES_RATED"]))
     return board
+
+
+def ratings_evidence(board: dict, min_battles: int) -> dict:
+    """Return the board JSON's `ratings_shown` and `ratings_withheld` (stats.evidence's reason):
+    whether the pages may show its ratings and ranks or only counts and win rates."""
+    withheld = evidence.ratings_withheld(board, min_battles=min_battles)
+    return {"ratings_shown": withheld is None, "ratings_withheld": withheld}
 
 
 def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],
