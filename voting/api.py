@@ -109,6 +109,10 @@ class Leaderboard(Schema):
     provisional_votes: int | None = None
     # True when a model on the board has fewer than provisional_votes counted votes (잠정).
     provisional: bool = False
+    # False while the board cannot stand behind ratings and ranks (too few battles, no estimate):
+    # the pages show counts and win rates; ratings_withheld says why (docs/leaderboard.md).
+    ratings_shown: bool = False
+    ratings_withheld: str | None = None
     diagnostics: dict | None = None
     matrices: dict | None = None
     votes_over_time: list | dict | None = None

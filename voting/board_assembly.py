@@ -4,7 +4,7 @@ Pure: nothing here imports Django. The board service (voting/boards.py) reads th
 settings and the panel's profiles, and stores what this returns as a snapshot; the answers'
 texts for style control come through a reader it passes in, asked only when there are votes.
 `config` is settings.LEADERBOARD (its BOOTSTRAP_ROUNDS, SEED, PROVISIONAL_VOTES,
-STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
+MIN_BATTLES_RATED, STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from voting import counts, ratings, style
-from voting.raking import rake
+from stats import counts, evidence, ratings, style
+from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
 
@@ -53,7 +53,7 @@ def style_controlled(rows: list[dict], answer_texts: TextsReader, config: Mappin
     """Return ratings with answer style held equal, beside the plain ranking (as public arenas do).
 
     Style is measured on each side's answers over all turns: length, headers, list items, bold.
-    The board is voting.style.style_board's: empty with a status saying why when it has too few
+    The board is stats.style.style_board's: empty with a status saying why when it has too few
     votes, when style and model are confounded, or (STYLE_NOT_APPLICABLE) for boards with
     expert judgments among their rows. `rows` are the counted rows.
     """
@@ -131,7 +131,15 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
+    board.update(ratings_evidence(board, config["MIN_BATTLES_RATED"]))
     return board
+
+
+def ratings_evidence(board: dict, min_battles: int) -> dict:
+    """Return the board JSON's `ratings_shown` and `ratings_withheld` (stats.evidence's reason):
+    whether the pages may show its ratings and ranks or only counts and win rates."""
+    withheld = evidence.ratings_withheld(board, min_battles=min_battles)
+    return {"ratings_shown": withheld is None, "ratings_withheld": withheld}
 
 
 def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],
@@ -139,7 +147,7 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
     """Return the panel board post-stratified to the panel's quotas, with the weights used.
 
     Each member's weight comes from raking their declared profile (`profiles`, by voter) to the
-    quotas (voting/raking.py); each of their counted votes carries it (normalised to a mean of
+    quotas (stats/raking.py); each of their counted votes carries it (normalised to a mean of
     one). The plain panel board beside it is the one the export reproduces; this one shows how
     far the panel's make-up moves it.
     """

@@ -10,15 +10,16 @@ from django.db.models import Count
 from arena.models import Response
 from contest.models import Category, Contest, Entrant
 from contest.selectors import category_by_slug, contest_current
-from voting import chain, counts, expert_source, ratings
+from stats import counts, ratings
+from voting import chain, expert_source
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
-from voting.board_assembly import provisional_models
+from voting.board_assembly import provisional_models, ratings_evidence
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReasons, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
 
-# The dataset's outcome of each choice: the labels are the counts' own (voting.counts).
+# The dataset's outcome of each choice: the labels are the counts' own (stats.counts).
 WINNER_BY_CHOICE = dict(zip(
     (Vote.Choice.A, Vote.Choice.B, Vote.Choice.TIE, Vote.Choice.BOTH_BAD), counts.WINNER_LABELS,
     strict=True,
@@ -239,7 +240,8 @@ def leaderboard_public(
     category = category_by_slug(category_slug)
     contest = contest_current()
     if contest is None:
-        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
+        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track,
+                 **ratings_evidence({"models": [], "votes": 0}, 0)}
     else:
         snapshot = snapshot_latest(contest=contest, track=track, category=category)
         if snapshot is None:
@@ -260,6 +262,8 @@ def leaderboard_public(
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
             "provisional": bool(provisional_models(
                 snapshot.payload.get("models", []), settings.LEADERBOARD["PROVISIONAL_VOTES"])),
+            # From the snapshot's own figures, so one stored before these flags has them too.
+            **ratings_evidence(snapshot.payload, settings.LEADERBOARD["MIN_BATTLES_RATED"]),
         }
     cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
     return board

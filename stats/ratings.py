@@ -1,8 +1,8 @@
 """Ratings of a contest's entrants from its votes: Bradley–Terry, bootstrap CIs, Elo, ranks.
 
 Pure numpy/scipy; nothing here imports Django, so anyone can recompute a leaderboard from the
-published vote dataset with this file and the counts it fits (voting/counts.py) alone. Style
-control lives beside it (voting/style.py).
+published vote dataset with this file and the counts it fits (stats/counts.py) alone. Style
+control lives beside it (stats/style.py).
 
 Definitions (the leaderboard publishes exactly these):
 
@@ -39,7 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
-from voting.counts import PairCounts, aggregate, encode
+from stats.counts import PairCounts, aggregate, encode
 
 # Small enough to agree with the unpenalised MLE within 0.01 points on real data, large enough
 # to stop Newton's method from walking to infinity when the MLE does not exist.
@@ -242,12 +242,27 @@ def leaderboard_from_counts(counts: PairCounts, *, bootstrap_rounds: int = 1000,
                             min_battles_provisional: int = 0) -> dict:
     """Return ``leaderboard``'s JSON from counts already aggregated (so a caller that also
     draws the matrices from the same counts aggregates the votes once)."""
+    ratings, resampled = bootstrap_with_fit(counts, rounds=bootstrap_rounds, seed=seed,
+                                            anchor=anchor)
+    return leaderboard_rows(counts, ratings, resampled,
+                            min_battles_provisional=min_battles_provisional)
+
+
+def bootstrap_with_fit(counts: PairCounts, *, rounds: int = 1000, seed: int = 0,
+                       anchor: tuple[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return the board's point ratings and its ``rounds`` x m bootstrap ratings (one fit, one
+    bootstrap), so the intervals and the decision (stats.decision) read the same refits."""
     theta = _fit_theta(counts)
     settings = dict(scale=400, base=10, init_rating=1000, anchor=anchor)
     ratings = _to_ratings(theta, counts, **settings)
-    if bootstrap_rounds > 0:
-        resampled = _to_ratings(_bootstrap_theta(counts, theta, bootstrap_rounds, seed), counts,
-                                **settings)
+    resampled = _to_ratings(_bootstrap_theta(counts, theta, rounds, seed), counts, **settings)
+    return ratings, resampled
+
+
+def leaderboard_rows(counts: PairCounts, ratings: np.ndarray, resampled: np.ndarray, *,
+                     min_battles_provisional: int = 0) -> dict:
+    """Return the leaderboard JSON of a fit and its refits (none: the interval is the rating)."""
+    if len(resampled) > 0:
         lower, upper = np.percentile(resampled, [2.5, 97.5], axis=0)
     else:
         lower = upper = ratings
