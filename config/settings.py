@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "config.middleware.EnrolmentRequiredMiddleware",  # after OTPMiddleware: see its docstring
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SyncChainMiddleware",  # last: see its docstring
@@ -187,8 +188,10 @@ LOGOUT_REDIRECT_URL = "/"
 
 # Organizers and experts prove a second factor (TOTP, django-otp) at sign-in: required in
 # production. A first organizer bootstraps with `manage.py addstatictoken <user>` (a one-time
-# code), then adds an authenticator app in the admin (TOTP devices).
+# code), and the site then leads them to enrol an authenticator app (config/second_factor.py).
 TWO_FACTOR_REQUIRED = env.bool("ARENA_2FA", default=PRODUCTION)
+# The issuer an authenticator app lists the account under (the otpauth:// URI's).
+OTP_TOTP_ISSUER = "K-AI 아레나"
 # Sign-in attempts per username and per client network (django-ratelimit, in Redis).
 LOGIN_LIMITS = {
     "username": env("LOGIN_LIMIT_USERNAME", default="5/15m"),
