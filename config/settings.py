@@ -374,9 +374,19 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default
 # sub-folder per export job; only organizers can download them.
 EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
 
-# Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,
-# e.g. smtp+tls://user:password@mail.example.org:587.
+# Mail (expert invitations, password resets): printed to the console unless EMAIL_URL names an
+# SMTP server, e.g. smtp+tls://user:password@mail.example.org:587; production requires one.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if PRODUCTION and EMAIL_BACKEND in (  # noqa: F821 (set by the line above)
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+):
+    # Invitation and password-reset links are credentials: in a log or a file they are anyone's.
+    raise ImproperlyConfigured(
+        "ARENA_ENV=production refuses an EMAIL_URL that writes mail to the console or a file "
+        "(invitation and password-reset links would land in the log): set EMAIL_URL to your "
+        "mail server, e.g. smtp+tls://user:password@mail.example.org:587."
+    )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="K-AI Arena <noreply@localhost>")
 
 # The expert track (see docs/expert-track.md).
