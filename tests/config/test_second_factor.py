@@ -200,3 +200,56 @@ def test_password_reset_is_throttled_per_network(settings, fresh_cache):
     statuses = [Client().post("/accounts/password_reset/", {"email": f"u{n}@example.org"},
                               REMOTE_ADDR=ADDRESS).status_code for n in range(3)]
     assert statuses == [302, 302, 429]
+
+
+def same_page(one, other) -> bool:
+    """Whether two answers look the same to the visitor (each page has its own CSRF token, and
+    its own address in the language switch)."""
+    token = re.compile(r'name="(csrfmiddlewaretoken|next)" (type="hidden" )?value="[^"]*"')
+    return (one.status_code == other.status_code
+            and token.sub("", one.content.decode()) == token.sub("", other.content.decode()))
+
+
+@pytest.mark.django_db
+def test_every_link_the_welcome_page_refuses_gets_one_answer(production):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from expert.onboarding import invitation_link
+
+    def uid(user):
+        return urlsafe_base64_encode(force_bytes(user.pk))
+
+    expert = ExpertUserFactory()
+    organizer = OrganizerFactory(roles=["organizers", "experts"])
+    enrolled = ExpertUserFactory()
+    TOTPDevice.objects.create(user=enrolled, name="phone", confirmed=True)
+    refused = [
+        Client().get(f"/expert/welcome/{uid(expert)}/not-a-token/", follow=True),
+        Client().get(f"/expert/welcome/{uid(expert)}/{default_token_generator.make_token(expert)}/", follow=True),
+        Client().get(invitation_link(user=organizer, base_url=""), follow=True),
+        Client().get(invitation_link(user=enrolled, base_url=""), follow=True),
+        Client().get("/expert/welcome/bm9ib2R5/x-x/", follow=True),
+    ]
+    for answer in refused[1:]:
+        assert same_page(answer, refused[0])
+    assert refused[0].context["validlink"] is False
+
+
+@pytest.mark.django_db
+def test_codes_tried_at_the_enrolment_are_throttled_per_account(production):
+    production.LOGIN_LIMITS = {"username": "2/15m", "network": "1000/h"}
+    organizer = OrganizerFactory(username="first")
+    out = StringIO()
+    call_command("addstatictoken", "first", stdout=out)
+    client = Client()
+    login(client, "first", otp_token=out.getvalue().strip())
+    assert client.get("/accounts/second-factor/").status_code == 200
+    device = TOTPDevice.objects.get(user=organizer)
+    assert [client.post("/accounts/second-factor/", {"otp_token": "1"}).status_code
+            for _ in range(2)] == [200, 200]
+    # The third try is refused unread, the right code included
+    refused = client.post("/accounts/second-factor/", {"otp_token": code_of(device)})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert not TOTPDevice.objects.filter(user=organizer, confirmed=True).exists()
