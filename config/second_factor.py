@@ -41,10 +41,13 @@ def enrolment_allowed(request) -> bool:
     yet, signed in with a proven factor (or with the password where no factor is required), or
     by the invitation issued for this very account."""
     user = request.user
-    if not (user.is_authenticated and user.is_active) or has_authenticator(user):
+    if not (user.is_authenticated and user.is_active):
         return False
     verified = user.is_verified() or not settings.TWO_FACTOR_REQUIRED
-    return verified or request.session.get(INVITED) == user.pk
+    if not (verified or request.session.get(INVITED) == user.pk):
+        return False
+    # A session signed in with the app has one (and asks the database nothing more).
+    return not isinstance(getattr(user, "otp_device", None), TOTPDevice) and not has_authenticator(user)
 
 
 def enrolment_due(request) -> bool:
