@@ -24,6 +24,7 @@ from django.contrib.auth.views import LoginView, PasswordResetView, redirect_to_
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
@@ -123,6 +124,7 @@ def _landing(user) -> str:
     return reverse("admin:index") if user.is_staff else settings.LOGIN_REDIRECT_URL
 
 
+@never_cache  # the key and the recovery codes stay out of every cache, the browser's too
 def second_factor_page(request):
     """Enrol the account's authenticator app: a QR code and the key, one code to confirm it,
     then the recovery codes, shown this once.
@@ -133,7 +135,7 @@ def second_factor_page(request):
     """
     user = request.user
     if not second_factor.enrolment_allowed(request):
-        if signed_in(request) and user.is_authenticated:
+        if signed_in(request):
             return redirect(_landing(user))
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     device = second_factor.second_factor_start(user=user)

@@ -253,3 +253,17 @@ def test_codes_tried_at_the_enrolment_are_throttled_per_account(production):
     refused = client.post("/accounts/second-factor/", {"otp_token": code_of(device)})
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert not TOTPDevice.objects.filter(user=organizer, confirmed=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_key_and_the_recovery_codes_are_kept_out_of_caches(production):
+    organizer = OrganizerFactory(username="first")
+    out = StringIO()
+    call_command("addstatictoken", "first", stdout=out)
+    client = Client()
+    login(client, "first", otp_token=out.getvalue().strip())
+    page = client.get("/accounts/second-factor/")
+    assert "no-store" in page["Cache-Control"]
+    done = client.post("/accounts/second-factor/",
+                       {"otp_token": code_of(TOTPDevice.objects.get(user=organizer))})
+    assert "recovery-code" in done.content.decode() and "no-store" in done["Cache-Control"]
