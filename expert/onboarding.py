@@ -191,11 +191,13 @@ def expert_invite(
     password is set. The address is normalised as every sign-in throttle counts it.
     """
     email = account_identity(email)
+    User = get_user_model()
     try:
         validate_email(email)
+        # The address is the username, which holds fewer characters than an address may.
+        User._meta.get_field("username").run_validators(email)
     except ValidationError as error:
         raise InvalidInput(_("올바른 이메일 주소가 아닙니다.")) from error
-    User = get_user_model()
     if User.objects.filter(username=email).exists():
         raise InvalidInput(_("이미 초대한 이메일입니다."))
     user = User(username=email, email=email)

@@ -117,6 +117,9 @@ def test_invitation_refuses_bad_input_and_creates_nothing(contest):
         expert_invite(email="not-an-address", domains=["law"], base_url="http://testserver")
     with pytest.raises(InvalidInput):
         expert_invite(email="a@example.org", domains=["astrology"], base_url="http://testserver")
+    with pytest.raises(InvalidInput):  # a valid address, longer than a username holds
+        expert_invite(email="a" * 60 + "@" + "b" * 60 + "." + "c" * 40 + ".org", domains=["law"],
+                      base_url="http://testserver")
     assert not ExpertProfile.objects.exists()
     from django.contrib.auth.models import User
 
