@@ -24,6 +24,7 @@ import asyncio
 import functools
 import ipaddress
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import redis.asyncio
@@ -99,6 +100,28 @@ def client_ip(request) -> str:
         if not any(address in network for network in networks):
             break
     return str(address)
+
+
+def account_identity(value: object) -> str:
+    """Return the one spelling of a username or e-mail address that every throttle counts.
+
+    Django's sign-in form strips the field and applies NFKC before it authenticates, so each
+    respelling it folds together ("admin\t", " admin ", full-width letters) must land on one
+    counter, or each would bring a fresh budget of guesses for the same account; case is folded
+    too, so that no counter depends on how a user base compares names.
+    """
+    text = unicodedata.normalize("NFKC", str(value or "").strip()).strip()
+    return text.casefold()[:254]
+
+
+def identity_counters(action: str, identity: str) -> list[tuple]:
+    """The sign-in's two counters for `action` ("login", "reset", ...): one per account
+    identity (normalised by account_identity) and one per client network."""
+    key = account_identity(identity)
+    return [
+        (f"{action}:username", lambda group, request: key, settings.LOGIN_LIMITS["username"]),
+        (f"{action}:network", "ip", settings.LOGIN_LIMITS["network"]),
+    ]
 
 
 def _voter(group, request) -> str | None:

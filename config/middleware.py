@@ -1,14 +1,17 @@
-"""The site's own middleware: requests refused before Django's, Korean first, a sync chain."""
+"""The site's own middleware: requests refused before Django's, Korean first, the enrolment
+of a second factor where one is required, a sync chain."""
 import logging
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.api import body_too_large, too_large_response
 from config.errors import error_page
+from config.second_factor import enrolment_due
 from core.errors import error_response
 
 logger = logging.getLogger(__name__)
@@ -87,3 +90,24 @@ class SyncChainMiddleware:
 
     def __call__(self, request):
         return self.get_response(request)
+
+
+class EnrolmentRequiredMiddleware:
+    """Where TWO_FACTOR_REQUIRED, an account that must have an authenticator app and has none
+    (config.second_factor.enrolment_due) reaches only its enrolment and the sign-out: a page
+    is sent to the enrolment, the API answers 403 `second_factor_required`. After
+    django_otp's OTPMiddleware, which tells whether the session proved a factor.
+    """
+
+    OPEN = ("/accounts/second-factor/", "/accounts/logout/", "/static/", "/jsi18n/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(self.OPEN) or not enrolment_due(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return error_response("second_factor_required",
+                                  _("먼저 인증 앱을 등록해 주세요: %(path)s") % {"path": self.OPEN[0]}, 403)
+        return redirect(self.OPEN[0])

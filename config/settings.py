@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "config.middleware.EnrolmentRequiredMiddleware",  # after OTPMiddleware: see its docstring
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SyncChainMiddleware",  # last: see its docstring
@@ -187,8 +188,10 @@ LOGOUT_REDIRECT_URL = "/"
 
 # Organizers and experts prove a second factor (TOTP, django-otp) at sign-in: required in
 # production. A first organizer bootstraps with `manage.py addstatictoken <user>` (a one-time
-# code), then adds an authenticator app in the admin (TOTP devices).
+# code), and the site then leads them to enrol an authenticator app (config/second_factor.py).
 TWO_FACTOR_REQUIRED = env.bool("ARENA_2FA", default=PRODUCTION)
+# The issuer an authenticator app lists the account under (the otpauth:// URI's).
+OTP_TOTP_ISSUER = "K-AI 아레나"
 # Sign-in attempts per username and per client network (django-ratelimit, in Redis).
 LOGIN_LIMITS = {
     "username": env("LOGIN_LIMIT_USERNAME", default="5/15m"),
@@ -371,9 +374,19 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default
 # sub-folder per export job; only organizers can download them.
 EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
 
-# Mail (expert invitations): printed to the console unless EMAIL_URL names an SMTP server,
-# e.g. smtp+tls://user:password@mail.example.org:587.
+# Mail (expert invitations, password resets): printed to the console unless EMAIL_URL names an
+# SMTP server, e.g. smtp+tls://user:password@mail.example.org:587; production requires one.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if PRODUCTION and EMAIL_BACKEND in (  # noqa: F821 (set by the line above)
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+):
+    # Invitation and password-reset links are credentials: in a log or a file they are anyone's.
+    raise ImproperlyConfigured(
+        "ARENA_ENV=production refuses an EMAIL_URL that writes mail to the console or a file "
+        "(invitation and password-reset links would land in the log): set EMAIL_URL to your "
+        "mail server, e.g. smtp+tls://user:password@mail.example.org:587."
+    )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="K-AI Arena <noreply@localhost>")
 
 # The expert track (see docs/expert-track.md).

@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from arena import api as arena_api
 from arena import views as arena_views
 from config.api import api, api_not_found, api_urls
-from config.auth import login_view
+from config.auth import login_view, password_reset_view, second_factor_page
 from console import views as console_views
 from contest import views_panel
 from expert import api as expert_api
@@ -43,6 +43,8 @@ urlpatterns = [
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^api/", api_not_found),
     path("accounts/login/", login_view, name="login"),
+    path("accounts/password_reset/", password_reset_view, name="password_reset"),
+    path("accounts/second-factor/", second_factor_page, name="second-factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch is in every page's header. It takes no CSRF token, so that a page
     # for a visitor without a session sets no cookie and can be replayed to the next one

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -16,7 +16,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from config.roles import EXPERTS
+from config.limits import account_identity
+from config.roles import EXPERTS, is_expert, is_organizer
+from config.second_factor import has_authenticator
 from contest.models import Contest, Team
 from core.errors import InvalidInput
 from expert.exceptions import ImportRejected
@@ -153,20 +155,49 @@ def prompt_set_import(*, contest: Contest, title: str, filename: str, content: b
     return prompt_set
 
 
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """The expert invitation's one-time token: Django's password-reset token under a salt of its
+    own, so that a password-reset link is no invitation (nor an invitation a reset link). It
+    dies once the password is set, like a reset token."""
+
+    key_salt = "expert.onboarding.InvitationTokenGenerator"
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def invitation_valid(user) -> bool:
+    """Return whether `user` may still be welcomed by an invitation: an expert and nothing more
+    (no staff, organizer or superuser is ever enrolled from a link), without an authenticator."""
+    return (is_expert(user) and not user.is_staff and not is_organizer(user)
+            and not has_authenticator(user))
+
+
+def invitation_link(*, user, base_url: str) -> str:
+    """The one-time link that lets the invited expert choose a password (and enrol a factor)."""
+    return (
+        f"{base_url.rstrip('/')}/expert/welcome/"
+        f"{urlsafe_base64_encode(force_bytes(user.pk))}/{invitation_tokens.make_token(user)}/"
+    )
+
+
 @transaction.atomic
 def expert_invite(
     *, email: str, domains: list[str], affiliations: str = "", conflicts: list[Team] = (), base_url: str
 ) -> ExpertProfile:
     """Create an expert account with no usable password and e-mail them a one-time link to set one.
 
-    The link is Django's password-reset token: it stops working once a password is set.
+    The link carries an invitation token (InvitationTokenGenerator): it stops working once a
+    password is set. The address is normalised as every sign-in throttle counts it.
     """
-    email = (email or "").strip().lower()
+    email = account_identity(email)
+    User = get_user_model()
     try:
         validate_email(email)
+        # The address is the username, which holds fewer characters than an address may.
+        User._meta.get_field("username").run_validators(email)
     except ValidationError as error:
         raise InvalidInput(_("올바른 이메일 주소가 아닙니다.")) from error
-    User = get_user_model()
     if User.objects.filter(username=email).exists():
         raise InvalidInput(_("이미 초대한 이메일입니다."))
     user = User(username=email, email=email)
@@ -180,10 +211,7 @@ def expert_invite(
         raise InvalidInput(" ".join(error.messages)) from error
     profile.save()
     profile.conflicts.set(conflicts)
-    link = (
-        f"{base_url.rstrip('/')}/expert/welcome/"
-        f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
-    )
+    link = invitation_link(user=user, base_url=base_url)
     transaction.on_commit(
         lambda: send_mail(
             _("[K-AI 아레나] 전문가 평가 초대"),
@@ -194,36 +222,3 @@ def expert_invite(
         )
     )
     return profile
-
-
-@transaction.atomic
-def expert_second_factor_start(*, user):
-    """Return the invited expert's unconfirmed authenticator (TOTP) device, creating it once.
-
-    Raises InvalidInput when the account already has a confirmed one: a second factor is added
-    by an organizer (admin), never by whoever holds a session.
-    """
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-        raise InvalidInput(_("이미 인증 앱이 등록되어 있습니다."))
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice(user=user, name=_("전문가 초대 시 등록"), confirmed=False)
-        device.full_clean(exclude=["user"])
-        device.save()
-    return device
-
-
-@transaction.atomic
-def expert_second_factor_confirm(*, user, token: object):
-    """Confirm the expert's new authenticator with a code from it; return the device.
-
-    Raises InvalidInput when the code is not the app's current one (nothing changes).
-    """
-    device = expert_second_factor_start(user=user)
-    if not isinstance(token, str) or not device.verify_token(token.strip()):
-        raise InvalidInput(_("인증 코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 입력해 주세요."))
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    return device

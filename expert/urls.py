@@ -7,6 +7,5 @@ urlpatterns = [
     path("", views.queue_page, name="expert-queue"),
     path("next/", views.next_page, name="expert-next"),
     path("items/<int:item_id>/", views.item_page, name="expert-item"),
-    path("second-factor/", views.second_factor_page, name="expert-second-factor"),
     path("welcome/<uidb64>/<token>/", views.WelcomeView.as_view(), name="expert-welcome"),
 ]

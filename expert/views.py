@@ -2,19 +2,15 @@
 
 Organizer pages of the expert track are in `expert.views_console`.
 """
-from base64 import b32encode
-
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django_otp import login as otp_login
 
 from config.roles import expert_required
-from core.errors import DomainError
+from config.second_factor import enrolment_invite
 from expert import judging, onboarding, selectors
 from expert.exceptions import ItemNotFound, NotAssigned
 
@@ -65,43 +61,32 @@ def next_page(request):
 
 
 class WelcomeView(auth_views.PasswordResetConfirmView):
-    """The invitation link: the expert chooses a password once, then logs in.
+    """The invitation link: the expert chooses a password once, then signs in.
 
-    Where a second factor is required, the expert is signed in with the password just set and
-    sent to add an authenticator app before anything else.
+    Only the expert's own invitation token opens it (expert.onboarding.invitation_tokens), never
+    a password-reset token, and only for an account that is an expert and nothing more and has
+    no authenticator yet; any other link gets the same "used or invalid" page. Where a second
+    factor is required, the expert is signed in with the password just set, as far as the
+    enrolment of an authenticator app (config.second_factor) and nothing else.
     """
 
     template_name = "expert/welcome.html"
     reset_url_token = "set-password"
+    token_generator = onboarding.invitation_tokens
 
     @property
     def post_reset_login(self):
         return settings.TWO_FACTOR_REQUIRED
 
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and onboarding.invitation_valid(user) else None
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.post_reset_login:
+            enrolment_invite(self.request, form.user)
+        return response
+
     def get_success_url(self):
-        return reverse("expert-second-factor") if settings.TWO_FACTOR_REQUIRED else reverse("login")
-
-
-@login_required
-def second_factor_page(request):
-    """Add the invited expert's authenticator app: show its key, confirm it with a code."""
-    try:
-        device = onboarding.expert_second_factor_start(user=request.user)
-    except DomainError:
-        return redirect("expert-queue")
-    error = None
-    if request.method == "POST":
-        try:
-            device = onboarding.expert_second_factor_confirm(
-                user=request.user, token=request.POST.get("otp_token")
-            )
-        except DomainError as failure:
-            error = failure.message
-        else:
-            otp_login(request, device)
-            return redirect("expert-queue")
-    return render(
-        request,
-        "expert/second_factor.html",
-        {"key": b32encode(device.bin_key).decode(), "config_url": device.config_url, "error": error},
-    )
+        return reverse("second-factor") if settings.TWO_FACTOR_REQUIRED else reverse("login")

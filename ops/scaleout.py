@@ -111,6 +111,8 @@ class ScaleOut:
             # nginx appends the address it saw to X-Forwarded-For, from 127.0.0.1.
             "CLIENT_IP_HEADER": "X-Forwarded-For",
             "TRUSTED_PROXIES": "127.0.0.1",
+            # Production refuses mail to the log; the proof sends none, so no server need answer.
+            "EMAIL_URL": "smtp://127.0.0.1:25",
             "CELERY_QUEUE": namespace,
             "CACHE_PREFIX": namespace,
             "CHANNEL_PREFIX": namespace,

@@ -17,7 +17,7 @@ SHOW = (
 def settings_in(**environment):
     env = {k: v for k, v in os.environ.items()
            if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY", "ARENA_POW_HMAC_KEY",
-                         "CLIENT_IP_HEADER", "TRUSTED_PROXIES")}
+                         "CLIENT_IP_HEADER", "TRUSTED_PROXIES", "EMAIL_URL")}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -35,11 +35,12 @@ def test_production_refuses_to_start_with_the_demo_secrets():
 # Keys as `secrets.token_urlsafe(48)` makes them (fixed here, so a failure is reproducible).
 STRONG_SECRET = "Qm7vR2xK9pLw4Tz8NcYb1HdF6sJg3AeU5oVi0WnXqZrBtMkEyPuCl-_aSdGhJfKe"
 STRONG_VOTER_KEY = "h4Jx9Lq2Vt7Rk1Wm8Pz3Yb6Nc0Fd5Gs-Ha_Ej2Ku7Mo4Qr9Tv1Xw6Zy3Ab8Cd5Ef0"
+MAIL_SERVER = "smtp+tls://arena:password@mail.example.org:587"
 
 
 def test_production_turns_every_defence_on():
     result = settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET,
-                         VOTER_HASH_KEY=STRONG_VOTER_KEY)
+                         VOTER_HASH_KEY=STRONG_VOTER_KEY, EMAIL_URL=MAIL_SERVER)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "pow": True, "two_factor": True, "secure_cookies": True, "httponly": True,
@@ -110,3 +111,14 @@ def test_the_forwarded_header_is_trusted_only_with_the_proxy_named():
     assert result.returncode != 0 and "'proxy' is neither an address" in result.stderr
     assert settings_in(CLIENT_IP_HEADER="X-Forwarded-For",
                        TRUSTED_PROXIES="172.16.0.0/12,10.0.0.2").returncode == 0
+
+
+def test_production_refuses_mail_written_to_the_console_or_a_file():
+    # Invitation and password-reset links are credentials: never in the web log or a file.
+    for url in (None, "consolemail://", "filemail:///tmp/mail"):
+        stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY,
+                         **({"EMAIL_URL": url} if url else {}))
+        assert "refuses an EMAIL_URL that writes mail to the console or a file" in stderr, url
+        assert "smtp+tls://" in stderr
+    # The demo still prints its mail.
+    assert settings_in(EMAIL_URL="consolemail://").returncode == 0

@@ -24,9 +24,8 @@ AREAS = [
     ("admin/", {"staff"}),
 ]
 # The admin's own sign-in pages are for everyone; so is an expert's invitation link (its
-# one-time token is the credential: a wrong one gets a page saying so) and the page where any
-# signed-in account adds its authenticator app (it refuses anonymous visitors itself).
-PUBLIC = {"/admin/login/", "/admin/logout/", "/expert/welcome/x/x/", "/expert/second-factor/"}
+# one-time token is the credential: a wrong one gets a page saying so).
+PUBLIC = {"/admin/login/", "/admin/logout/", "/expert/welcome/x/x/"}
 ROLES = ["anonymous", "citizen", "expert", "organizer", "staff"]
 SAMPLE = {"int": "1", "slug": "x", "str": "x", "uuid": str(uuid.uuid4()),
           "uuidstr": str(uuid.uuid4()), "path": "x"}

@@ -117,6 +117,9 @@ def test_invitation_refuses_bad_input_and_creates_nothing(contest):
         expert_invite(email="not-an-address", domains=["law"], base_url="http://testserver")
     with pytest.raises(InvalidInput):
         expert_invite(email="a@example.org", domains=["astrology"], base_url="http://testserver")
+    with pytest.raises(InvalidInput):  # a valid address, longer than a username holds
+        expert_invite(email="a" * 60 + "@" + "b" * 60 + "." + "c" * 40 + ".org", domains=["law"],
+                      base_url="http://testserver")
     assert not ExpertProfile.objects.exists()
     from django.contrib.auth.models import User
 
@@ -133,15 +136,15 @@ def test_with_two_factor_required_the_invited_expert_adds_an_authenticator(conte
     path = next(line for line in mail.outbox[0].body.splitlines() if "/expert/welcome/" in line).replace("http://testserver", "")
     page = client.get(path, follow=True)
     done = client.post(page.redirect_chain[-1][0], {"new_password1": "s3cret-Passw0rd!", "new_password2": "s3cret-Passw0rd!"})
-    assert done.url == "/expert/second-factor/"
+    assert done.url == "/accounts/second-factor/"
     assert client.get("/expert/").status_code == 302  # not signed in until the second factor
-    setup = client.get("/expert/second-factor/")
+    setup = client.get("/accounts/second-factor/")
     assert setup.context["key"]
-    wrong = client.post("/expert/second-factor/", {"otp_token": "000000"})
+    wrong = client.post("/accounts/second-factor/", {"otp_token": "000000"})
     assert wrong.context["error"] and not TOTPDevice.objects.filter(confirmed=True).exists()
     device = TOTPDevice.objects.get(user__username="lee@example.org")
-    right = client.post("/expert/second-factor/", {"otp_token": f"{totp(device.bin_key):06d}"})
-    assert right.url == "/expert/"
+    right = client.post("/accounts/second-factor/", {"otp_token": f"{totp(device.bin_key):06d}"})
+    assert right.status_code == 200 and 'href="/expert/"' in right.content.decode()  # the recovery codes, then on
     assert client.get("/expert/").status_code == 200
     # A confirmed device cannot be replaced from the session.
-    assert client.get("/expert/second-factor/").url == "/expert/"
+    assert client.get("/accounts/second-factor/").url == "/expert/"

@@ -8,14 +8,13 @@ and a full-page screenshot is saved as an artefact under the test's tmp_path; it
 """
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from arena.models import Response
 from contest.models import Contest
 from contest.services import contest_transition
+from expert.onboarding import invitation_link
 from tests.factories import (
     ContestFactory, EntrantFactory, OrganizerFactory, expert_make, expert_pairs_make, votes_simulate,
 )
@@ -63,7 +62,8 @@ def site(live_contest):
         rationale="A가 질문에 더 정확하게 답했고 B는 근거를 빠뜨렸습니다.",
     )
     invited = get_user_model().objects.create(username="invited@example.org", email="invited@example.org")
-    welcome = f"/expert/welcome/{urlsafe_base64_encode(force_bytes(invited.pk))}/{default_token_generator.make_token(invited)}/"
+    invited.groups.add(Group.objects.get(name="experts"))
+    welcome = invitation_link(user=invited, base_url="")
     OrganizerFactory(username="page-organizer")
     return {"item": queue[1].pk, "welcome": welcome}
 
@@ -153,7 +153,7 @@ def test_expert_pages_pass_axe(site, pages):
     for summary in page.locator("#judgment-form details.criterion-example summary").all():
         summary.click()
     pages.check("expert-item-examples")
-    pages.visit("/expert/second-factor/", "expert-second-factor")
+    pages.visit("/accounts/second-factor/", "second-factor")
     # An expert is not an organizer: the console refuses them with the site's 403 page
     pages.visit("/console/", "forbidden-403", status=403)
     expect(page.locator("main h1")).to_have_text("이 페이지를 볼 권한이 없습니다.")
