@@ -233,7 +233,7 @@ def test_after_submitting_the_next_item_opens_at_its_top(
 
 
 @pytest.fixture
-def closed_queue(expert_queue, live_contest):
+def closed_queue(expert_queue, live_contest):  # noqa: F811 (the imported fixture)
     contest_transition(contest=live_contest, to=Contest.Phase.CLOSED)
     return expert_queue
 
