@@ -96,7 +96,7 @@ def console_transition(request):
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("대회 단계를 '%(phase)s'(으)로 바꿨습니다.")
+        messages.success(request, _("대회를 '%(phase)s' 단계로 바꿨습니다.")
                          % {"phase": contest.get_phase_display()})
     return redirect(f"{reverse('console')}?contest={contest.slug}")
 
@@ -213,6 +213,9 @@ def console_results(request):
 
 # --- public results, once published ------------------------------------------------------
 
+# The phases a visitor can already see a contest in, whose results are still to come.
+RESULTS_PENDING = (Contest.Phase.OPEN, Contest.Phase.PAUSED, Contest.Phase.CLOSED)
+
 def _published_contest(slug: str | None) -> Contest:
     contest = selectors.contest_for_console(slug)
     if contest is None or contest.phase != Contest.Phase.PUBLISHED:
@@ -222,8 +225,19 @@ def _published_contest(slug: str | None) -> Contest:
 
 @require_safe
 def results_public(request):
-    """The published results for everyone: the printable boards and the files to verify them."""
-    contest = _published_contest(request.GET.get("contest"))
+    """The published results for everyone: the printable boards and the files to verify them.
+
+    Before publication a contest the public already sees (open, paused or closed) gets a page
+    saying when its results come (still a 404: there are no results at this address yet); a
+    draft or an unknown contest gets the site's 404 page.
+    """
+    try:
+        contest = _published_contest(request.GET.get("contest"))
+    except Http404:
+        pending = selectors.contest_for_console(request.GET.get("contest"))
+        if pending is None or pending.phase not in RESULTS_PENDING:
+            raise
+        return render(request, "console/results_pending.html", {"contest": pending}, status=404)
     return render(request, "console/results.html",
                   _results_context(contest, files=exports.published_files(contest)))
 

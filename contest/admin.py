@@ -44,7 +44,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
-    fields = ["name", "slug", "examples"]
+    fields = ["name", "name_en", "slug", "examples"]
 
 
 @admin.register(Entrant)

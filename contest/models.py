@@ -5,7 +5,13 @@ Teams are data, not code: a team can be added, disabled or replaced mid-programm
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+def in_english() -> bool:
+    """Whether the page is being shown in English (the organizer's English names then apply)."""
+    return (get_language() or "").startswith("en")
+
 
 env_var_name = RegexValidator(
     r"^[A-Z][A-Z0-9_]{0,99}$",
@@ -23,6 +29,10 @@ class Contest(models.Model):
 
     slug = models.SlugField(_("슬러그"), unique=True)
     title = models.CharField(_("제목"), max_length=200)
+    title_en = models.CharField(
+        _("영어 제목"), max_length=200, blank=True,
+        help_text=_("영어 화면에서 보이는 제목입니다. 비워 두면 한국어 제목을 그대로 씁니다."),
+    )
     phase = models.CharField(_("단계"), max_length=10, choices=Phase.choices, default=Phase.DRAFT)
     created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
     # Blind in timing too: both panes start, advance and finish together (arena.pacing).
@@ -45,6 +55,11 @@ class Contest(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title_shown(self) -> str:
+        """The title in the page's language: the English one in English mode when it is set."""
+        return self.title_en if self.title_en and in_english() else self.title
 
     # The phases in which citizens battle and vote and experts judge: the one home of
     # "contest open" (the services, the pages, the fast vote path's SQL).
@@ -116,6 +131,10 @@ class Team(models.Model):
 class Category(models.Model):
     slug = models.SlugField(_("슬러그"), unique=True)
     name = models.CharField(_("이름"), max_length=100)
+    name_en = models.CharField(
+        _("영어 이름"), max_length=100, blank=True,
+        help_text=_("영어 화면에서 보이는 이름입니다. 비워 두면 한국어 이름을 그대로 씁니다."),
+    )
     examples = models.TextField(
         _("예시 질문"), blank=True,
         help_text=_("한 줄에 하나씩. 대결 화면에서 누르면 질문 칸을 채우는 예시로 보입니다."),
@@ -128,6 +147,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name_shown(self) -> str:
+        """The name in the page's language: the English one in English mode when it is set."""
+        return self.name_en if self.name_en and in_english() else self.name
 
     def example_prompts(self) -> list[str]:
         """Return the organizer's example prompts, one a line, blank lines left out."""

@@ -26,7 +26,8 @@ class Criterion(Schema):
 
 
 class Progress(Schema):
-    done: int
+    done: int  # judged
+    skipped: int = 0
     total: int
 
 
@@ -39,6 +40,7 @@ class Item(Schema):
     criteria: list[Criterion]
     progress: Progress
     status: str
+    judging: str = "open"  # "open" | "waiting" (not yet open, or paused) | "ended"
     draft: dict
 
 

@@ -31,11 +31,28 @@ def criteria_shown(prompt_set: PromptSet) -> list[dict]:
 
 
 def expert_progress(user) -> dict:
-    """Return {"done", "total"}: items judged or skipped, out of all assigned to the expert."""
+    """Return {"done", "skipped", "total"}: items judged, items skipped (not done: nobody judged
+    them), out of all assigned to the expert."""
     counts = Assignment.objects.filter(expert=user).aggregate(
-        total=Count("pk"), done=Count("pk", filter=~Q(status=Assignment.Status.ASSIGNED))
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=Assignment.Status.JUDGED)),
+        skipped=Count("pk", filter=Q(status=Assignment.Status.SKIPPED)),
     )
-    return {"done": counts["done"], "total": counts["total"]}
+    return {"done": counts["done"], "skipped": counts["skipped"], "total": counts["total"]}
+
+
+ENDED = (Contest.Phase.CLOSED, Contest.Phase.PUBLISHED)
+
+
+def judging_state(assignment: Assignment | None) -> str:
+    """Return whether the contest of `assignment` takes judgments: "open", "ended" (closed or
+    published: no more judgments) or "waiting" (not yet open, or paused)."""
+    if assignment is None:
+        return "ended"
+    phase = assignment.pair.prompt.prompt_set.contest.phase
+    if Contest.accepts_judgments_in(phase):
+        return "open"
+    return "ended" if phase in ENDED else "waiting"
 
 
 def expert_queue(user) -> list[Assignment]:
@@ -59,6 +76,7 @@ def assignment_next(user) -> Assignment | None:
     """Return the expert's first item still to judge, in queue order."""
     return (
         Assignment.objects.filter(expert=user, status=Assignment.Status.ASSIGNED)
+        .select_related("pair__prompt__prompt_set__contest")
         .order_by("position", "pk")
         .first()
     )
@@ -68,7 +86,7 @@ def item_state(assignment: Assignment) -> dict:
     """Return what the expert sees of an item (the API's item JSON). No team or model name."""
     assignment = (
         Assignment.objects.select_related(
-            "pair__prompt__prompt_set", "pair__answer_1", "pair__answer_2"
+            "pair__prompt__prompt_set__contest", "pair__answer_1", "pair__answer_2"
         ).get(pk=assignment.pk)
     )
     prompt = assignment.pair.prompt
@@ -81,6 +99,8 @@ def item_state(assignment: Assignment) -> dict:
         "criteria": criteria_shown(prompt.prompt_set),
         "progress": expert_progress(assignment.expert),
         "status": assignment.status,
+        # The page offers the rubric only while the contest takes judgments (expert.judging).
+        "judging": judging_state(assignment),
         "draft": assignment.draft or {},
     }
 
@@ -266,9 +286,19 @@ def expert_results(*, contest: Contest) -> dict:
     comparison = agreement.rankings_compare(citizen_board["models"], expert_board["models"])
     # Below these minimums a figure would say more than its sample does: a note replaces it.
     comparison["shown"] = not (expert_board["provisional"] or citizen_board["provisional"])
+    labels = {}
+    for prompt_set in PromptSet.objects.filter(contest=contest).order_by("pk"):
+        for shown in criteria_shown(prompt_set):
+            labels.setdefault(shown["key"], shown["label"])
     return {
         "board": expert_board,
         "criteria_boards": criteria_boards,
+        # Each criterion under the label the experts judged it by, not its key.
+        "criteria": [
+            {"key": key, "label": labels.get(key, key), "board": criteria_boards[key],
+             "alpha": report["alpha_by_criterion"].get(key)}
+            for key in criteria
+        ],
         "agreement": report,
         "agreement_shown": report["items"] >= settings.LEADERBOARD["AGREEMENT_MIN_ITEMS"],
         "agreement_min_items": settings.LEADERBOARD["AGREEMENT_MIN_ITEMS"],

@@ -26,6 +26,7 @@ def queue_page(request):
             "assignments": assignments,
             "progress": selectors.expert_progress(request.user),
             "next": following,
+            "judging": selectors.judging_state(following),
             "saved": request.GET.get("saved") == "1",
         },
     )

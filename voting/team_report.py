@@ -19,6 +19,7 @@ from contest.models import Contest, Team
 from voting import dataset, redaction
 from voting.exports import Progress, progress_none
 from voting.models import LeaderboardSnapshot, Track, Vote
+from voting.sheets import sheet_write
 
 SAMPLE_BATTLES = 20
 OUTCOME_LABELS = {"win": "승", "loss": "패", "tie": "무", "both_bad": "둘 다 별로"}
@@ -39,7 +40,6 @@ def team_report_export(*, contest: Contest, team: Team, directory: Path,
     Opponents are named (the report is for after publication), but no opponent answer is included.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -108,45 +108,42 @@ def team_report_export(*, contest: Contest, team: Team, directory: Path,
     workbook = Workbook()
     workbook.remove(workbook.active)
 
-    def sheet(title: str, header: list[str], rows) -> None:
-        page = workbook.create_sheet(title)
-        page.append(header)
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            page.append(list(row))
-        page.freeze_panes = "A2"
-
     def rate(counter: Counter) -> float | None:
         played = sum(counter[k] for k in OUTCOME_LABELS)
         if not played:
             return None
         return round((counter["win"] + 0.5 * (counter["tie"] + counter["both_bad"])) / played, 4)
 
+    outcomes = [("승", "count"), ("패", "count"), ("무", "count"), ("둘 다 별로", "count"), ("승률", "percent")]
     total = Counter()
     for counter in per_opponent.values():
         total.update(counter)
-    sheet("요약", ["대회", "팀", "모델", "투표된 대결", "승", "패", "무", "둘 다 별로", "승률"], [[
+    sheet_write(workbook, "요약", [("대회", "name"), ("팀", "text"), ("모델", "name"),
+                                 ("투표된 대결", "count"), *outcomes], [[
         contest.title, team.name, ", ".join(sorted(names)),
         sum(total[k] for k in OUTCOME_LABELS), total["win"], total["loss"], total["tie"],
         total["both_bad"], rate(total),
     ]])
-    sheet("점수 추이", ["시각", "모델", "점수", "95% 하한", "95% 상한", "투표 수"], history)
-    sheet("상대별 승률", ["상대 모델", "승", "패", "무", "둘 다 별로", "승률"], [
+    sheet_write(workbook, "점수 추이", [("시각", "time"), ("모델", "name"), ("점수", "rating"),
+                                    ("95% 하한", "rating"), ("95% 상한", "rating"), ("투표 수", "count")],
+                history)
+    sheet_write(workbook, "상대별 승률", [("상대 모델", "name"), *outcomes], [
         [name, c["win"], c["loss"], c["tie"], c["both_bad"], rate(c)]
         for name, c in sorted(per_opponent.items())
     ])
-    sheet("분야별 승률", ["분야", "승", "패", "무", "둘 다 별로", "승률"], [
+    sheet_write(workbook, "분야별 승률", [("분야", "name"), *outcomes], [
         [name, c["win"], c["loss"], c["tie"], c["both_bad"], rate(c)]
         for name, c in sorted(per_category.items())
     ])
-    sheet("실패율", ["모델", "응답 수", "실패", "실패율", "오류 코드별"], [
+    sheet_write(workbook, "실패율", [("모델", "name"), ("응답 수", "count"), ("실패", "count"),
+                                  ("실패율", "percent"), ("오류 코드별", "long")], [
         [name, c["total"], c["error"], round(c["error"] / c["total"], 4) if c["total"] else None,
          ", ".join(f"{key[5:]}: {n}" for key, n in sorted(c.items()) if key.startswith("code:"))]
         for name, c in sorted(failures.items())
     ])
-    sheet("대결 예시", ["대결 ID", "분야", "결과", "질문 (개인정보 가림)", "우리 답변 (개인정보 가림)"],
-          samples)
+    sheet_write(workbook, "대결 예시", [("대결 ID", "id"), ("분야", "text"), ("결과", "text"),
+                                    ("질문 (개인정보 가림)", "long"), ("우리 답변 (개인정보 가림)", "long")],
+                samples)
     name = f"team-{team.slug}.xlsx"
     workbook.save(directory / name)
     progress(5, 5, _("완료"))

@@ -19,11 +19,22 @@ PLOTS = (
 
 @require_safe
 def leaderboard_page(request):
+    """The board as the address says (?track=…&category=…, so a view can be shared); an unknown
+    track or category in the address opens the default view rather than an error."""
+    context = leaderboard_page_context()
+    track = request.GET.get("track")
+    if track not in Track.values:
+        track = Track.CITIZEN
+    category = request.GET.get("category") or ""
+    if category not in {each.slug for each in context["categories"]}:
+        category = ""
     return render(
         request,
         "voting/leaderboard.html",
         {
-            **leaderboard_page_context(),
+            **context,
+            "track": track,
+            "category": category,
             "tracks": Track.choices,
             "weights": settings.LEADERBOARD["TRACK_WEIGHTS"],
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],

@@ -31,7 +31,8 @@
     return svg;
   }
 
-  // A line over time: points are [label, value].
+  // A line over time: points are [label, value], each also a dot with its value, so that a
+  // single hour (no line to draw yet) still shows.
   function line(points) {
     const width = 600, height = 160, pad = 30;
     const svg = el("svg", { viewBox: `0 0 ${width} ${height}` });
@@ -41,11 +42,23 @@
     }
     const max = Math.max(1, ...points.map((p) => p[1]));
     const step = points.length > 1 ? (width - 2 * pad) / (points.length - 1) : 0;
-    const xy = points.map((p, i) => [pad + i * step, height - pad - ((height - 2 * pad) * p[1]) / max]);
-    svg.appendChild(el("polyline", { class: "line", points: xy.map((p) => p.join(",")).join(" ") }));
+    const x0 = points.length > 1 ? pad : width / 2;
+    const xy = points.map((p, i) => [x0 + i * step, height - pad - ((height - 2 * pad) * p[1]) / max]);
+    svg.appendChild(el("line", { class: "axis", x1: pad, x2: width - pad, y1: height - pad, y2: height - pad }));
+    if (points.length > 1) svg.appendChild(el("polyline", { class: "line", points: xy.map((p) => p.join(",")).join(" ") }));
+    xy.forEach(([x, y], i) => {
+      const dot = el("circle", { class: "dot", cx: x, cy: y, r: points.length > 24 ? 2.5 : 4 });
+      dot.appendChild(el("title", {}, `${points[i][0]}: ${points[i][1]}`));
+      svg.appendChild(dot);
+    });
+    if (points.length === 1) svg.appendChild(el("text", { x: xy[0][0], y: xy[0][1] - 10, "text-anchor": "middle" }, String(points[0][1])));
     svg.appendChild(el("text", { x: 2, y: pad }, String(max)));
-    svg.appendChild(el("text", { x: pad, y: height - 8 }, points[0][0]));
-    svg.appendChild(el("text", { x: width - pad, y: height - 8, "text-anchor": "end" }, points[points.length - 1][0]));
+    if (points.length > 1) {
+      svg.appendChild(el("text", { x: pad, y: height - 8 }, points[0][0]));
+      svg.appendChild(el("text", { x: width - pad, y: height - 8, "text-anchor": "end" }, points[points.length - 1][0]));
+    } else {
+      svg.appendChild(el("text", { x: width / 2, y: height - 8, "text-anchor": "middle" }, points[0][0]));
+    }
     return svg;
   }
 

@@ -142,9 +142,9 @@
   }
 
   // Keyboard: a/b/t(/x) choose in the current group and move on; digits, o and r jump.
-  function focusGroup(group) {
+  function focusGroup(group, options) {
     var input = group.querySelector("input:checked") || group.querySelector("input");
-    input.focus();
+    input.focus(options);
   }
   function currentGroup() {
     var active = document.activeElement;
@@ -187,6 +187,9 @@
   });
 
   restore();
+  // An item opens at its top, the question (and the saved notice) in view, on any screen: the
+  // keyboard's focus waits in the rubric without scrolling the page there.
   var first = groups.filter(function (g) { return !groupValue(g); })[0];
-  if (first) focusGroup(first); else rationale.focus();
+  if (first) focusGroup(first, { preventScroll: true }); else rationale.focus({ preventScroll: true });
+  if (!window.location.hash) window.scrollTo(0, 0);
 })();

@@ -25,7 +25,9 @@
     not_applicable: gettext("전문가 판정이 섞인 순위에는 계산하지 않음 (시민 투표 순위에만 계산)")
   };
   var SVG = "http://www.w3.org/2000/svg";
-  var state = { track: "citizen", category: "" };
+  // The page opens on the tab and category its address names (voting/views.py selected them).
+  var selectedTab = root.querySelector('[data-track][aria-selected="true"]') || tabs[0];
+  var state = { track: selectedTab.dataset.track, category: categorySelect.value };
 
   function el(name, attrs, text) {
     var node = document.createElementNS(SVG, name);
@@ -279,17 +281,45 @@
   }
 
   // WAI-ARIA tabs: one tab in the Tab order, arrows / Home / End move between them and select.
-  function select(tab, focus) {
+  function mark(tab) {
     tabs.forEach(function (t) {
       var on = t === tab;
       t.setAttribute("aria-selected", String(on));
       t.tabIndex = on ? 0 : -1;
     });
     document.getElementById("board-panel").setAttribute("aria-labelledby", tab.id);
-    if (focus) tab.focus();
     state.track = tab.dataset.track;
+  }
+
+  function select(tab, focus) {
+    mark(tab);
+    if (focus) tab.focus();
+    remember();
     load();
   }
+
+  // The address follows the view, so that it can be shared or bookmarked and opens the same.
+  function remember() {
+    var query = new URLSearchParams();
+    if (state.track !== tabs[0].dataset.track) query.set("track", state.track);
+    if (state.category) query.set("category", state.category);
+    var search = query.toString() ? "?" + query.toString() : "";
+    if (search !== window.location.search) {
+      window.history.pushState(state, "", window.location.pathname + search + window.location.hash);
+    }
+  }
+
+  // Back and forward move between the views the visitor chose.
+  window.addEventListener("popstate", function () {
+    var query = new URLSearchParams(window.location.search);
+    var tab = Array.prototype.filter.call(tabs, function (t) { return t.dataset.track === query.get("track"); })[0] || tabs[0];
+    var slug = query.get("category") || "";
+    var known = Array.prototype.some.call(categorySelect.options, function (o) { return o.value === slug; });
+    categorySelect.value = known ? slug : "";
+    state.category = categorySelect.value;
+    mark(tab);
+    load();
+  });
 
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function () { select(tab, false); });
@@ -300,7 +330,7 @@
       select(tabs[(next + tabs.length) % tabs.length], true);
     });
   });
-  categorySelect.addEventListener("change", function () { state.category = categorySelect.value; load(); });
+  categorySelect.addEventListener("change", function () { state.category = categorySelect.value; remember(); load(); });
 
   function listen(attempt) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";

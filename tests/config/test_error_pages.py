@@ -52,11 +52,23 @@ def test_an_unknown_address_gets_the_sites_404(language):
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
-def test_results_before_publication_are_the_sites_404(language):
-    # Given a contest still open, and one closed but not published
-    ContestFactory(slug="open-one")
-    ContestFactory(slug="closed-one", phase=Contest.Phase.CLOSED)
-    for query in ("", "?contest=open-one", "?contest=closed-one", "?contest=nope"):
+def test_results_before_publication_say_when_they_come(language):
+    # Given a contest still open, one closed but not published, and one still a draft
+    ContestFactory(slug="open-one", title="열린 대회", title_en="Open contest")
+    ContestFactory(slug="closed-one", phase=Contest.Phase.CLOSED, title="끝난 대회", title_en="Ended contest")
+    ContestFactory(slug="draft-one", phase=Contest.Phase.DRAFT)
+    pending = {"ko": ("결과", "아직 결과가 발표되지 않았습니다."),
+               "en": ("results", "The results have not been published yet.")}[language]
+    for query, title in (("?contest=open-one", ("열린 대회", "Open contest")),
+                         ("?contest=closed-one", ("끝난 대회", "Ended contest"))):
+        # Then a contest the public sees gets a page of the site saying the results are to come
+        # (still 404: no results live at the address yet), under the contest's name
+        response = visitor(language).get(f"/results/{query}")
+        heading = f"{title[language == 'en']} {pending[0]}"
+        page = assert_site_page(response, 404, language, heading)
+        assert pending[1] in page and 'href="/leaderboard/"' in page
+    # And a draft or an unknown contest is the site's 404
+    for query in ("?contest=draft-one", "?contest=nope"):
         response = visitor(language).get(f"/results/{query}")
         assert_site_page(response, 404, language, ENGLISH[language]["404"])
 

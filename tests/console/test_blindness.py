@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from arena.models import Response
@@ -109,3 +110,19 @@ def test_a_published_contest_without_enough_answers_publishes_the_reason(setting
     assert AUDIT_FILE in names
     document = json.loads((exports.published_folder(contest) / AUDIT_FILE).read_text(encoding="utf-8"))
     assert document["report"] is None and "at least 2 models" in document["reason"]
+
+
+@pytest.mark.django_db
+def test_the_audit_says_what_its_figure_means_and_when_to_act(organizer_client):
+    # Given answers each model writes in its own recognisable way (말투0, 말투1, 말투2).
+    contest, entrants = contest_with_answers()
+    blindness_audit_run(contest=contest)
+    page = organizer_client.get(reverse("console"), {"contest": "audited"}).content.decode()
+    # Then the console says to act, why, and what to do first.
+    assert 'data-blindness-verdict="act"' in page
+    assert "조치가 필요합니다" in page and "공통 시스템 프롬프트" in page
+    assert "33.3%" in page  # the guessing level the figure is compared with
+    # And the published results carry the same verdict.
+    Contest.objects.filter(pk=contest.pk).update(phase=Contest.Phase.PUBLISHED)
+    public = Client().get(reverse("results"), {"contest": "audited"}).content.decode()
+    assert 'data-blindness-verdict="act"' in public

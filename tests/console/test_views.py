@@ -1,4 +1,5 @@
 """The organizers' console: who may see it, what it shows, its buttons and its downloads."""
+import html
 import json
 
 import pytest
@@ -234,3 +235,25 @@ def test_results_page_marks_provisional_boards_dates_in_kst_and_hides_zero_width
     assert published.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") + " KST" in page
     assert "표본이 부족해 계산하지 않음" in page and "no-style" in page
     assert "검증 정보" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_phase_buttons_and_messages_read_without_templated_particles(organizer_client, demo, language):
+    # "'진행 중'(으)로" reads as a form letter: each phase is named with a particle that fits.
+    if language == "en":
+        organizer_client.cookies["django_language"] = "en"
+    console = organizer_client.get(reverse("console") + "?contest=demo").content.decode()
+    assert "(으)로" not in console
+    page = organizer_client.post(reverse("console-transition"),
+                                 {"contest": "demo", "to": "paused", "confirm": "paused"}, follow=True)
+    text = html.unescape(page.content.decode())
+    assert "(으)로" not in text
+    if language == "ko":
+        assert "'일시 중지' 단계로 바꾸기" in console
+        assert "'일시 중지' 단계로 바꿉니다" in console
+        assert "대회를 '일시 중지' 단계로 바꿨습니다." in text
+    else:
+        assert "Contest phase changed to 'Paused'." in text
+    # And the export buttons are the site's buttons, not bare native ones.
+    assert console.count('class="secondary" data-export=') == 4

@@ -42,7 +42,8 @@ def test_expert_gets_next_item_without_any_identity(client, queue):
     assert response.status_code == 200
     item = response.json()
     assert set(item) >= {"id", "prompt", "a", "b", "criteria", "progress"}
-    assert item["progress"] == {"done": 0, "total": 6}
+    assert item["progress"] == {"done": 0, "skipped": 0, "total": 6}
+    assert item["judging"] == "open"
     assert [c["label"] for c in item["criteria"]] == ["정확성", "유용성", "한국어 표현", "지시 이행", "안전성"]
     body = response.content.decode()
     for name in [e.display_name for e in queue["entrants"]] + [t.name for t in queue["teams"]]:
@@ -54,7 +55,7 @@ def test_a_judgment_is_recorded_once_and_the_queue_moves_on(client, queue):
     item = client.get("/api/expert/next").json()
     response = post(client, f"/api/expert/items/{item['id']}/judgment", GOOD)
     assert response.status_code == 201
-    assert response.json()["progress"] == {"done": 1, "total": 6}
+    assert response.json()["progress"] == {"done": 1, "skipped": 0, "total": 6}
     assert response.json()["next"] not in (None, item["id"])
     judgment = ExpertJudgment.objects.get(assignment_id=item["id"])
     assert judgment.overall == "a" and judgment.seconds == 95
@@ -118,7 +119,8 @@ def test_drafts_are_kept_and_skips_need_a_reason(client, queue):
     refused = post(client, f"/api/expert/items/{item['id']}/skip", {"reason": ""})
     assert refused.status_code == 400
     skipped = post(client, f"/api/expert/items/{item['id']}/skip", {"reason": "의료 분야라 판단이 어렵습니다"})
-    assert skipped.status_code == 200 and skipped.json()["progress"]["done"] == 1
+    # A skipped item is not done (nobody judged it): progress counts it apart.
+    assert skipped.status_code == 200 and skipped.json()["progress"] == {"done": 0, "skipped": 1, "total": 6}
     assert post(client, f"/api/expert/items/{item['id']}/judgment", GOOD).status_code == 409
 
 

@@ -1,5 +1,6 @@
 """The expert's pages: their queue with progress, an item, and nothing that names a team or model."""
 import html
+import re
 
 import pytest
 
@@ -117,3 +118,46 @@ def test_next_page_goes_to_the_first_unjudged_item(client, queue):
     client.force_login(queue["experts"][0])
     first = Assignment.objects.filter(expert=queue["experts"][0]).order_by("position").first()
     assert client.get("/expert/next/").url == f"/expert/items/{first.pk}/"
+
+
+def test_after_the_contest_closes_the_queue_and_the_item_say_judging_has_ended(client, queue, contest):
+    from contest.models import Contest
+    from contest.services import contest_transition
+
+    expert = queue["experts"][0]
+    client.force_login(expert)
+    item = Assignment.objects.filter(expert=expert).order_by("position").first()
+    # Given a contest closed while the expert still had items.
+    contest_transition(contest=contest, to=Contest.Phase.CLOSED)
+
+    # Then the queue offers no way to go on, and says why.
+    text = client.get("/expert/").content.decode()
+    assert 'id="start"' not in text and "이어서 평가하기" not in text and "평가 시작" not in text
+    assert 'id="judging-closed"' in text and "평가가 끝났습니다" in text
+    # And an item shows its answers but no rubric.
+    page = client.get(f"/expert/items/{item.pk}/").content.decode()
+    assert 'id="judgment-form"' not in page and "판정 근거" not in page
+    assert "평가가 끝났습니다" in page
+
+
+def test_while_the_contest_is_paused_the_queue_says_it_will_reopen(client, queue, contest):
+    from contest.models import Contest
+    from contest.services import contest_transition
+
+    client.force_login(queue["experts"][0])
+    contest_transition(contest=contest, to=Contest.Phase.PAUSED)
+    text = client.get("/expert/").content.decode()
+    assert 'id="start"' not in text and 'data-judging="waiting"' in text and "다시 열리면" in text
+
+
+def test_progress_counts_skipped_items_apart_from_judged_ones(client, queue):
+    expert = queue["experts"][0]
+    client.force_login(expert)
+    first = Assignment.objects.filter(expert=expert).order_by("position").first()
+    response = client.post(f"/api/expert/items/{first.pk}/skip", {"reason": "의료 분야라 판단이 어렵습니다"},
+                           content_type="application/json")
+    assert response.status_code == 200
+    text = " ".join(html.unescape(re.sub("<[^>]+>", "", client.get("/expert/").content.decode())).split())
+    assert "판정 0 / 6" in text and "건너뜀 1" in text
+    # The expert has begun: the button goes on rather than starting over.
+    assert "이어서 평가하기" in text

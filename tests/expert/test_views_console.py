@@ -100,6 +100,11 @@ def test_results_and_disputes(organizer_client, contest, settings):
     results = page.context["results"]
     assert results["agreement"]["judgments"] == 18 and len(results["board"]["models"]) == 3
     assert set(results["criteria_boards"]) == {"accuracy", "helpfulness", "korean", "instruction", "safety"}
+    # Criteria read as the experts saw them, never as keys; the comparison says how it ranks.
+    for label in ("α · 정확성", "기준별 순위: 정확성", "기준별 순위: 한국어 표현", "기준별 순위: 안전성"):
+        assert label in text
+    assert "α · accuracy" not in text and "기준별 순위: helpfulness" not in text
+    assert 'id="comparison-note"' in text and "다시 매긴 순위" in text
     disputes = organizer_client.get(f"/console/expert/disputes/?contest={contest.slug}")
     disputed = disputes.context["pairs"]
     assert disputed  # left/right are random, so "always A" disagrees somewhere

@@ -119,14 +119,16 @@ def test_public_pages_pass_axe(site, pages):
             summary.click()
         pages.check(f"leaderboard-{track}")
 
-    # The published results; before publication the site's own 404
+    # The published results
     pages.visit("/results/?contest=past", "results-published")
     expect(page.locator(".results-table").first).to_be_visible()
     # with the blindness audit's tables, which scroll in their own region rather than the page
     expect(page.locator('[data-blindness="models"]')).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Before publication: the site's page saying the results are to come (a 404 all the same)
     pages.visit("/results/?contest=live", "results-unpublished-404", status=404)
-    expect(page.locator("main h1")).to_have_text("찾을 수 없는 페이지입니다.")
+    expect(page.locator("main h1")).to_have_text("실시간 대회 결과")
+    expect(page.locator("#results-pending")).to_contain_text("아직 결과가 발표되지 않았습니다.")
     expect(page.locator(".site-footer")).to_be_visible()
     pages.visit("/no-such-page/", "not-found-404", status=404)
 

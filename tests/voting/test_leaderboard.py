@@ -193,6 +193,47 @@ def test_leaderboard_page_is_korean_with_its_plots(db):
     assert "plot-winrate" in page and "https://" not in page
 
 
+def test_the_address_names_the_tab_and_category_the_page_opens_on(contest):
+    CategoryFactory(slug="math", name="수학·추론", name_en="Math and reasoning")
+    # A shared address opens the same tab and category.
+    page = Client().get("/leaderboard/?track=expert&category=math").content.decode()
+    assert 'id="tab-expert" data-track="expert" aria-controls="board-panel" aria-selected="true"' in page
+    assert 'id="tab-citizen" data-track="citizen" aria-controls="board-panel" aria-selected="false"' in page
+    assert '<option value="math" selected>수학·추론</option>' in page
+    assert 'aria-labelledby="tab-expert"' in page
+    # One that names nothing known opens the default view, not an error.
+    page = Client().get("/leaderboard/?track=nope&category=%22%3E").content.decode()
+    assert 'id="tab-citizen" data-track="citizen" aria-controls="board-panel" aria-selected="true"' in page
+    assert " selected>" not in page
+
+
+def test_english_mode_names_the_contest_and_categories_in_english(contest):
+    contest.title, contest.title_en = "제1회 국민 평가", "The first public evaluation"
+    contest.save()
+    CategoryFactory(slug="math", name="수학·추론", name_en="Math and reasoning")
+    CategoryFactory(slug="law", name="법률")  # no English name: the Korean one stays
+    client = Client()
+    client.cookies["django_language"] = "en"
+    page = client.get("/leaderboard/").content.decode()
+    assert "The first public evaluation" in page and "제1회 국민 평가" not in page
+    assert ">Math and reasoning</option>" in page and ">법률</option>" in page
+    assert ">Rank</th>" in page and ">Leaderboard</th>" not in page
+    korean = Client().get("/leaderboard/").content.decode()
+    assert "제1회 국민 평가" in korean and ">수학·추론</option>" in korean
+
+
+def test_the_columns_are_explained_in_words_open_to_touch_and_keyboard(db):
+    page = Client().get("/leaderboard/").content.decode()
+    assert '<details class="glossary" id="board-glossary">' in page
+    for term in ("순위 상한", "스타일 통제 점수", "온라인 Elo", "95% 신뢰구간"):
+        assert f">{term}</dt>" in page
+    # No hover-only explanation is left in the table's header, and the intro is plain words.
+    header = page.split('<table class="board" id="board-table">')[1].split("</thead>")[0]
+    assert "title=" not in header
+    intro = page.split('id="board-intro">')[1].split("</p>")[0]
+    assert "Bradley" not in intro and "부트스트랩" not in intro
+
+
 def test_style_control_sees_that_longer_answers_won(contest, field):
     # Given votes in which the side with the longer answer always won
     votes_simulate(contest, field, 120, seed=5)

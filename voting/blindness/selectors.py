@@ -5,6 +5,7 @@ from arena.models import Battle, Response
 from contest.models import Contest
 from voting import expert_source
 from stats.attribution import Answer
+from stats.blindness_verdict import audit_verdict
 from voting.models import BlindnessAudit
 
 KINDS = ("text", "length", "timing")
@@ -41,6 +42,18 @@ def _percent(rate: float | None) -> float | None:
     return None if rate is None else round(rate * 100, 1)
 
 
+def _verdict_shown(verdict: dict, per_model: list[dict]) -> dict:
+    """The verdict as the page words it: percentages as text, the strongest signal, and the
+    model it names most often (the one whose answers the organizer reads first)."""
+    shown = {"level": verdict["level"], "baseline": f"{_percent(verdict['baseline'])}%"}
+    if verdict["signals"]:
+        top = verdict["signals"][0]
+        rated = [row for row in per_model if row.get(top["kind"]) is not None]
+        shown.update(kind=top["kind"], accuracy=f"{_percent(top['accuracy'])}%", ratio=top["ratio"],
+                     model=max(rated, key=lambda row: row[top["kind"]])["model"] if rated else "—")
+    return shown
+
+
 def audit_shown(*, contest: Contest) -> dict | None:
     """Return the latest audit shaped for a page: percentages per model and the confusion
     tables with their labels (None when the contest has no audit yet). Counts only: the
@@ -58,7 +71,12 @@ def audit_shown(*, contest: Contest) -> dict | None:
             tables.append({"kind": kind, "accuracy": _percent(scores["accuracy"]),
                            "rows": [{"model": model, "cells": cells}
                                     for model, cells in zip(models, scores["confusion"], strict=True)]})
+    verdict = audit_verdict(
+        accuracy={kind: (report.get(kind) or {}).get("accuracy") for kind in KINDS},
+        chance=report["chance"], majority_rate=report["majority_rate"], answers=report["answers"],
+    )
     return {
+        "verdict": _verdict_shown(verdict, report["per_model"]),
         "created_at": audit.created_at,
         "answers": report["answers"],
         "groups": report["groups"],
