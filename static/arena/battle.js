@@ -21,8 +21,9 @@
   var revealBox = document.getElementById("reveal");
   var revealTitle = document.getElementById("reveal-title");
   var revealNames = { a: revealBox.querySelector('[data-reveal="a"]'), b: revealBox.querySelector('[data-reveal="b"]') };
-  var revealTimings = { a: revealBox.querySelector('[data-timing="a"]'), b: revealBox.querySelector('[data-timing="b"]') };
   var newBattleButton = document.getElementById("new-battle");
+  var retryButton = document.getElementById("retry");
+  var startError = document.getElementById("start-error");
   var excludedNotice = document.getElementById("excluded-notice");
   var battleStatus = document.getElementById("battle-status");
   var promptMax = parseInt(root.dataset.promptMax, 10);
@@ -35,6 +36,7 @@
   var dock = window.KaiDock;  // static/arena/dock.js
   var tabs = window.KaiTabs;  // static/arena/tabs.js: A/B tabs on a phone
   var reasons = window.KaiReasons;  // static/arena/reasons.js: reason tags after the vote
+  var reveal = window.KaiReveal;  // static/arena/reveal.js: timings, model cards, keeping the battle
   // Each pane's conversation, status label, heading name and copy button.
   var paneParts = {};
   SIDES.forEach(function (side) {
@@ -85,6 +87,10 @@
   }
 
   function addTurn(prompt) {
+    battle.prompt = prompt;
+    battle.turnStartedAt = Date.now();
+    battle.heardAt = 0;
+    battle.questions = [];
     SIDES.forEach(function (side) {
       var conversation = paneParts[side].conversation;
       var question = document.createElement("div");
@@ -99,6 +105,7 @@
       note.className = "side-error";
       note.hidden = true;
       conversation.appendChild(question);
+      battle.questions.push(question);
       conversation.appendChild(answer);
       conversation.appendChild(note);
       battle.sides[side] = { status: "pending", seq: 0, text: "", element: answer, note: note, frame: 0 };
@@ -121,9 +128,9 @@
     paneParts[side].copy.disabled = !state.text;
     var failed = dock.failedSides(battle);
     if (failed.length === 2) {
-      dock.showMessage(gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
+      dock.showMessage(gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요."));
     } else if (failed.length === 1) {
-      dock.showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
+      dock.showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 다른 쪽 답변은 끝까지 읽을 수 있습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요."));
     }
     // A failed battle is over; a finished one is kept, so that a reload can still vote on it.
     if (failed.length) remember(null);
@@ -143,6 +150,7 @@
     var current = battle;
     api("GET", "/api/battles/" + current.id).then(function (data) {
       if (battle !== current || current.voted) return;
+      current.excluded = data.excluded;
       var text = data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "";
       excludedNotice.textContent = text;
       excludedNotice.hidden = !text;
@@ -168,6 +176,7 @@
         if (message.seq > state.seq && battle.socket) battle.socket.close();
         return;
       }
+      battle.heardAt = Date.now();
       if (state.status === "pending") {
         setSideStatus(message.side, "streaming");
         refresh();
@@ -267,20 +276,36 @@
       excludedNotice.hidden = true;
       addTurn(prompt);
       if (!battle.socket || battle.socket.readyState > 1) connect(0);
+      // The new question and its answers start at the top of the screen, not under the dock.
+      var shown = battle.questions.filter(function (question) { return question.offsetParent !== null; })[0];
+      if (shown) shown.scrollIntoView({ block: "start" });
     });
+  }
+
+  // A refused start is said above the prompt box, where the citizen is looking, and focused
+  // (role="alert" announces it too); a refused follow-up is said in the dock.
+  function showStartError(text) {
+    startError.textContent = text || "";
+    startError.hidden = !text;
+    if (!text) return;
+    startError.scrollIntoView({ block: "nearest" });
+    startError.focus();
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var prompt = promptBox.value.trim();
+    var following = battle && !battle.voted;
     if (!prompt) {
-      dock.showMessage(gettext("질문을 입력해 주세요."));
+      if (following) dock.showMessage(gettext("질문을 입력해 주세요."));
+      else showStartError(gettext("질문을 입력해 주세요."));
       promptBox.focus();
       return;
     }
     dock.showMessage("");
+    showStartError("");
     setBusy(true);
-    var request = battle && !battle.voted ? continueBattle(prompt) : startBattle(prompt);
+    var request = following ? continueBattle(prompt) : startBattle(prompt);
     request.then(function () {
       promptBox.value = "";
       updateCounter();
@@ -289,9 +314,13 @@
       // The keyboard goes on from the battle's status line: the stop button, then the votes.
       battleStatus.focus();
     }).catch(function (error) {
-      dock.showMessage(error.message);
       setBusy(false);
-      promptBox.focus();
+      if (following) {
+        dock.showMessage(error.message);
+        promptBox.focus();
+      } else {
+        showStartError(error.message);
+      }
     });
   });
 
@@ -299,21 +328,6 @@
   promptBox.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
-
-  // After the vote, each side's true speed on the first prompt, as the worker measured it at the
-  // team's endpoint (before the vote the server sends no timing, and paces both panes alike).
-  function showTimings(current) {
-    api("GET", "/api/battles/" + current.id).then(function (data) {
-      if (battle !== current || !data.turns.length) return;
-      SIDES.forEach(function (side) {
-        var answer = data.turns[0][side];
-        if (answer.ttft_ms == null || answer.total_ms == null) return;
-        revealTimings[side].textContent = interpolate(gettext("(첫 글자 %(ttft)s초 · 전체 %(total)s초)"), {
-          ttft: (answer.ttft_ms / 1000).toFixed(1), total: (answer.total_ms / 1000).toFixed(1)
-        });
-      });
-    }).catch(function () { /* The timings are extra; the reveal stands without them. */ });
-  }
 
   voteButtons.forEach(function (button) {
     button.addEventListener("click", function () {
@@ -330,6 +344,7 @@
           SIDES.forEach(function (side) {
             var who = data.reveal[side].team + " · " + data.reveal[side].model;
             revealNames[side].textContent = who;
+            current.reveal = data.reveal;
             // The pane's own heading now says whose answer it was.
             paneParts[side].name.textContent = interpolate(
               side === "a" ? gettext("A: %(who)s") : gettext("B: %(who)s"), { who: who });
@@ -340,7 +355,7 @@
           refresh();
           revealBox.scrollIntoView({ block: "nearest" });
           revealTitle.focus({ preventScroll: true });
-          showTimings(current);
+          reveal.show(current, function () { return battle === current; });
         })
         .catch(function (error) {
           current.voting = false;
@@ -376,7 +391,7 @@
     });
   });
 
-  newBattleButton.addEventListener("click", function () {
+  function clearBattle() {
     if (battle && battle.socket) battle.socket.close();
     battle = null;
     remember(null);
@@ -385,44 +400,33 @@
       paneParts[side].conversation.replaceChildren();
       paneParts[side].name.textContent = paneParts[side].defaultName;
       paneParts[side].copied.textContent = "";
-      revealTimings[side].textContent = "";
       revealNames[side].textContent = "";
     });
     panes.hidden = true;
     tabs.reset();
     reasons.reset();
+    reveal.reset();
     excludedNotice.hidden = true;
     voteButtons.forEach(function (b) { b.classList.remove("chosen"); });
     dock.showChoice("");
     dock.showMessage("");
     refresh();
     setBusy(false);
+  }
+
+  newBattleButton.addEventListener("click", function () {
+    clearBattle();
     promptBox.focus();
   });
 
-  // One tap on an example fills the prompt box (and its category), ready to send or edit.
-  if (examples) {
-    var chips = examples.querySelectorAll("li[data-category]");
-    var leads = {};
-    chips.forEach(function (chip) {
-      if (!leads[chip.dataset.category]) leads[chip.dataset.category] = chip;
-      chip.querySelector("button").addEventListener("click", function () {
-        if (category) category.value = chip.dataset.category;
-        promptBox.value = chip.textContent.trim();
-        updateCounter();
-        promptBox.focus();
-      });
-    });
-    // With no category chosen, one example of each; with one chosen, all of that category's.
-    var filterChips = function () {
-      chips.forEach(function (chip) {
-        chip.hidden = category && category.value ? chip.dataset.category !== category.value
-          : leads[chip.dataset.category] !== chip;
-      });
-    };
-    if (category) category.addEventListener("change", filterChips);
-    filterChips();
-  }
+  // A new pair of models for the question that failed or was stopped (the category stays chosen).
+  retryButton.addEventListener("click", function () {
+    var prompt = battle ? battle.prompt : "";
+    clearBattle();
+    promptBox.value = prompt;
+    updateCounter();
+    form.requestSubmit();
+  });
 
   // A reload in the middle of a battle: rebuild it from the API, then let the socket's snapshot
   // carry on whatever is still streaming.

@@ -24,6 +24,9 @@
   var revealBox = document.getElementById("reveal");
   var yourChoice = document.getElementById("your-choice");
   var newBattleButton = document.getElementById("new-battle");
+  var retryButton = document.getElementById("retry");
+  var waited = document.getElementById("waited");
+  var turnsLeftLine = document.getElementById("turns-left");
   var announcer = document.getElementById("announce");
   var maxTurns = parseInt(root.dataset.maxTurns, 10);
   var SIDES = ["a", "b"];
@@ -39,7 +42,7 @@
       pending: gettext("기다리는 중…"),
       streaming: gettext("답하는 중…"),
       done: gettext("완료"),
-      error: gettext("오류"),
+      error: gettext("실패"),
       stopped: gettext("멈춤")
     }[status] || "";
   }
@@ -116,6 +119,33 @@
     announce(text);
   }
 
+  // A stall: no text on either side for this long. Both panes are held together (arena.pacing),
+  // so the page says how long both have been waited for, never which one is late.
+  var STALL_MS = 3000;
+  var waitTimer = 0;
+
+  function waitedText(battle, now) {
+    if (!battle || !battle.sides.a || bothFinished(battle) || battle.stopped || battle.voted) return "";
+    if (now - (battle.heardAt || battle.turnStartedAt) < STALL_MS) return "";
+    return interpolate(gettext("두 모델 모두 기다리는 중 · %(seconds)s초"), {
+      seconds: Math.floor((now - battle.turnStartedAt) / 1000)
+    });
+  }
+
+  // Redraw the waiting line every second while a turn runs; it stops by itself after the turn.
+  function drawWaited(battle) {
+    window.clearInterval(waitTimer);
+    function tick() {
+      var text = waitedText(battle, Date.now());
+      waited.textContent = text;
+      waited.hidden = !text;
+      document.querySelectorAll("[data-waited-for]").forEach(function (span) { span.textContent = text; });
+      if (!battle || bothFinished(battle) || battle.stopped || battle.voted) window.clearInterval(waitTimer);
+    }
+    tick();
+    if (battle && battle.sides.a && !bothFinished(battle)) waitTimer = window.setInterval(tick, 1000);
+  }
+
   function voteHintText(battle, running, failed, turnsLeft) {
     if (failed.length === 2) return gettext("두 답변이 모두 실패해 투표할 수 없습니다.");
     if (failed.length === 1) {
@@ -140,6 +170,10 @@
   function draw(battle) {
     var inBattle = !!battle;
     dockBox.classList.toggle("active", inBattle);
+    // On a phone the intro and the phase line give their room to the answers during a battle.
+    document.body.classList.toggle("in-battle", inBattle);
+    dockBox.classList.toggle("revealed", inBattle && battle.voted);
+    drawWaited(battle);
     placeComposer(inBattle);
     if (page.examples) page.examples.hidden = inBattle;
     if (!inBattle) {
@@ -148,6 +182,8 @@
       votes.hidden = true;
       revealBox.hidden = true;
       newBattleButton.hidden = true;
+      retryButton.hidden = true;
+      turnsLeftLine.hidden = true;
       page.form.hidden = false;
       page.promptBox.placeholder = page.promptBox.getAttribute("data-placeholder");
       return;
@@ -167,7 +203,8 @@
       });
     }
     stopButton.hidden = !running || ended;
-    votes.hidden = battle.voted || battle.stopped;
+    // A failed battle says so once, in the message line: the vote bar has nothing to add.
+    votes.hidden = battle.voted || battle.stopped || failed.length > 0;
     voteGrid.classList.toggle("locked", !voteOpen);
     voteGrid.classList.toggle("open", voteOpen);
     votes.classList.toggle("open", voteOpen);
@@ -175,7 +212,12 @@
     voteHint.textContent = voteHintText(battle, running, failed, turnsLeft);
     revealBox.hidden = !battle.voted;
     newBattleButton.hidden = !ended;
+    // A battle that ended without a vote keeps its question: ask it again of a new pair.
+    retryButton.hidden = !(failed.length > 0 || battle.stopped) || battle.voted;
     var followUp = voteOpen && turnsLeft && !battle.voting;
+    var left = maxTurns - battle.turn - 1;
+    turnsLeftLine.hidden = !followUp;
+    turnsLeftLine.textContent = interpolate(gettext("이어서 %(left)s번 더 질문할 수 있습니다."), { left: left });
     page.form.hidden = !followUp;
     page.setBusy(!followUp);
     page.promptBox.placeholder = gettext("이어서 질문하기 (선택)");
