@@ -50,7 +50,7 @@
     if (card.parameters) rows.push([gettext("파라미터"), card.parameters]);
     if (card.license) rows.push([gettext("라이선스"), card.license]);
     if (card.open_weights !== null && card.open_weights !== undefined) {
-      rows.push([gettext("가중치"), card.open_weights ? gettext("공개") : gettext("비공개")]);
+      rows.push([gettext("가중치 공개"), card.open_weights ? gettext("예") : gettext("아니요")]);
     }
     if (card.released) rows.push([gettext("공개일"), card.released]);
     return rows;
