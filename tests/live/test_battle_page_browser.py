@@ -11,7 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import ContestFactory, EntrantFactory, TeamFactory
+from contest.models import Contest
+from contest.services import contest_transition
+from tests.factories import ContestFactory, EntrantFactory, OrganizerFactory, TeamFactory
 from tests.live.axe import serious_violations
 from tests.live.citizen import accept_notice, show_side
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
@@ -141,6 +143,13 @@ def test_tex_and_code_render_and_a_follow_up_scrolls_into_view(live_stack, live_
     send(page, "피타고라스 정리를 수식과 코드로 보여 줘")
     expect(page.locator("#battle-status")).to_have_text("A 완료 · B 완료", timeout=60_000)
 
+    # Then on a phone the intro and the phase line give their room to the answers
+    for part in (page.locator(".intro p"), page.locator("#contest-phase")):
+        if viewport == PHONE:
+            expect(part).to_be_hidden()
+        else:
+            expect(part).to_be_visible()
+
     # Then TeX is drawn by KaTeX (inline and display), code is highlighted, and money stays text
     for side in "ab":
         show_side(page, side)
@@ -167,6 +176,7 @@ def test_tex_and_code_render_and_a_follow_up_scrolls_into_view(live_stack, live_
     expect(question).to_have_text("코드를 자바스크립트로도 보여 줘")
     expect(question).to_be_in_viewport()
     shot(page, tmp_path, f"follow-up-{size(viewport)}")
+    assert serious_violations(page) == []
 
 
 @VIEWPORTS
@@ -220,3 +230,24 @@ def test_after_the_vote_the_model_cards_the_markdown_and_a_share_link_that_can_b
     page.get_by_role("button", name="공유 끄기").click()
     expect(page.locator("#keep-status")).to_contain_text("공유를 껐습니다")
     assert shared.goto(address).status == 404
+
+
+@pytest.fixture
+def paused_contest(live_stack, transactional_db):
+    """A contest its organizer paused, with a reason for the citizens."""
+    contest = ContestFactory(slug="paused", title="멈춘 대회")
+    contest_transition(contest=contest, to=Contest.Phase.PAUSED, actor=OrganizerFactory(),
+                       reason="모델 서버 점검 중입니다. 15시에 다시 엽니다.")
+    return contest
+
+
+@VIEWPORTS
+def test_the_paused_page_gives_the_reason_and_since_when(live_stack, paused_contest, browser,  # noqa: F811
+                                                        viewport, tmp_path):
+    page = browser.new_page(viewport=viewport, locale="ko-KR")
+    page.goto(live_stack.web_url + "/")
+    closed = page.locator("#contest-closed")
+    expect(closed).to_contain_text("부터 잠시 멈췄습니다")
+    expect(closed).to_contain_text("사유: 모델 서버 점검 중입니다. 15시에 다시 엽니다.")
+    shot(page, tmp_path, f"paused-{size(viewport)}")
+    assert serious_violations(page) == []
