@@ -24,7 +24,6 @@
   var newBattleButton = document.getElementById("new-battle");
   var retryButton = document.getElementById("retry");
   var startError = document.getElementById("start-error");
-  var excludedNotice = document.getElementById("excluded-notice");
   var battleStatus = document.getElementById("battle-status");
   var promptMax = parseInt(root.dataset.promptMax, 10);
   var accepted = root.dataset.notice === "accepted";
@@ -127,34 +126,12 @@
     var state = battle.sides[side];
     paneParts[side].copy.disabled = !state.text;
     var failed = dock.failedSides(battle);
-    if (failed.length === 2) {
-      dock.showMessage(gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요."));
-    } else if (failed.length === 1) {
-      dock.showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 다른 쪽 답변은 끝까지 읽을 수 있습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요."));
-    }
+    if (failed.length) dock.showMessage(dock.failureText(failed));
     // A failed battle is over; a finished one is kept, so that a reload can still vote on it.
     if (failed.length) remember(null);
-    else if (dock.bothFinished(battle)) checkExcluded();
+    else if (dock.bothFinished(battle)) dock.checkExcluded(battle, function () { return battle; });
     refresh();
     dock.announceProgress(battle);
-  }
-
-  // Before the vote the server says whether it will count: not when an answer named its team
-  // or model, or the citizen asked a model who it is. The citizen may still vote.
-  var EXCLUDED_TEXT = {
-    identity_leak: gettext("답변에 모델이나 팀의 이름이 드러났습니다. 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다."),
-    identity_prompt: gettext("모델에게 누구인지, 누가 만들었는지 묻는 질문이 있어 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다.")
-  };
-
-  function checkExcluded() {
-    var current = battle;
-    api("GET", "/api/battles/" + current.id).then(function (data) {
-      if (battle !== current || current.voted) return;
-      current.excluded = data.excluded;
-      var text = data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "";
-      excludedNotice.textContent = text;
-      excludedNotice.hidden = !text;
-    }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
   function handleEvent(message) {
@@ -198,9 +175,6 @@
     }
   }
 
-  // Longer than a streaming answer pauses; a thinking model silent for longer only costs a reconnect.
-  var SILENCE_MS = 15000;
-
   // After a dropped or silent socket, ask the API how each side of this turn stands: a side that
   // ended while the page was cut off shows its answer or its error even if the socket cannot
   // be opened again yet. Text still streaming comes from the socket's snapshot on reconnect.
@@ -222,29 +196,15 @@
     }
   }
 
-  function connect(attempt) {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  // The battle's websocket (static/arena/socket.js), kept open while its answers come.
+  function connect() {
     var current = battle;
-    var socket = new WebSocket(scheme + window.location.host + "/ws/battles/" + current.id + "/");
-    current.socket = socket;
-    var heard = Date.now();
-    function over() { return battle !== current || current.voted || current.stopped || dock.bothFinished(current); }
-    // A socket that stays open but falls silent (the server's Redis restarted, say) is closed
-    // and opened again: the server's snapshot on connect, from the database, fills any gap.
-    var watchdog = window.setInterval(function () {
-      if (over()) { window.clearInterval(watchdog); return; }
-      if (socket.readyState === WebSocket.OPEN && Date.now() - heard > SILENCE_MS) socket.close();
-    }, 2000);
-    socket.onmessage = function (event) { heard = Date.now(); handleEvent(JSON.parse(event.data)); };
-    socket.onclose = function (event) {
-      window.clearInterval(watchdog);
-      // Reconnect while answers are still coming; the server's snapshot fills any gap.
-      if (over() || event.code === 4403) return;
-      recover(current);
-      var delay = Math.min(8000, 500 * Math.pow(2, attempt));
-      window.setTimeout(function () { if (battle === current) connect(attempt + 1); }, delay);
-    };
-    socket.onopen = function () { attempt = 0; };
+    window.KaiSocket.open(current, {
+      over: function () { return battle !== current || current.voted || current.stopped || dock.bothFinished(current); },
+      shown: function () { return battle === current; },
+      message: handleEvent,
+      recover: function () { recover(current); }
+    });
   }
 
   function begin(id) {
@@ -266,16 +226,16 @@
     }).then(function (data) {
       begin(data.id);
       addTurn(prompt);
-      connect(0);
+      connect();
     });
   }
 
   function continueBattle(prompt) {
     return api("POST", "/api/battles/" + battle.id + "/turns", { prompt: prompt }).then(function (data) {
       battle.turn = data.turn;
-      excludedNotice.hidden = true;
+      dock.showExcluded("");
       addTurn(prompt);
-      if (!battle.socket || battle.socket.readyState > 1) connect(0);
+      if (!battle.socket || battle.socket.readyState > 1) connect();
       // The new question and its answers start at the top of the screen, not under the dock.
       var shown = battle.questions.filter(function (question) { return question.offsetParent !== null; })[0];
       if (shown) shown.scrollIntoView({ block: "start" });
@@ -406,7 +366,7 @@
     tabs.reset();
     reasons.reset();
     reveal.reset();
-    excludedNotice.hidden = true;
+    dock.showExcluded("");
     voteButtons.forEach(function (b) { b.classList.remove("chosen"); });
     dock.showChoice("");
     dock.showMessage("");
@@ -447,7 +407,7 @@
         });
       });
       setBusy(true);
-      if (!dock.bothFinished(battle)) connect(0);
+      if (!dock.bothFinished(battle)) connect();
       refresh();
       dock.announce(gettext("새로 고치기 전의 대결을 이어서 보여 드립니다."));
     }).catch(function () { remember(null); });

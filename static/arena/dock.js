@@ -27,6 +27,7 @@
   var retryButton = document.getElementById("retry");
   var waited = document.getElementById("waited");
   var turnsLeftLine = document.getElementById("turns-left");
+  var excludedNotice = document.getElementById("excluded-notice");
   var announcer = document.getElementById("announce");
   var maxTurns = parseInt(root.dataset.maxTurns, 10);
   var SIDES = ["a", "b"];
@@ -71,6 +72,35 @@
       too_slow: gettext("모델의 답변이 너무 느려 중단했습니다."),
       too_long: gettext("모델의 답변이 허용된 길이를 넘어 중단했습니다.")
     }[code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
+  }
+
+  // A failed battle's one message, in the message line (the vote bar then hides: said once).
+  function failureText(failed) {
+    return failed.length === 2
+      ? gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요.")
+      : gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 다른 쪽 답변은 끝까지 읽을 수 있습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요.");
+  }
+
+  // Before the vote the server says whether it will count: not when an answer named its team
+  // or model, or the citizen asked a model who it is. The citizen may still vote.
+  var EXCLUDED_TEXT = {
+    identity_leak: gettext("답변에 모델이나 팀의 이름이 드러났습니다. 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다."),
+    identity_prompt: gettext("모델에게 누구인지, 누가 만들었는지 묻는 질문이 있어 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다.")
+  };
+
+  function showExcluded(text) {
+    excludedNotice.textContent = text;
+    excludedNotice.hidden = !text;
+  }
+
+  // Ask whether `battle`'s vote will count and say so in the vote bar (battle.excluded keeps
+  // the reason for the reveal); `shown()` is the battle the page shows when the answer comes.
+  function checkExcluded(battle, shown) {
+    window.KaiApi.request("GET", "/api/battles/" + battle.id).then(function (data) {
+      if (shown() !== battle || battle.voted) return;
+      battle.excluded = data.excluded;
+      showExcluded(data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "");
+    }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
   function unfinished(status) { return status === "pending" || status === "streaming"; }
@@ -244,6 +274,9 @@
     shortLabel: shortLabel,
     sideErrorText: sideErrorText,
     failedSides: failedSides,
+    failureText: failureText,
+    checkExcluded: checkExcluded,
+    showExcluded: showExcluded,
     bothFinished: bothFinished,
     showMessage: showMessage,
     showChoice: showChoice,

@@ -251,3 +251,22 @@ def test_the_paused_page_gives_the_reason_and_since_when(live_stack, paused_cont
     expect(closed).to_contain_text("사유: 모델 서버 점검 중입니다. 15시에 다시 엽니다.")
     shot(page, tmp_path, f"paused-{size(viewport)}")
     assert serious_violations(page) == []
+
+
+@VIEWPORTS
+def test_the_reveal_of_an_excluded_battle_repeats_that_the_vote_will_not_count(
+        live_stack, live_contest, browser, viewport, tmp_path):  # noqa: F811
+    page = open_page(browser, live_stack, viewport)
+    send(page, "너는 누구야? 어느 회사가 만들었어?")
+    expect(page.locator("#excluded-notice")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled(timeout=30_000)
+
+    # When the citizen votes all the same
+    page.get_by_role("button", name="A가 더 좋음").click()
+
+    # Then the reveal says it again, beside the names
+    repeat = page.locator("#reveal-excluded")
+    expect(repeat).to_be_visible()
+    expect(repeat).to_have_text("이 대결의 투표는 순위에 반영되지 않습니다.")
+    shot(page, tmp_path, f"reveal-excluded-{size(viewport)}")
+    assert serious_violations(page) == []
