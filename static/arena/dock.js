@@ -233,8 +233,10 @@
       });
     }
     stopButton.hidden = !running || ended;
-    // A failed battle says so once, in the message line: the vote bar has nothing to add.
-    votes.hidden = battle.voted || battle.stopped || failed.length > 0;
+    votes.hidden = battle.voted || battle.stopped;
+    // A failed battle says so once, in the message line: the bar's hint stays silent then, and
+    // its buttons stay, disabled.
+    voteHint.hidden = failed.length > 0;
     voteGrid.classList.toggle("locked", !voteOpen);
     voteGrid.classList.toggle("open", voteOpen);
     votes.classList.toggle("open", voteOpen);
