@@ -2,6 +2,7 @@
 from uuid import UUID
 
 from django.conf import settings
+from django.urls import reverse
 
 from ninja import Router, Schema, Status
 
@@ -69,12 +70,28 @@ class Reveal(Schema):
     b: Identity
 
 
+class ModelCard(Schema):
+    """What a team declares about its model (admin: 참가 모델 → 모델 카드); null when not given."""
+    parameters: str | None
+    license: str | None
+    open_weights: bool | None
+    released: str | None  # YYYY-MM-DD
+    url: str | None  # http or https only
+
+
+class ModelCards(Schema):
+    a: ModelCard
+    b: ModelCard
+
+
 class BattleState(Schema):
     id: UUID
     status: str
     turns: list[TurnState]
     vote: str | None
     reveal: Reveal | None
+    # Each side's model card, like the reveal null until the vote.
+    cards: ModelCards | None = None
     # Why this battle's vote will not count for the ranking ("identity_leak",
     # "identity_prompt"), told before the vote; null when it counts.
     excluded: str | None = None
@@ -136,3 +153,23 @@ def battle_detail(request, battle_id: UUID):
         battle_id=battle_id, session_key=request.session.session_key or ""
     )
     return selectors.battle_state(battle)
+
+
+class ShareLink(Schema):
+    url: str
+
+
+@router.post("/battles/{uuid:battle_id}/share",
+             response={201: ShareLink, 403: Error, 404: Error, 409: Error})
+def battle_share(request, battle_id: UUID):
+    """Make (or return) a read-only link to the owner's voted battle: both answers and the
+    reveal, nothing of the voter. Off until asked for; `DELETE` revokes it."""
+    share = services.battle_share(battle_id=battle_id, session_key=request.session.session_key or "")
+    return Status(201, {"url": reverse("battle-shared", args=[share.token])})
+
+
+@router.delete("/battles/{uuid:battle_id}/share", response={204: None, 403: Error, 404: Error})
+def battle_unshare(request, battle_id: UUID):
+    """Revoke the battle's share link: its address answers 404 from now on."""
+    services.battle_unshare(battle_id=battle_id, session_key=request.session.session_key or "")
+    return Status(204, None)

@@ -87,3 +87,19 @@ class Response(models.Model):
     @property
     def finished(self) -> bool:
         return self.status not in self.UNFINISHED
+
+
+class BattleShare(models.Model):
+    """A read-only link to one voted battle, made only when its owner asks for it.
+
+    The token is the whole key (unguessable, never derived from the battle's id); deleting the
+    row revokes the link. The shared page shows the conversation and the reveal, never who
+    voted, how, or why (arena.selectors.battle_shared).
+    """
+
+    battle = models.OneToOneField(Battle, on_delete=models.CASCADE, related_name="share")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.battle_id}"

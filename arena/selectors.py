@@ -6,7 +6,7 @@ from django.db import connection
 
 from arena import identity
 from arena.exceptions import BattleNotFound, NotBattleOwner
-from arena.models import Battle, Response, Side, Turn
+from arena.models import Battle, BattleShare, Response, Side, Turn
 from contest.models import Team
 
 
@@ -101,6 +101,19 @@ def battle_reveal(battle: Battle) -> dict:
                   team_b=battle.entrant_b.team.name, model_b=battle.entrant_b.display_name)
 
 
+def model_card(entrant) -> dict:
+    """Return what the entrant's team declares about its model (blank fields as null). Only
+    ever sent after the vote, beside the reveal."""
+    return {
+        "parameters": entrant.card_parameters or None,
+        "license": entrant.card_license or None,
+        "open_weights": entrant.card_open_weights,
+        "released": entrant.card_released.isoformat() if entrant.card_released else None,
+        # The admin's validator takes only http(s); an older row is checked again here.
+        "url": entrant.card_url if entrant.card_url.startswith(("http://", "https://")) else None,
+    }
+
+
 def battle_status(battle: Battle, responses: list[Response]) -> str:
     """Summarise a battle: voted, streaming, failed (a side errored) or ready (votable)."""
     if hasattr(battle, "vote"):
@@ -184,6 +197,7 @@ def battle_state(battle: Battle) -> dict:
         "turns": shown,
         "vote": battle.vote.choice if voted else None,
         "reveal": battle_reveal(battle) if voted else None,
+        "cards": {"a": model_card(battle.entrant_a), "b": model_card(battle.entrant_b)} if voted else None,
         "excluded": excluded,
     }
 
@@ -223,3 +237,27 @@ def conversation_for(response: Response) -> list[dict]:
         messages.append({"role": "assistant", "content": own.text})
     messages.append({"role": "user", "content": turn.prompt})
     return contest.chat_messages(messages)
+
+
+def battle_shared(*, token: str) -> dict:
+    """Return what a battle's share link shows: the contest, each turn's prompt and both
+    answers, the reveal and the model cards. Nothing of the voter (no session, vote, reasons or
+    time). Raises BattleNotFound for a token that was never made or was revoked."""
+    share = (
+        BattleShare.objects.filter(token=token)
+        .select_related("battle__contest", "battle__entrant_a__team", "battle__entrant_b__team")
+        .first()
+    )
+    if share is None:
+        raise BattleNotFound()
+    battle = share.battle
+    turns = []
+    for turn in battle.turns.prefetch_related("responses").order_by("index"):
+        by_side = {response.side: response for response in turn.responses.all()}
+        turns.append({"prompt": turn.prompt, **{side: by_side[side].text for side in (Side.A, Side.B)}})
+    return {
+        "contest": battle.contest.title,
+        "turns": turns,
+        "reveal": battle_reveal(battle),
+        "cards": {"a": model_card(battle.entrant_a), "b": model_card(battle.entrant_b)},
+    }

@@ -4,6 +4,7 @@ Each service runs in one transaction and dispatches Celery work only after it co
 worker never looks for a row that is not there yet.
 """
 import random
+import secrets
 from collections.abc import Callable
 
 from celery import group
@@ -16,12 +17,13 @@ from django.utils.translation import gettext as _
 from arena.exceptions import (
     ContestNotOpen,
     NoEntrantsAvailable,
+    NotVotedYet,
     PromptEmpty,
     PromptTooLong,
     TurnNotAllowed,
 )
 from arena.leases import leases_alive
-from arena.models import Battle, Response, Side, Turn
+from arena.models import Battle, BattleShare, Response, Side, Turn
 from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
 from contest.models import Contest, Entrant
@@ -159,6 +161,30 @@ def turn_add(*, battle_id, session_key: str, prompt: object) -> Turn:
             % {"limit": settings.ARENA["MAX_TURNS"]}
         )
     return _turn_create(battle=battle, index=last.index + 1, prompt=cleaned)
+
+
+@transaction.atomic
+def battle_share(*, battle_id, session_key: str) -> BattleShare:
+    """Make (or return) the read-only share link of the owner's voted battle.
+
+    Opt-in: nothing is shared until the owner asks. Raises BattleNotFound, NotBattleOwner and
+    NotVotedYet (the shared page shows the reveal, which exists only after the vote).
+    """
+    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
+    if not hasattr(battle, "vote"):
+        raise NotVotedYet(_("투표한 뒤에만 대결을 공유할 수 있습니다."))
+    share, _created = BattleShare.objects.get_or_create(
+        battle=battle, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    return share
+
+
+@transaction.atomic
+def battle_unshare(*, battle_id, session_key: str) -> None:
+    """Revoke the owner's share link (its address answers 404 from now on); a battle never
+    shared is left as it is. Raises BattleNotFound and NotBattleOwner."""
+    battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
+    BattleShare.objects.filter(battle=battle).delete()
 
 
 def response_begin(*, response_id: int) -> Response | None:

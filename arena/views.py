@@ -1,11 +1,14 @@
 """The citizen's battle page, and the first-visit notice accepted on it."""
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from contest.models import Category
-from contest.selectors import contest_accepts_judgments, contest_current
+from arena.exceptions import BattleNotFound
+from arena.selectors import battle_shared
+from contest.selectors import contest_accepts_judgments, contest_current, contest_pause
 
 # Set in the session once the citizen has read what is collected and sent where; the page
 # offers its composer only then (templates/arena/notice.html).
@@ -32,6 +35,7 @@ def battle_page(request):
         {
             "contest": contest,
             "contest_open": contest_accepts_judgments(contest),
+            "pause": contest_pause(contest),
             "categories": categories,
             "examples": [
                 (category, prompt) for category in categories
@@ -44,3 +48,16 @@ def battle_page(request):
             "pow_enabled": settings.ARENA["POW"]["ENABLED"],
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def battle_shared_page(request, token: str):
+    """A battle its owner chose to share: read-only, kept out of search engines."""
+    try:
+        shared = battle_shared(token=token)
+    except BattleNotFound:
+        raise Http404 from None
+    response = render(request, "arena/shared.html", {"shared": shared})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -33,6 +33,8 @@ from django.core.cache import cache
 from django_ratelimit import ALL
 from django_ratelimit.core import _SIMPLE_KEYS, EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
+from django.utils.translation import gettext as _
+
 from core.errors import RateLimited
 
 # Count one attempt on every key: a key that is not there starts at 1 and expires with its
@@ -140,6 +142,8 @@ class _Counter:
     limit: int
     expiry: int  # seconds
     window: int  # when the window ends (a Unix time)
+    scope: str = ""  # "voter" or "network", from the counter's group
+    limit_period: int = 0  # the rate's period in seconds (3600 for "30/h")
 
 
 def _counters(request, counters) -> list[_Counter]:
@@ -157,7 +161,7 @@ def _counters(request, counters) -> list[_Counter]:
         window = _get_window(value, period)
         made.append(_Counter(
             cache.make_key(_make_cache_key(group, window, rate, value, ALL)),
-            limit, period + EXPIRATION_FUDGE, window,
+            limit, period + EXPIRATION_FUDGE, window, group.split(":")[1] if ":" in group else "", period,
         ))
     return made
 
@@ -190,13 +194,37 @@ def _action_counters(action: str, scopes=("voter", "network")) -> list[tuple]:
 
 def limits_check(request, *, action: str) -> None:
     """Count one `action` ("battle", "vote" or "reasons") for this voter and network; raise RateLimited
-    (with the seconds until the tightest exhausted window resets) once any limit is passed.
+    (with the seconds until the tightest exhausted window resets) once any limit is passed. A
+    refused battle says which limit it met and when to come back.
 
     Every attempt counts, refused ones included, as django-ratelimit counts them.
     """
-    wait = limits_wait(request, _action_counters(action))
-    if wait is not None:
+    made = _counters(request, _action_counters(action))
+    if not made:
+        return
+    counts = cache.eval(_COUNT, len(made), _script_arguments(made))
+    wait = _wait(made, counts)
+    if wait is None:
+        return
+    if action != "battle":
         raise RateLimited(retry_after=wait)
+    met = max((c for c, count in zip(made, counts) if int(count) > c.limit), key=lambda c: c.window)
+    raise RateLimited(battle_limit_message(met, wait), retry_after=wait)
+
+
+def battle_limit_message(counter: _Counter, wait: int) -> str:
+    """Say which cap on starting battles a citizen met, and when they may start again."""
+    per = {3600: _("한 시간에"), 86400: _("하루에")}.get(counter.limit_period) or (
+        _("%(minutes)s분에") % {"minutes": max(1, counter.limit_period // 60)})
+    minutes = max(1, -(-wait // 60))
+    later = (_("%(minutes)s분 뒤에") % {"minutes": minutes} if minutes <= 90
+             else _("약 %(hours)s시간 뒤에") % {"hours": round(minutes / 60)})
+    values = {"per": per, "limit": counter.limit, "later": later}
+    if counter.scope == "network":
+        return _("같은 네트워크(와이파이, 회사망 등)에서 %(per)s 시작할 수 있는 대결 %(limit)s번을 모두 썼습니다. "
+                 "%(later)s 다시 시도해 주세요.") % values
+    return _("한 사람이 %(per)s 시작할 수 있는 대결 %(limit)s번을 모두 썼습니다. %(later)s 다시 시도해 주세요. "
+             "그동안 순위표를 둘러볼 수 있습니다.") % values
 
 
 def limits_count_new_voter(request, *, action: str) -> None:

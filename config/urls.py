@@ -26,6 +26,7 @@ api.add_router("", expert_api.router)
 
 urlpatterns = [
     path("", arena_views.battle_page, name="battle"),
+    path("shared/<str:token>/", arena_views.battle_shared_page, name="battle-shared"),
     path("leaderboard/", voting_views.leaderboard_page, name="leaderboard"),
     path("panel/join/", views_panel.panel_join_page, name="panel-join"),
     # The footer's pages: what is kept and sent where, the rules, and accessibility.

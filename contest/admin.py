@@ -55,6 +55,17 @@ class EntrantAdmin(admin.ModelAdmin):
     ]
     list_filter = ["contest", "enabled", "team"]
     readonly_fields = ["consecutive_failures", "last_failure_at"]
+    fieldsets = [
+        (None, {"fields": [
+            "contest", "team", "display_name", "base_url", "model", "api_key_env", "params",
+            "timeout_seconds", "enabled", "consecutive_failures", "last_failure_at", "probed_at",
+            "probe_error",
+        ]}),
+        # What the team declares about its model: shown to a citizen only after the vote.
+        (_("모델 카드 (투표 뒤 공개)"), {"fields": [
+            "card_parameters", "card_license", "card_open_weights", "card_released", "card_url",
+        ]}),
+    ]
 
 
 @admin.register(ContestTransition)

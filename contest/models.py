@@ -3,7 +3,7 @@
 Teams are data, not code: a team can be added, disabled or replaced mid-programme from the admin.
 """
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -186,6 +186,21 @@ class Entrant(models.Model):
     # The health probe's last look at an entrant taken out of sampling (arena.health).
     probed_at = models.DateTimeField(_("마지막 점검"), null=True, blank=True)
     probe_error = models.CharField(_("점검 오류"), max_length=30, blank=True)
+    # What the team declares about its model, shown to a citizen only after the vote (the model
+    # card of the reveal, as ComparIA and LMArena give one). All optional; a blank field is left
+    # off the card.
+    card_parameters = models.CharField(
+        _("파라미터 수"), max_length=40, blank=True, help_text=_("예: 32B, 약 70억 개")
+    )
+    card_license = models.CharField(_("라이선스"), max_length=100, blank=True)
+    card_open_weights = models.BooleanField(
+        _("가중치 공개"), null=True, blank=True, help_text=_("비워 두면 카드에 표시하지 않습니다.")
+    )
+    card_released = models.DateField(_("공개일"), null=True, blank=True)
+    card_url = models.URLField(
+        _("소개 링크"), max_length=300, blank=True, validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("모델 소개 페이지(http 또는 https). 투표 뒤 모델 카드에 링크로 보입니다."),
+    )
 
     class Meta:
         verbose_name = _("참가 모델")

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from contest.models import Category, Contest, Entrant
+from contest.models import Category, Contest, ContestTransition, Entrant
 from core.errors import InvalidInput
 
 # An entrant that failed this many times in a row is left out of new battles until the health
@@ -72,6 +72,14 @@ def contest_accepts_judgments(contest: Contest | None) -> bool:
 def contest_transitions(*, contest: Contest, limit: int = 50):
     """Return the contest's lifecycle log, newest first."""
     return contest.transitions.select_related("actor").order_by("-created_at", "-pk")[:limit]
+
+
+def contest_pause(contest: Contest | None) -> ContestTransition | None:
+    """Return the transition that paused the contest (its reason and time, for the citizens'
+    page), or None when it is not paused."""
+    if contest is None or contest.phase != Contest.Phase.PAUSED:
+        return None
+    return contest.transitions.filter(to_phase=Contest.Phase.PAUSED).order_by("-created_at", "-pk").first()
 
 
 def contest_for_console(slug: object = None) -> Contest | None:

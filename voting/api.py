@@ -12,6 +12,7 @@ from core.errors import DomainError
 from voting import boards, selectors, services
 from voting.metrics import VOTES_ACCEPTED, VOTES_REFUSED
 from voting.models import Track
+from voting.reasons import comment_clean
 
 router = Router(tags=["votes and leaderboards"])
 
@@ -48,23 +49,28 @@ class ReasonsSet(Schema):
     an empty list withdraws them."""
 
     reasons: list[Text]
+    # A short comment beside the tags (at most 200 characters; "" withdraws it; left out, the
+    # one given before stays). Redacted like prompts in every export; never in the vote's chain.
+    comment: Text | None = None
 
 
 class ReasonsSet200(Schema):
     reasons: list[str]
+    comment: str | None = None  # said back only when the request sent one
 
 
 @router.post("/battles/{uuid:battle_id}/reasons",
              response={200: ReasonsSet200, 400: Error, 403: Error, 404: Error, 409: Error,
-                       413: Error, 429: Error})
+                       413: Error, 429: Error}, exclude_none=True)
 def battle_reasons(request, battle_id: UUID, body: ReasonsSet):
     """Set why the owner voted as they did (optional tags, after the vote), replacing any sent
     before; returns them as stored. Not part of the vote or its audit chain."""
     limits_check(request, action="reasons")
     stored = services.vote_reasons_set(
-        battle_id=battle_id, session_key=request.session.session_key or "", tags=body.reasons
+        battle_id=battle_id, session_key=request.session.session_key or "", tags=body.reasons,
+        comment=body.comment,
     )
-    return {"reasons": stored}
+    return {"reasons": stored, "comment": None if body.comment is None else comment_clean(body.comment)}
 
 
 class LeaderboardQuery(Schema):

@@ -5,16 +5,17 @@ the blindness audit's, voting/blindness/publication.py).
 - `style-features.jsonl`: each side's style, for the style-controlled board
   (voting/style_publication.py);
 - `vote-reasons.jsonl`: the reason tags a citizen ticked after voting (voting.reasons), one row
-  per vote that has any: `battle_id` and `reasons` (the tags' slugs, in their list's order).
-  Fixed labels, never free text, so nothing in it needs redacting.
+  per vote that has any: `battle_id`, `reasons` (the tags' slugs, in their list's order) and,
+  when the citizen left one, `comment` (their short comment, redacted as prompts are).
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from contest.models import Contest
-from voting import dataset, selectors
+from voting import dataset, redaction, selectors
 from voting.models import Track
 
 REASONS_FILE = "vote-reasons.jsonl"
@@ -22,7 +23,7 @@ REASONS_MANIFEST_FILE = "vote-reasons-manifest.json"
 
 
 def companion_write(*, contest: Contest, folder: Path, name: str, manifest_name: str,
-                    lines: list[dict]) -> dict:
+                    lines: list[dict], redactions: Counter | None = None) -> dict:
     """Write `lines` as canonical JSONL to `folder/name` and its manifest; return the manifest.
 
     The manifest's `snapshot` is the citizen board of record the file goes with.
@@ -37,7 +38,7 @@ def companion_write(*, contest: Contest, folder: Path, name: str, manifest_name:
         "snapshot": board.pk if board else None,
         "rows": len(lines),
         "files": {name: dataset.file_sha256(folder / name)},
-        "redactions": {},
+        "redactions": dict(redactions or {}),
     }
     (folder / manifest_name).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -45,7 +46,8 @@ def companion_write(*, contest: Contest, folder: Path, name: str, manifest_name:
 
 
 def reasons_publish(*, contest: Contest, folder: Path) -> dict:
-    """Write REASONS_FILE (the citizens' reason tags) and its manifest into `folder`."""
+    """Write REASONS_FILE (the citizens' reason tags and comments) and its manifest into `folder`."""
+    redactions = redaction.counts_empty()
+    lines = selectors.vote_reasons_rows(contest=contest, redactions=redactions)
     return companion_write(contest=contest, folder=folder, name=REASONS_FILE,
-                           manifest_name=REASONS_MANIFEST_FILE,
-                           lines=selectors.vote_reasons_rows(contest=contest))
+                           manifest_name=REASONS_MANIFEST_FILE, lines=lines, redactions=redactions)

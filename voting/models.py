@@ -44,6 +44,9 @@ class VoteReasons(models.Model):
     vote = models.OneToOneField(Vote, on_delete=models.CASCADE, primary_key=True,
                                 related_name="reasons")
     tags = models.JSONField(_("이유 태그"), default=list, blank=True)
+    # A short free comment beside the tags (voting.reasons.COMMENT_MAX_CHARS): stored as typed,
+    # redacted like prompts wherever it is exported (voting.redaction), never in the chain.
+    comment = models.TextField(_("한마디"), blank=True, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

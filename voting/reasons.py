@@ -48,6 +48,25 @@ def reasons_refusal(choice: str, reasons: object) -> str | None:
     return None
 
 
+# A comment beside the tags is a sentence or two, not an essay: short enough to read on a
+# board, long enough to say what the tags cannot.
+COMMENT_MAX_CHARS = 200
+
+
+def comment_clean(comment: object) -> str:
+    """Return the comment as stored (surrounding blanks dropped); "" for none."""
+    return comment.strip() if isinstance(comment, str) else ""
+
+
+def comment_refusal(comment: object) -> str | None:
+    """Return why `comment` cannot be stored beside a vote's tags (a message to show), or None."""
+    if comment is not None and not isinstance(comment, str):
+        return _("comment는 문자열이어야 합니다.")
+    if len(comment_clean(comment)) > COMMENT_MAX_CHARS:
+        return _("한마디는 %(n)s자까지 쓸 수 있습니다.") % {"n": COMMENT_MAX_CHARS}
+    return None
+
+
 def reasons_canonical(choice: str, reasons: list[str]) -> list[str]:
     """Return the tags in the fixed order of their choice's list (how they are stored)."""
     return [tag for tag in TAGS_BY_CHOICE[choice] if tag in reasons]

@@ -1,5 +1,6 @@
 """Reads of votes: the vote dataset, what leaderboards are computed from, the cached boards."""
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC
 
@@ -14,6 +15,7 @@ from stats import counts, ratings
 from voting import chain, expert_source
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
 from voting.board_assembly import provisional_models, ratings_evidence
+from voting.redaction import redact
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReasons, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
@@ -71,16 +73,24 @@ def vote_rows(*, contest: Contest, track: str, category: Category | None = None)
     return citizen
 
 
-def vote_reasons_rows(*, contest: Contest) -> list[dict]:
-    """Return the reason tags citizens gave after their votes, one row per vote that has any,
-    in the vote dataset's order: `battle_id` and `reasons` (the tags, in their list's order)."""
+def vote_reasons_rows(*, contest: Contest, redactions: Counter | None = None) -> list[dict]:
+    """Return the reasons citizens gave after their votes, one row per vote that has tags or a
+    comment, in the vote dataset's order: `battle_id`, `reasons` (the tags, in their list's
+    order) and, when the citizen left one, `comment` (redacted as prompts are, voting.redaction).
+    `redactions`, when given, is added the redactions made."""
     given = (
         VoteReasons.objects.filter(vote__battle__contest=contest)
-        .exclude(tags=[])
+        .exclude(tags=[], comment="")
         .order_by("vote__created_at", "vote__pk")
-        .values_list("vote__battle_id", "tags")
+        .values_list("vote__battle_id", "tags", "comment")
     )
-    return [{"battle_id": str(battle_id), "reasons": list(tags)} for battle_id, tags in given]
+    rows = []
+    for battle_id, tags, comment in given:
+        row = {"battle_id": str(battle_id), "reasons": list(tags)}
+        if comment:
+            row["comment"] = redact(comment, redactions)
+        rows.append(row)
+    return rows
 
 
 def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:

@@ -116,9 +116,11 @@ def vote_cast(*, battle_id, session_key: str, choice: object) -> dict:
 
 
 @transaction.atomic
-def vote_reasons_set(*, battle_id, session_key: str, tags: object) -> list[str]:
+def vote_reasons_set(*, battle_id, session_key: str, tags: object, comment: object = None) -> list[str]:
     """Set the tags the owner gives for their vote (voting.reasons), replacing any given before,
     and return them as stored (in their list's fixed order; an empty list withdraws them).
+    `comment`, when given, replaces the short comment beside them ("" withdraws it; None
+    leaves it as it was); it is stored as typed and redacted in every export.
 
     Only the battle's owner, only after their vote, only while the contest is open (so a
     frozen board's dataset never changes). Locks the battle row, as vote_cast does, so two
@@ -129,6 +131,9 @@ def vote_reasons_set(*, battle_id, session_key: str, tags: object) -> list[str]:
     if not isinstance(tags, list) or len(tags) > reasons.MAX_TAGS:
         # Checked before any read: a malformed body costs no lock.
         raise InvalidInput(reasons.reasons_refusal("a", tags))
+    refusal = reasons.comment_refusal(comment)
+    if refusal is not None:
+        raise InvalidInput(refusal)
     battle = battle_get_for_owner(battle_id=battle_id, session_key=session_key, lock=True)
     vote = Vote.objects.filter(battle=battle).only("pk", "choice").first()
     if vote is None:
@@ -140,7 +145,10 @@ def vote_reasons_set(*, battle_id, session_key: str, tags: object) -> list[str]:
     if not contest_accepts_judgments(contest):
         raise ContestNotOpen()
     stored = reasons.reasons_canonical(vote.choice, tags)
-    VoteReasons.objects.update_or_create(vote_id=vote.pk, defaults={"tags": stored})
+    given = {"tags": stored}
+    if comment is not None:
+        given["comment"] = reasons.comment_clean(comment)
+    VoteReasons.objects.update_or_create(vote_id=vote.pk, defaults=given)
     return stored
 
 

@@ -21,9 +21,9 @@
   var revealBox = document.getElementById("reveal");
   var revealTitle = document.getElementById("reveal-title");
   var revealNames = { a: revealBox.querySelector('[data-reveal="a"]'), b: revealBox.querySelector('[data-reveal="b"]') };
-  var revealTimings = { a: revealBox.querySelector('[data-timing="a"]'), b: revealBox.querySelector('[data-timing="b"]') };
   var newBattleButton = document.getElementById("new-battle");
-  var excludedNotice = document.getElementById("excluded-notice");
+  var retryButton = document.getElementById("retry");
+  var startError = document.getElementById("start-error");
   var battleStatus = document.getElementById("battle-status");
   var promptMax = parseInt(root.dataset.promptMax, 10);
   var accepted = root.dataset.notice === "accepted";
@@ -35,6 +35,7 @@
   var dock = window.KaiDock;  // static/arena/dock.js
   var tabs = window.KaiTabs;  // static/arena/tabs.js: A/B tabs on a phone
   var reasons = window.KaiReasons;  // static/arena/reasons.js: reason tags after the vote
+  var reveal = window.KaiReveal;  // static/arena/reveal.js: timings, model cards, keeping the battle
   // Each pane's conversation, status label, heading name and copy button.
   var paneParts = {};
   SIDES.forEach(function (side) {
@@ -85,6 +86,10 @@
   }
 
   function addTurn(prompt) {
+    battle.prompt = prompt;
+    battle.turnStartedAt = Date.now();
+    battle.heardAt = 0;
+    battle.questions = [];
     SIDES.forEach(function (side) {
       var conversation = paneParts[side].conversation;
       var question = document.createElement("div");
@@ -99,6 +104,7 @@
       note.className = "side-error";
       note.hidden = true;
       conversation.appendChild(question);
+      battle.questions.push(question);
       conversation.appendChild(answer);
       conversation.appendChild(note);
       battle.sides[side] = { status: "pending", seq: 0, text: "", element: answer, note: note, frame: 0 };
@@ -120,33 +126,12 @@
     var state = battle.sides[side];
     paneParts[side].copy.disabled = !state.text;
     var failed = dock.failedSides(battle);
-    if (failed.length === 2) {
-      dock.showMessage(gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
-    } else if (failed.length === 1) {
-      dock.showMessage(gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 새 대결을 시작해 주세요."));
-    }
+    if (failed.length) dock.showMessage(dock.failureText(failed));
     // A failed battle is over; a finished one is kept, so that a reload can still vote on it.
     if (failed.length) remember(null);
-    else if (dock.bothFinished(battle)) checkExcluded();
+    else if (dock.bothFinished(battle)) dock.checkExcluded(battle, function () { return battle; });
     refresh();
     dock.announceProgress(battle);
-  }
-
-  // Before the vote the server says whether it will count: not when an answer named its team
-  // or model, or the citizen asked a model who it is. The citizen may still vote.
-  var EXCLUDED_TEXT = {
-    identity_leak: gettext("답변에 모델이나 팀의 이름이 드러났습니다. 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다."),
-    identity_prompt: gettext("모델에게 누구인지, 누가 만들었는지 묻는 질문이 있어 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다.")
-  };
-
-  function checkExcluded() {
-    var current = battle;
-    api("GET", "/api/battles/" + current.id).then(function (data) {
-      if (battle !== current || current.voted) return;
-      var text = data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "";
-      excludedNotice.textContent = text;
-      excludedNotice.hidden = !text;
-    }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
   function handleEvent(message) {
@@ -168,6 +153,7 @@
         if (message.seq > state.seq && battle.socket) battle.socket.close();
         return;
       }
+      battle.heardAt = Date.now();
       if (state.status === "pending") {
         setSideStatus(message.side, "streaming");
         refresh();
@@ -188,9 +174,6 @@
       afterSideFinished(message.side);
     }
   }
-
-  // Longer than a streaming answer pauses; a thinking model silent for longer only costs a reconnect.
-  var SILENCE_MS = 15000;
 
   // After a dropped or silent socket, ask the API how each side of this turn stands: a side that
   // ended while the page was cut off shows its answer or its error even if the socket cannot
@@ -213,29 +196,15 @@
     }
   }
 
-  function connect(attempt) {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  // The battle's websocket (static/arena/socket.js), kept open while its answers come.
+  function connect() {
     var current = battle;
-    var socket = new WebSocket(scheme + window.location.host + "/ws/battles/" + current.id + "/");
-    current.socket = socket;
-    var heard = Date.now();
-    function over() { return battle !== current || current.voted || current.stopped || dock.bothFinished(current); }
-    // A socket that stays open but falls silent (the server's Redis restarted, say) is closed
-    // and opened again: the server's snapshot on connect, from the database, fills any gap.
-    var watchdog = window.setInterval(function () {
-      if (over()) { window.clearInterval(watchdog); return; }
-      if (socket.readyState === WebSocket.OPEN && Date.now() - heard > SILENCE_MS) socket.close();
-    }, 2000);
-    socket.onmessage = function (event) { heard = Date.now(); handleEvent(JSON.parse(event.data)); };
-    socket.onclose = function (event) {
-      window.clearInterval(watchdog);
-      // Reconnect while answers are still coming; the server's snapshot fills any gap.
-      if (over() || event.code === 4403) return;
-      recover(current);
-      var delay = Math.min(8000, 500 * Math.pow(2, attempt));
-      window.setTimeout(function () { if (battle === current) connect(attempt + 1); }, delay);
-    };
-    socket.onopen = function () { attempt = 0; };
+    window.KaiSocket.open(current, {
+      over: function () { return battle !== current || current.voted || current.stopped || dock.bothFinished(current); },
+      shown: function () { return battle === current; },
+      message: handleEvent,
+      recover: function () { recover(current); }
+    });
   }
 
   function begin(id) {
@@ -257,30 +226,46 @@
     }).then(function (data) {
       begin(data.id);
       addTurn(prompt);
-      connect(0);
+      connect();
     });
   }
 
   function continueBattle(prompt) {
     return api("POST", "/api/battles/" + battle.id + "/turns", { prompt: prompt }).then(function (data) {
       battle.turn = data.turn;
-      excludedNotice.hidden = true;
+      dock.showExcluded("");
       addTurn(prompt);
-      if (!battle.socket || battle.socket.readyState > 1) connect(0);
+      if (!battle.socket || battle.socket.readyState > 1) connect();
+      // The new question and its answers start at the top of the screen, not under the dock.
+      var shown = battle.questions.filter(function (question) { return question.offsetParent !== null; })[0];
+      if (shown) shown.scrollIntoView({ block: "start" });
     });
+  }
+
+  // A refused start is said above the prompt box, where the citizen is looking, and focused
+  // (role="alert" announces it too); a refused follow-up is said in the dock.
+  function showStartError(text) {
+    startError.textContent = text || "";
+    startError.hidden = !text;
+    if (!text) return;
+    startError.scrollIntoView({ block: "nearest" });
+    startError.focus();
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var prompt = promptBox.value.trim();
+    var following = battle && !battle.voted;
     if (!prompt) {
-      dock.showMessage(gettext("질문을 입력해 주세요."));
+      if (following) dock.showMessage(gettext("질문을 입력해 주세요."));
+      else showStartError(gettext("질문을 입력해 주세요."));
       promptBox.focus();
       return;
     }
     dock.showMessage("");
+    showStartError("");
     setBusy(true);
-    var request = battle && !battle.voted ? continueBattle(prompt) : startBattle(prompt);
+    var request = following ? continueBattle(prompt) : startBattle(prompt);
     request.then(function () {
       promptBox.value = "";
       updateCounter();
@@ -289,9 +274,13 @@
       // The keyboard goes on from the battle's status line: the stop button, then the votes.
       battleStatus.focus();
     }).catch(function (error) {
-      dock.showMessage(error.message);
       setBusy(false);
-      promptBox.focus();
+      if (following) {
+        dock.showMessage(error.message);
+        promptBox.focus();
+      } else {
+        showStartError(error.message);
+      }
     });
   });
 
@@ -299,21 +288,6 @@
   promptBox.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
-
-  // After the vote, each side's true speed on the first prompt, as the worker measured it at the
-  // team's endpoint (before the vote the server sends no timing, and paces both panes alike).
-  function showTimings(current) {
-    api("GET", "/api/battles/" + current.id).then(function (data) {
-      if (battle !== current || !data.turns.length) return;
-      SIDES.forEach(function (side) {
-        var answer = data.turns[0][side];
-        if (answer.ttft_ms == null || answer.total_ms == null) return;
-        revealTimings[side].textContent = interpolate(gettext("(첫 글자 %(ttft)s초 · 전체 %(total)s초)"), {
-          ttft: (answer.ttft_ms / 1000).toFixed(1), total: (answer.total_ms / 1000).toFixed(1)
-        });
-      });
-    }).catch(function () { /* The timings are extra; the reveal stands without them. */ });
-  }
 
   voteButtons.forEach(function (button) {
     button.addEventListener("click", function () {
@@ -330,6 +304,7 @@
           SIDES.forEach(function (side) {
             var who = data.reveal[side].team + " · " + data.reveal[side].model;
             revealNames[side].textContent = who;
+            current.reveal = data.reveal;
             // The pane's own heading now says whose answer it was.
             paneParts[side].name.textContent = interpolate(
               side === "a" ? gettext("A: %(who)s") : gettext("B: %(who)s"), { who: who });
@@ -340,7 +315,7 @@
           refresh();
           revealBox.scrollIntoView({ block: "nearest" });
           revealTitle.focus({ preventScroll: true });
-          showTimings(current);
+          reveal.show(current, function () { return battle === current; });
         })
         .catch(function (error) {
           current.voting = false;
@@ -376,7 +351,7 @@
     });
   });
 
-  newBattleButton.addEventListener("click", function () {
+  function clearBattle() {
     if (battle && battle.socket) battle.socket.close();
     battle = null;
     remember(null);
@@ -385,44 +360,33 @@
       paneParts[side].conversation.replaceChildren();
       paneParts[side].name.textContent = paneParts[side].defaultName;
       paneParts[side].copied.textContent = "";
-      revealTimings[side].textContent = "";
       revealNames[side].textContent = "";
     });
     panes.hidden = true;
     tabs.reset();
     reasons.reset();
-    excludedNotice.hidden = true;
+    reveal.reset();
+    dock.showExcluded("");
     voteButtons.forEach(function (b) { b.classList.remove("chosen"); });
     dock.showChoice("");
     dock.showMessage("");
     refresh();
     setBusy(false);
+  }
+
+  newBattleButton.addEventListener("click", function () {
+    clearBattle();
     promptBox.focus();
   });
 
-  // One tap on an example fills the prompt box (and its category), ready to send or edit.
-  if (examples) {
-    var chips = examples.querySelectorAll("li[data-category]");
-    var leads = {};
-    chips.forEach(function (chip) {
-      if (!leads[chip.dataset.category]) leads[chip.dataset.category] = chip;
-      chip.querySelector("button").addEventListener("click", function () {
-        if (category) category.value = chip.dataset.category;
-        promptBox.value = chip.textContent.trim();
-        updateCounter();
-        promptBox.focus();
-      });
-    });
-    // With no category chosen, one example of each; with one chosen, all of that category's.
-    var filterChips = function () {
-      chips.forEach(function (chip) {
-        chip.hidden = category && category.value ? chip.dataset.category !== category.value
-          : leads[chip.dataset.category] !== chip;
-      });
-    };
-    if (category) category.addEventListener("change", filterChips);
-    filterChips();
-  }
+  // A new pair of models for the question that failed or was stopped (the category stays chosen).
+  retryButton.addEventListener("click", function () {
+    var prompt = battle ? battle.prompt : "";
+    clearBattle();
+    promptBox.value = prompt;
+    updateCounter();
+    form.requestSubmit();
+  });
 
   // A reload in the middle of a battle: rebuild it from the API, then let the socket's snapshot
   // carry on whatever is still streaming.
@@ -443,7 +407,7 @@
         });
       });
       setBusy(true);
-      if (!dock.bothFinished(battle)) connect(0);
+      if (!dock.bothFinished(battle)) connect();
       refresh();
       dock.announce(gettext("새로 고치기 전의 대결을 이어서 보여 드립니다."));
     }).catch(function () { remember(null); });

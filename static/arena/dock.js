@@ -24,6 +24,10 @@
   var revealBox = document.getElementById("reveal");
   var yourChoice = document.getElementById("your-choice");
   var newBattleButton = document.getElementById("new-battle");
+  var retryButton = document.getElementById("retry");
+  var waited = document.getElementById("waited");
+  var turnsLeftLine = document.getElementById("turns-left");
+  var excludedNotice = document.getElementById("excluded-notice");
   var announcer = document.getElementById("announce");
   var maxTurns = parseInt(root.dataset.maxTurns, 10);
   var SIDES = ["a", "b"];
@@ -39,7 +43,7 @@
       pending: gettext("기다리는 중…"),
       streaming: gettext("답하는 중…"),
       done: gettext("완료"),
-      error: gettext("오류"),
+      error: gettext("실패"),
       stopped: gettext("멈춤")
     }[status] || "";
   }
@@ -68,6 +72,35 @@
       too_slow: gettext("모델의 답변이 너무 느려 중단했습니다."),
       too_long: gettext("모델의 답변이 허용된 길이를 넘어 중단했습니다.")
     }[code] || gettext("모델 서버에 문제가 생겨 답변을 받지 못했습니다.");
+  }
+
+  // A failed battle's one message, in the message line (the vote bar then hides: said once).
+  function failureText(failed) {
+    return failed.length === 2
+      ? gettext("두 답변이 모두 실패해 이 대결에는 투표할 수 없습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요.")
+      : gettext("한쪽 답변이 실패해 이 대결에는 투표할 수 없습니다. 다른 쪽 답변은 끝까지 읽을 수 있습니다. 같은 질문으로 다시 하거나 새 대결을 시작해 주세요.");
+  }
+
+  // Before the vote the server says whether it will count: not when an answer named its team
+  // or model, or the citizen asked a model who it is. The citizen may still vote.
+  var EXCLUDED_TEXT = {
+    identity_leak: gettext("답변에 모델이나 팀의 이름이 드러났습니다. 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다."),
+    identity_prompt: gettext("모델에게 누구인지, 누가 만들었는지 묻는 질문이 있어 이 대결의 투표는 순위에 반영되지 않습니다. 투표는 할 수 있고, 결과는 공개 데이터에 사유와 함께 남습니다.")
+  };
+
+  function showExcluded(text) {
+    excludedNotice.textContent = text;
+    excludedNotice.hidden = !text;
+  }
+
+  // Ask whether `battle`'s vote will count and say so in the vote bar (battle.excluded keeps
+  // the reason for the reveal); `shown()` is the battle the page shows when the answer comes.
+  function checkExcluded(battle, shown) {
+    window.KaiApi.request("GET", "/api/battles/" + battle.id).then(function (data) {
+      if (shown() !== battle || battle.voted) return;
+      battle.excluded = data.excluded;
+      showExcluded(data.excluded ? (EXCLUDED_TEXT[data.excluded] || gettext("이 대결의 투표는 순위에 반영되지 않습니다.")) : "");
+    }).catch(function () { /* The notice is advisory; the vote still works without it. */ });
   }
 
   function unfinished(status) { return status === "pending" || status === "streaming"; }
@@ -116,6 +149,33 @@
     announce(text);
   }
 
+  // A stall: no text on either side for this long. Both panes are held together (arena.pacing),
+  // so the page says how long both have been waited for, never which one is late.
+  var STALL_MS = 3000;
+  var waitTimer = 0;
+
+  function waitedText(battle, now) {
+    if (!battle || !battle.sides.a || bothFinished(battle) || battle.stopped || battle.voted) return "";
+    if (now - (battle.heardAt || battle.turnStartedAt) < STALL_MS) return "";
+    return interpolate(gettext("두 모델 모두 기다리는 중 · %(seconds)s초"), {
+      seconds: Math.floor((now - battle.turnStartedAt) / 1000)
+    });
+  }
+
+  // Redraw the waiting line every second while a turn runs; it stops by itself after the turn.
+  function drawWaited(battle) {
+    window.clearInterval(waitTimer);
+    function tick() {
+      var text = waitedText(battle, Date.now());
+      waited.textContent = text;
+      waited.hidden = !text;
+      document.querySelectorAll("[data-waited-for]").forEach(function (span) { span.textContent = text; });
+      if (!battle || bothFinished(battle) || battle.stopped || battle.voted) window.clearInterval(waitTimer);
+    }
+    tick();
+    if (battle && battle.sides.a && !bothFinished(battle)) waitTimer = window.setInterval(tick, 1000);
+  }
+
   function voteHintText(battle, running, failed, turnsLeft) {
     if (failed.length === 2) return gettext("두 답변이 모두 실패해 투표할 수 없습니다.");
     if (failed.length === 1) {
@@ -140,6 +200,10 @@
   function draw(battle) {
     var inBattle = !!battle;
     dockBox.classList.toggle("active", inBattle);
+    // On a phone the intro and the phase line give their room to the answers during a battle.
+    document.body.classList.toggle("in-battle", inBattle);
+    dockBox.classList.toggle("revealed", inBattle && battle.voted);
+    drawWaited(battle);
     placeComposer(inBattle);
     if (page.examples) page.examples.hidden = inBattle;
     if (!inBattle) {
@@ -148,6 +212,8 @@
       votes.hidden = true;
       revealBox.hidden = true;
       newBattleButton.hidden = true;
+      retryButton.hidden = true;
+      turnsLeftLine.hidden = true;
       page.form.hidden = false;
       page.promptBox.placeholder = page.promptBox.getAttribute("data-placeholder");
       return;
@@ -168,6 +234,9 @@
     }
     stopButton.hidden = !running || ended;
     votes.hidden = battle.voted || battle.stopped;
+    // A failed battle says so once, in the message line: the bar's hint stays silent then, and
+    // its buttons stay, disabled.
+    voteHint.hidden = failed.length > 0;
     voteGrid.classList.toggle("locked", !voteOpen);
     voteGrid.classList.toggle("open", voteOpen);
     votes.classList.toggle("open", voteOpen);
@@ -175,7 +244,12 @@
     voteHint.textContent = voteHintText(battle, running, failed, turnsLeft);
     revealBox.hidden = !battle.voted;
     newBattleButton.hidden = !ended;
+    // A battle that ended without a vote keeps its question: ask it again of a new pair.
+    retryButton.hidden = !(failed.length > 0 || battle.stopped) || battle.voted;
     var followUp = voteOpen && turnsLeft && !battle.voting;
+    var left = maxTurns - battle.turn - 1;
+    turnsLeftLine.hidden = !followUp;
+    turnsLeftLine.textContent = interpolate(gettext("이어서 %(left)s번 더 질문할 수 있습니다."), { left: left });
     page.form.hidden = !followUp;
     page.setBusy(!followUp);
     page.promptBox.placeholder = gettext("이어서 질문하기 (선택)");
@@ -202,6 +276,9 @@
     shortLabel: shortLabel,
     sideErrorText: sideErrorText,
     failedSides: failedSides,
+    failureText: failureText,
+    checkExcluded: checkExcluded,
+    showExcluded: showExcluded,
     bothFinished: bothFinished,
     showMessage: showMessage,
     showChoice: showChoice,

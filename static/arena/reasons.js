@@ -10,8 +10,10 @@
   var chips = box.querySelectorAll("button[data-reason]");
   var send = document.getElementById("reasons-send");
   var said = document.getElementById("reasons-status");
+  var comment = document.getElementById("reason-comment");  // optional, beside the tags
   var battleId = null;
   var saved = [];
+  var savedComment = "";
   var sending = false;
 
   function shownGroup() {
@@ -44,17 +46,20 @@
   send.addEventListener("click", function () {
     if (sending || !battleId) return;
     var tags = picked();
-    if (!tags.length && !saved.length) {
-      say(gettext("이유를 하나 이상 골라 주세요. 고르지 않아도 투표는 이미 반영되었습니다."), true);
+    var words = comment.value.trim();
+    if (!tags.length && !words && !saved.length && !savedComment) {
+      say(gettext("이유를 하나 이상 고르거나 한마디를 적어 주세요. 남기지 않아도 투표는 이미 반영되었습니다."), true);
       return;
     }
     sending = true;
     var current = battleId;
-    window.KaiApi.request("POST", "/api/battles/" + current + "/reasons", { reasons: tags })
+    window.KaiApi.request("POST", "/api/battles/" + current + "/reasons", { reasons: tags, comment: words })
       .then(function (data) {
         if (battleId !== current) return;
         saved = data.reasons;
+        savedComment = data.comment || "";
         say(saved.length ? gettext("고맙습니다. 고른 이유를 함께 저장했습니다.")
+          : savedComment ? gettext("고맙습니다. 남겨 주신 한마디를 저장했습니다.")
           : gettext("고른 이유를 지웠습니다."));
       })
       .catch(function (error) {
@@ -66,6 +71,8 @@
   function clear() {
     chips.forEach(function (chip) { chip.setAttribute("aria-pressed", "false"); });
     saved = [];
+    savedComment = "";
+    comment.value = "";
     sending = false;
     say("");
   }

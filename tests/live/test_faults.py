@@ -190,7 +190,7 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     # "streaming"
     for side in ("a", "b"):
         left_ms = max(1, (killed_at + LOST_WITHIN_SECONDS - time.monotonic()) * 1000)
-        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("오류", timeout=left_ms)
+        expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("실패", timeout=left_ms)
     print(f"sides ended {time.monotonic() - killed_at:.1f} s after the kill")
     expect(page.locator("#message")).to_contain_text("새 대결을 시작해 주세요")
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_disabled()
