@@ -308,17 +308,19 @@ async def side_counted(response: Response, outcome: str, *, ttft_ms: int | None 
     metrics.battle_end_counted(total)
 
 
-def responses_reap() -> list[int]:
-    """Fail every response whose worker was lost, and tell its battle's page (each side once).
+def responses_reap(*, battle_id: int | None = None) -> list[int]:
+    """Fail every response whose worker was lost (of one battle, if `battle_id` is given), and
+    tell its battle's page (each side once).
 
-    Run on the beat schedule. A worker killed mid-generation leaves its side 'streaming'; this
+    Run on the beat schedule, and for its own battle by a websocket whose sides fell silent
+    (arena.side_watch), which needs no worker alive. A worker killed mid-generation leaves its side 'streaming'; this
     ends it with the error `worker_lost`, so the citizen is told and may start a new battle, and
     the battle cannot be voted on. A task redelivered later finds the side ended and does nothing.
     A side that had shown no text yet is queued again instead, for another worker
     (`side_retry`), up to LOST_SIDE_RETRIES times. Returns the ids of the sides it ended.
     """
     reaped, retried = [], []
-    for response_id in services.responses_stuck():
+    for response_id in services.responses_stuck(battle_id=battle_id):
         response = Response.objects.select_related("turn", "entrant").get(pk=response_id)
         if side_retry(response):
             retried.append(response_id)
