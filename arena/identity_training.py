@@ -90,11 +90,11 @@ class Figures:
 
     @property
     def recall(self) -> float:
-        return self.caught / self.positives
+        return self.caught / self.positives if self.positives else 0.0
 
     @property
     def false_positive_rate(self) -> float:
-        return self.false_positives / self.negatives
+        return self.false_positives / self.negatives if self.negatives else 0.0
 
     def __str__(self) -> str:
         return (f"recall {self.caught}/{self.positives} = {100 * self.recall:.1f}%, "
