@@ -24,6 +24,7 @@ from arena.metrics import WEBSOCKETS
 from arena.models import Response
 from arena.pacing import TurnPacer
 from arena.selectors import battle_latest_turn, battle_owned_by
+from arena.side_watch import SideWatch
 from arena.streaming import battle_group, error_message, partial_key
 
 # Close codes in the 4000 range are the application's own (RFC 6455 section 7.4.2).
@@ -140,6 +141,10 @@ class SideProgress:
             return "stale"
         return "take" if seq == reached + 1 else "gap"
 
+    def open(self) -> set[tuple]:
+        """The sides this connection has had text from and no end of yet."""
+        return set(self.reached) - self.ended
+
     def taken(self, event: dict) -> None:
         key = (event.get("turn"), event.get("side"))
         if event.get("type") in ("done", "error"):
@@ -152,6 +157,7 @@ class BattleConsumer(ListeningConsumer):
     paced = False
     pacer: TurnPacer | None = None
     ticking: asyncio.Task | None = None
+    watch: SideWatch | None = None
 
     async def connect(self):
         self.battle_id = self.scope["url_route"]["kwargs"]["battle_id"]
@@ -171,17 +177,24 @@ class BattleConsumer(ListeningConsumer):
         self.paced, messages = snapshot
         self.sending = asyncio.Lock()
         await self.accept()
+        # Ends the sides of a worker that was lost, even with no worker left (arena.side_watch).
+        self.watch = SideWatch(battle_id=self.battle_id, open_sides=self.progress.open)
+        self.watch.start()
         for message in messages:
             await self.take(message)
 
     async def disconnect(self, code):
         if self.ticking is not None:
             self.ticking.cancel()
+        if self.watch is not None:
+            self.watch.stop()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def battle_event(self, message):
         event = message["event"]
+        if self.watch is not None:
+            self.watch.heard()
         verdict = self.progress.judge(event)
         if verdict == "take":
             await self.take(event)

@@ -90,11 +90,11 @@ class Figures:
 
     @property
     def recall(self) -> float:
-        return self.caught / self.positives
+        return self.caught / self.positives if self.positives else 0.0
 
     @property
     def false_positive_rate(self) -> float:
-        return self.false_positives / self.negatives
+        return self.false_positives / self.negatives if self.negatives else 0.0
 
     def __str__(self) -> str:
         return (f"recall {self.caught}/{self.positives} = {100 * self.recall:.1f}%, "
@@ -150,3 +150,60 @@ def train(rows: list[Row], seed: int = SEED) -> tuple[Pipeline, float, np.ndarra
     threshold = threshold_choose(scores, labels)
     model = pipeline(seed).fit(texts_of(rows), labels)
     return model, threshold, scores
+
+
+@dataclass(frozen=True)
+class FamilyFigures:
+    """One family of phrasing left out whole: its recall, and the false positives of the same
+    model on the held-out part's ordinary prompts and on its hard negatives alone."""
+    family: str
+    recall: Figures
+    ordinary: Figures
+    hard: Figures
+
+    def __str__(self) -> str:
+        return (f"{self.family:<11} recall {self.recall.caught:>4}/{self.recall.positives:<4} "
+                f"= {100 * self.recall.recall:5.1f}%   false positives "
+                f"{self.ordinary.false_positives}/{self.ordinary.negatives} = "
+                f"{100 * self.ordinary.false_positive_rate:.2f}% (hard negatives "
+                f"{self.hard.false_positives}/{self.hard.negatives} = "
+                f"{100 * self.hard.false_positive_rate:.2f}%)")
+
+
+# The negatives that name companies, products or AI models, or ask "who made X" of something
+# else: the ones a family of identity questions is most easily confused with.
+HARD_KINDS = frozenset({"hard_negative", "company", "model", "translate", "writing"})
+
+
+def families_of(rows: list[Row]) -> list[str]:
+    """Return the families of identity questions in `rows`: the kinds of their positives."""
+    return sorted({row.kind for row in rows if row.label == 1})
+
+
+def family_left_out(train_rows: list[Row], heldout: list[Row], family: str,
+                    seed: int = SEED) -> FamilyFigures:
+    """Fit and choose the threshold as `train` does, on the training part without any question
+    of `family` (nor a composed prompt that contains one); score every question of the family
+    from both parts, and the held-out part's negatives.
+
+    This is the measure of phrasings the classifier has never seen: a held-out sentence still
+    shares its family's way of asking with the training part, a held-out family does not.
+    """
+    left = [row for row in train_rows + heldout if row.label == 1 and row.kind == family]
+    left_texts = [row.text for row in left if not row.source.endswith(":composed")]
+    fit_rows = [
+        row for row in train_rows
+        if not (row.label == 1 and row.kind == family)
+        and not (row.source.endswith(":composed") and any(text in row.text for text in left_texts))
+    ]
+    model, threshold, _ = train(fit_rows, seed)
+    negatives = [row for row in heldout if row.label == 0]
+    caught = prompt_scores(model, texts_of(left)) >= threshold
+    flagged = prompt_scores(model, texts_of(negatives)) >= threshold
+    hard = [row.kind in HARD_KINDS for row in negatives]
+    return FamilyFigures(
+        family=family,
+        recall=figures(list(caught), [1] * len(left)),
+        ordinary=figures(list(flagged), [0] * len(negatives)),
+        hard=figures([f for f, h in zip(flagged, hard) if h], [0] * sum(hard)),
+    )

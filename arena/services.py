@@ -259,8 +259,9 @@ def response_retry(*, response_id: int) -> bool:
     return bool(updated)
 
 
-def responses_stuck(*, now=None) -> list[int]:
-    """Return the responses whose worker is presumed lost: one query, one Redis round trip.
+def responses_stuck(*, now=None, battle_id: int | None = None) -> list[int]:
+    """Return the responses whose worker is presumed lost (of one battle, if `battle_id` is
+    given): one query, one Redis round trip.
 
     A streaming side whose lease lapsed (arena.leases) lost its worker; so did any side still
     pending or streaming past its entrant's timeout plus ARENA_REAP_MARGIN_SECONDS (from when
@@ -271,7 +272,10 @@ def responses_stuck(*, now=None) -> list[int]:
     now = now or timezone.now()
     margin = settings.ARENA["REAP_MARGIN_SECONDS"]
     lease_seconds = settings.ARENA["LEASE_SECONDS"]
-    rows = list(Response.objects.filter(status__in=Response.UNFINISHED).values_list(
+    unfinished = Response.objects.filter(status__in=Response.UNFINISHED)
+    if battle_id is not None:
+        unfinished = unfinished.filter(turn__battle_id=battle_id)
+    rows = list(unfinished.values_list(
         "pk", "status", "started_at", "turn__created_at", "entrant__timeout_seconds"
     ))
     leased = [

@@ -308,34 +308,50 @@ async def side_counted(response: Response, outcome: str, *, ttft_ms: int | None 
     metrics.battle_end_counted(total)
 
 
-def responses_reap() -> list[int]:
-    """Fail every response whose worker was lost, and tell its battle's page (each side once).
+def responses_reap(*, battle_id: int | None = None) -> list[int]:
+    """Fail every response whose worker was lost (of one battle, if `battle_id` is given), and
+    tell its battle's page (each side once).
 
-    Run on the beat schedule. A worker killed mid-generation leaves its side 'streaming'; this
-    ends it with the error `worker_lost`, so the citizen is told and may start a new battle, and
-    the battle cannot be voted on. A task redelivered later finds the side ended and does nothing.
-    A side that had shown no text yet is queued again instead, for another worker
-    (`side_retry`), up to LOST_SIDE_RETRIES times. Returns the ids of the sides it ended.
+    Run on the beat schedule, and for its own battle by a websocket whose sides fell silent
+    (arena.side_watch), which needs no worker alive. A worker killed mid-generation leaves its
+    side 'streaming'; this ends it with the error `worker_lost`, so the citizen is told and may
+    start a new battle, and the battle cannot be voted on. A task redelivered later finds the
+    side ended and does nothing. A side that had shown no text yet is queued again instead, for
+    another worker (`side_retry`), up to LOST_SIDE_RETRIES times, unless the other side of its
+    turn has failed: then both end. Returns the ids of the sides it ended.
     """
     reaped, retried = [], []
-    for response_id in services.responses_stuck():
+    for response_id in services.responses_stuck(battle_id=battle_id):
         response = Response.objects.select_related("turn", "entrant").get(pk=response_id)
         if side_retry(response):
-            retried.append(response_id)
-            continue
-        # What the side had said is kept, as for any other failure.
-        if services.response_fail(response_id=response_id, code="worker_lost", text=response.text):
-            runner.run(BattlePublisher(response).finish(
-                {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
-            ))
-            runner.run(side_counted(response, "worker_lost"))
+            retried.append(response)
+        elif _side_lost(response):
             reaped.append(response_id)
+    # A side queued again beside one that failed would answer a battle no one can vote on, and
+    # keep its pane waiting for a worker while the other pane shows the failure: both end.
+    failed_turns = set(Response.objects.filter(
+        turn_id__in={r.turn_id for r in retried}, status__in=Response.FAILED
+    ).values_list("turn_id", flat=True)) if retried else set()
+    reaped += [r.pk for r in retried if r.turn_id in failed_turns and _side_lost(r)]
+    retried = [r.pk for r in retried if r.turn_id not in failed_turns]
     if retried:
         logger.warning("queued again %d responses whose worker was lost before any text: %s",
                        len(retried), retried)
     if reaped:
         logger.warning("reaped %d responses whose worker was lost: %s", len(reaped), reaped)
     return reaped
+
+
+def _side_lost(response: Response) -> bool:
+    """End a side as `worker_lost` and tell its page; False if it had already ended."""
+    # What the side had said is kept, as for any other failure.
+    if not services.response_fail(response_id=response.pk, code="worker_lost", text=response.text):
+        return False
+    runner.run(BattlePublisher(response).finish(
+        {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
+    ))
+    runner.run(side_counted(response, "worker_lost"))
+    return True
 
 
 def side_retry(response: Response) -> bool:

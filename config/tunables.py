@@ -65,9 +65,9 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
         # A streaming side holds a lease in Redis that its worker renews every
         # LEASE_RENEW_SECONDS and that lapses LEASE_SECONDS after the last renewal (arena.leases);
         # a side whose lease lapsed, or still pending or streaming REAP_MARGIN_SECONDS past its
-        # entrant's timeout, lost its worker: the reaper (every REAP_EVERY_SECONDS, on beat) ends
-        # it and tells the page. A lost worker is told within about LEASE_SECONDS +
-        # REAP_EVERY_SECONDS.
+        # entrant's timeout, lost its worker: the reaper (every REAP_EVERY_SECONDS, on beat, and
+        # from a watching websocket whose battle went quiet: arena.side_watch) ends it and tells
+        # the page. A lost worker is told within about LEASE_SECONDS + REAP_EVERY_SECONDS.
         "LEASE_SECONDS": env.int("ARENA_LEASE_SECONDS", default=5),
         "LEASE_RENEW_SECONDS": env.float("ARENA_LEASE_RENEW_SECONDS", default=1.5),
         "REAP_MARGIN_SECONDS": env.int("ARENA_REAP_MARGIN_SECONDS", default=30),

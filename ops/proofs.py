@@ -207,8 +207,9 @@ def worker_lost_mid_answer_ends_its_sides(layout: ScaleOut) -> str:
     """A worker killed mid-answer ends its sides in seconds while the other worker serves on.
 
     Its sides that had shown text end `worker_lost` within WORKER_LOST_WITHIN_SECONDS of the
-    SIGKILL, any that had not are answered by the other worker; the other worker's own sides
-    finish, and it serves the next battle.
+    SIGKILL, any that had not are answered by the other worker (or end with the other side of
+    their battle, if that one was lost); the other worker's own sides finish, and it serves the
+    next battle.
     """
     # Answers long enough that the first battle still streams when the last one starts.
     answers_pace(layout, pieces=80, per_second=10)
@@ -244,11 +245,18 @@ def worker_lost_mid_answer_ends_its_sides(layout: ScaleOut) -> str:
                        f"a lost side ended {side}")
                 lost[response_id] = time.monotonic() - killed_at
         time.sleep(0.2)
+    # A side queued again beside one that ended worker_lost ends with it (the battle cannot be
+    # voted on); every other one finishes.
+    lost_battles = {sides[response_id][0] for response_id in lost}
     for response_id in survivor_sides | (held[victim] - shown):
         battle_id, side = sides[response_id]
         ended = citizen.battle_wait(battle_id, lambda battle: battle["turns"][0][side]["status"] in ("done", "error"),
                                     seconds=60)["turns"][0][side]
-        expect(ended["status"] == "done", f"a side of the worker that lives ended {ended}")
+        if response_id in held[victim] and battle_id in lost_battles:
+            expect(ended["status"] == "error" and ended["error"] == "worker_lost",
+                   f"a side queued again beside a lost one ended {ended}")
+        else:
+            expect(ended["status"] == "done", f"a side of the worker that lives ended {ended}")
     answers_pace(layout, pieces=4, per_second=80)
     after = Citizen(layout.proxy_url)
     next_battle = after.battle_start("부산의 맛집 골목을 알려 줘")

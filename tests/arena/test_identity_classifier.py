@@ -89,3 +89,31 @@ def test_the_shipped_files_are_what_the_command_builds(tmp_path):
         assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
     spec = json.loads((SHIPPED / "classifier.json").read_text(encoding="utf-8"))
     assert spec["analyzer"] == identity_training.ANALYZER and spec["ngrams"] == sorted(spec["ngrams"])
+
+
+def test_a_family_left_out_is_measured_by_a_model_that_never_saw_it(monkeypatch):
+    # Given a corpus with two families of questions, one of them also quoted in a composed prompt
+    Row = identity_corpus.Row
+    asked = [Row(f"너 누구야 {i}", 1, "ko", "who", "hand") for i in range(30)]
+    odd = [Row(f"zq{'x' * (i % 7)} qz{i}?", 1, "en", "zq", "hand") for i in range(20)]
+    ordinary = [Row(f"날씨 알려줘 {i}" if i % 2 else f"ab{'y' * (i % 5)} cd{i}?", 0, "ko", "general", "hand")
+                for i in range(40)]
+    composed = Row(f"날씨 알려줘. {odd[0].text}", 1, "mixed", "who", "train:composed")
+    train = asked[:20] + odd[:15] + ordinary[:30] + [composed]
+    heldout = asked[20:] + odd[15:] + ordinary[30:]
+    fitted = []
+    real_train = identity_training.train
+    monkeypatch.setattr(identity_training, "train", lambda rows, seed=0: fitted.append(rows) or real_train(rows, seed))
+
+    # When one family is left out of training whole
+    zq = identity_training.family_left_out(train, heldout, "zq")
+
+    # Then the model was fitted without any of its questions, nor the composed prompt that
+    # quoted one, and with everything else of the training part
+    [rows] = fitted
+    assert not [row for row in rows if row.kind == "zq" or row is composed]
+    assert len(rows) == len(train) - 15 - 1
+    # and every question of the family in both parts is scored, against the held-out negatives
+    assert zq.recall.positives == 20 and zq.ordinary.negatives == 10
+    assert identity_training.families_of(train + heldout) == ["who", "zq"]
+    assert str(zq).startswith("zq") and "false positives" in str(zq)

