@@ -195,7 +195,8 @@ def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
     batches = counts["floor"]  # the floor relays every batch the worker published, as it is
     web = marks[1]["procs"]["web"] - marks[0]["procs"]["web"]
     floor = marks[1]["procs"]["forward"] - marks[0]["procs"]["forward"]
-    return {"batches": batches, "site_forwarded": counts["site"],
+    worker = marks[1]["procs"]["worker"] - marks[0]["procs"]["worker"]  # reading and publishing them
+    return {"batches": batches, "site_forwarded": counts["site"], "worker_cpu_ms": worker / batches * 1000,
             "site_cpu_ms": web / batches * 1000, "floor_cpu_ms": floor / batches * 1000}
 
 
@@ -367,10 +368,11 @@ def main() -> None:
         result["forward"] = {}
         for paced in (True, False):
             poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
-            row = forward_run(meter, {"web": web.pid}, {"forward": floors["forward"].pid},
+            row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
                               web_port, forward_port, args.forward_battles)
             print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
-                  f"{row['site_forwarded']} token messages sent by the site", flush=True)
+                  f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
+                  f"{row['worker_cpu_ms']:.3f} ms", flush=True)
             result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
         poll.execute("UPDATE contest_contest SET paced_streams = true")
         result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
