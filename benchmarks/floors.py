@@ -9,7 +9,8 @@ if it is not answering; the database is created if missing), a Redis of its own 
 starts them (mock teams, one Celery worker, uvicorn with one process) and the floors
 (benchmarks/floor_servers.py, vote_floor.py) on free ports. CPU is read from /proc: the site's
 and the floor's processes, PostgreSQL's backends of this database (not the poller's), and the
-Redis; what they spend idle over as long a time before is taken off.
+Redis (nanoseconds from /proc/<pid>/task/*/schedstat); what each spends idle in the second
+before is taken off, pro rata.
 
 - start: --bursts bursts of --burst battles started at once, on the site (`POST /api/battles`,
   each a new visitor) and on the floor (floor_servers front + worker), alternated; each until
