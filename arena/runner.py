@@ -17,6 +17,7 @@ connections a worker opens.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import os
 import sys
@@ -30,6 +31,7 @@ import uvloop
 from django.conf import settings
 from django.db import close_old_connections
 
+from arena.transport import team_client
 from config.logs import REQUEST_ID
 
 T = TypeVar("T")
@@ -67,7 +69,23 @@ class StreamRunner:
                 )
                 self._http = {}
                 self._loop, self._pid = loop, os.getpid()
+                atexit.register(self._clients_close, loop)
             return self._loop
+
+    def _clients_close(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close the team clients at the process's exit: an aiohttp session left open says so
+        in the log (arena.transport), and the loop is a daemon thread that exit would stop."""
+        if loop is not self._loop or not loop.is_running():
+            return
+        clients, self._http = list(self._http.values()), {}
+
+        async def close() -> None:
+            await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=5)
+        except Exception:  # noqa: BLE001 - exiting anyway; the log line is all that is lost
+            pass
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the stream loop and return its result, blocking this thread.
@@ -80,15 +98,12 @@ class StreamRunner:
     def http(self, base_url: str) -> httpx.AsyncClient:
         """Return the loop's HTTP client for one team endpoint (call it on the loop).
 
-        One client per endpoint, not one for all: httpcore's pool scans every connection it
-        holds each time a request starts or ends, so one pool of hundreds of streams grows
-        costly for the worker (docs/performance.md).
+        One client per endpoint, not one for all: a team's connections are reused by its own
+        streams, and one pool of hundreds of streams grew costly for the worker when it was
+        httpcore's (docs/performance.md). Its transport is arena.transport's.
         """
         if base_url not in self._http:
-            # Every stream may hold a connection; idle ones are kept for the next answer.
-            self._http[base_url] = httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=200)
-            )
+            self._http[base_url] = team_client()
         return self._http[base_url]
 
     async def db(self, function: Callable[..., T], /, *args, **kwargs) -> T:

@@ -1,6 +1,6 @@
 """What streaming a team's answer costs the worker: CPU per stream opened and per piece read.
 
-    .venv/bin/python benchmarks/endpoint_stream.py [--streams 200] [--runs 3] [--transport aiohttp]
+    .venv/bin/python benchmarks/endpoint_stream.py [--streams 200] [--runs 3] [--transport httpx]
 
 In process, on uvloop as in the worker's stream loop (`arena.runner`): `--streams` answers at once
 through `arena.endpoints.achat_stream`, from a mock team server this script starts on a free port
@@ -10,9 +10,8 @@ run: every stream stopped after its first piece (the start: request, headers, fi
 every stream read to its end. Prints the CPU of this process per stream opened and per piece
 read, the median of the runs.
 
-`--transport aiohttp` reads through httpx-aiohttp's transport instead of httpx's own (not a
-dependency of the site: `pip install httpx-aiohttp` first); the comparison is in
-docs/performance.md.
+`--transport httpx` reads through httpx's own transport instead of the site's (arena.transport:
+aiohttp's under httpx, since issue 33); the comparison is in docs/performance.md.
 """
 import argparse
 import asyncio
@@ -28,6 +27,7 @@ import uvloop
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from arena.endpoints import EndpointConfig, achat_stream  # noqa: E402 (after the path)
+from arena.transport import team_client  # noqa: E402
 from devservers.mock_teams import PERSONAS  # noqa: E402
 from ops.processes import free_port, mock_command, processes_stop, wait_for_http  # noqa: E402
 
@@ -40,15 +40,9 @@ def cpu_seconds() -> float:
 
 
 def clients(transport: str) -> dict[str, httpx.AsyncClient]:
-    if transport == "aiohttp":
-        import aiohttp
-        from httpx_aiohttp import AiohttpTransport
-
-        def session() -> aiohttp.ClientSession:
-            return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-
-        return {p: httpx.AsyncClient(transport=AiohttpTransport(client=session)) for p in PERSONAS}
-    # The runner's limits (arena.runner.StreamRunner.http).
+    if transport == "aiohttp":  # the site's (arena.runner.StreamRunner.http)
+        return {p: team_client() for p in PERSONAS}
+    # The limits the runner gave httpx's own transport.
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
     return {p: httpx.AsyncClient(limits=limits) for p in PERSONAS}
 
@@ -84,13 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--transport", choices=["httpx", "aiohttp"], default="httpx")
+    parser.add_argument("--transport", choices=["httpx", "aiohttp"], default="aiohttp")
     args = parser.parse_args()
-    if args.transport == "aiohttp":
-        try:
-            import httpx_aiohttp  # noqa: F401
-        except ImportError:
-            parser.error("--transport aiohttp needs httpx-aiohttp: .venv/bin/pip install httpx-aiohttp")
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

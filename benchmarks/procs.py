@@ -3,6 +3,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,13 @@ async def raw_post(host: str, port: int, path: str, body: bytes,
     """POST `body` as JSON over a new connection that the answer closes; return the status and
     the answer's body. A raw socket, not httpx: the load clients share the stack's cores, and
     httpx cost about 4 ms of CPU a request there, this about 1 ms."""
+    status, _, body = await raw_request(host, port, path, body, headers)
+    return status, body
+
+
+async def raw_request(host: str, port: int, path: str, body: bytes,
+                      headers: dict[str, str] | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """raw_post, returning the answer's headers too (name in lower case, value)."""
     head = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     request = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}"
@@ -31,8 +39,19 @@ async def raw_post(host: str, port: int, path: str, body: bytes,
     writer.write(request)
     answer = await reader.read(-1)  # the server closes after its answer
     writer.close()
-    status_line, _, rest = answer.partition(b"\r\n")
-    return int(status_line.split(b" ", 2)[1]), rest.partition(b"\r\n\r\n")[2]
+    top, _, rest = answer.partition(b"\r\n\r\n")
+    status_line, *lines = top.decode("latin-1").split("\r\n")
+    fields = [(name.strip().lower(), value.strip()) for name, _, value in (line.partition(":") for line in lines)]
+    return int(status_line.split(" ", 2)[1]), fields, rest
+
+
+def loop_seconds() -> float:
+    """Seconds a 10-million-step Python loop takes now: the machine's speed beside its figures."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - started
 
 
 def children(pid: int) -> list[int]:
@@ -101,14 +120,15 @@ def stack_pids() -> dict[str, int]:
     return {k: int(v) for k, v in (item.split("=") for item in pid_file.read_text().split())}
 
 
-def mock_pace(mock_url: str, *, ttft_ms: float, tokens_per_second: float) -> None:
-    """Set every mock persona to this time to first token and rate, with no fault."""
+def mock_pace(mock_url: str, *, ttft_ms: float, tokens_per_second: float, **more) -> None:
+    """Set every mock persona to this time to first token and rate, with no fault (and `more` of
+    its settings, such as `answer`)."""
     from devservers.mock_teams import PERSONAS
 
     for persona in PERSONAS:
         httpx.put(f"{mock_url}/_control/{persona}", json={
             "ttft_ms": ttft_ms, "tokens_per_second": tokens_per_second,
-            "thinking": False, "fault": None}).raise_for_status()
+            "thinking": False, "fault": None, **more}).raise_for_status()
 
 
 @contextlib.contextmanager
