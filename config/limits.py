@@ -105,7 +105,18 @@ def _voter(group, request) -> str | None:
     # A client without a session yet is counted by its network alone: the caps are checked
     # before anything is written, so a refused first request creates no session (and no
     # counter of its own) for a flood to pile up; from its next request on it has a voter's.
-    return request.session.session_key or None
+    # A cookie that names no stored session is no voter either: loading the session makes
+    # Django forget such a key, so that made-up cookies open no counters of their own. The
+    # paths in front of Django have vouched for the key themselves (VOTER_VOUCHED).
+    session = request.session
+    if session.session_key and not getattr(request, VOTER_VOUCHED, False):
+        session.keys()  # loads it
+    return session.session_key or None
+
+
+# Set on a request by an app in front of Django once it has found the session's key stored
+# (arena.fast_start reads the session; voting.fast_vote finds the key owning the battle).
+VOTER_VOUCHED = "arena_voter_vouched"
 
 
 KEYS = {"voter": _voter, "network": "ip"}
@@ -159,30 +170,28 @@ def limits_wait(request, counters) -> int | None:
     return _wait(made, cache.eval(_COUNT, len(made), _script_arguments(made)))
 
 
-def _action_counters(action: str, scopes=("voter", "network")) -> list[tuple]:
+def _action_counters(action: str) -> list[tuple]:
     return [(f"{action}:{scope}:{rate}", KEYS[scope], rate)
-            for scope, rates in settings.ARENA["LIMITS"][action].items() if scope in scopes
-            for rate in rates]
+            for scope, rates in settings.ARENA["LIMITS"][action].items() for rate in rates]
+
+
+# Where an app in front of Django notes, in the request's ASGI scope, the count it made of an
+# action: {action: seconds to wait, or None}. Django's path, answering the same request after
+# it, takes that count rather than counting the attempt a second time.
+COUNTED = "arena.limits_counted"
 
 
 def limits_check(request, *, action: str) -> None:
     """Count one `action` ("battle", "vote" or "reasons") for this voter and network; raise RateLimited
     (with the seconds until the tightest exhausted window resets) once any limit is passed.
 
-    Every attempt counts, refused ones included, as django-ratelimit counts them.
+    Every attempt counts, refused ones included, as django-ratelimit counts them, and once: a
+    request the path in front of Django counted (COUNTED) is not counted again.
     """
-    wait = limits_wait(request, _action_counters(action))
+    counted = (getattr(request, "scope", None) or {}).get(COUNTED, {})
+    wait = counted[action] if action in counted else limits_wait(request, _action_counters(action))
     if wait is not None:
         raise RateLimited(retry_after=wait)
-
-
-def limits_count_new_voter(request, *, action: str) -> None:
-    """Count an accepted `action` on the voter counters of the session it has just created.
-
-    Its caps were checked before it had a session (by its network alone, see _voter); this
-    makes its first action count toward the voter's budget all the same.
-    """
-    limits_wait(request, _action_counters(action, scopes=("voter",)))
 
 
 _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
@@ -207,16 +216,16 @@ def cache_redis() -> redis.asyncio.Redis:
     return _clients[loop]
 
 
-async def alimits_check(request, *, action: str, scopes=("voter", "network")) -> None:
-    """`limits_check` on the event loop: the same keys and script, without a thread.
-
-    `scopes` narrows the count: `("voter",)` counts a new voter's first action on the counters
-    of its new session, as `limits_count_new_voter` does (whose caller ignores RateLimited).
+async def alimits_check(request, *, action: str) -> None:
+    """`limits_check` on the event loop: the same keys and script, without a thread. The count
+    is noted in the request's scope (COUNTED), for Django's path if the request goes on to it.
     """
-    made = _counters(request, _action_counters(action, scopes))
+    made = _counters(request, _action_counters(action))
     if not made:
         return
     counts = await cache_redis().eval(_COUNT, len(made), *_script_arguments(made))
     wait = _wait(made, counts)
+    if getattr(request, "scope", None) is not None:
+        request.scope.setdefault(COUNTED, {})[action] = wait
     if wait is not None:
         raise RateLimited(retry_after=wait)

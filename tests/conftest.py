@@ -82,6 +82,20 @@ def entrants(contest):
     return [EntrantFactory(contest=contest) for _ in range(3)]
 
 
+def notice_accept(client):
+    """Accept the first-visit notice for the test client's session, as an API client does
+    (docs/api.md), and return the client: battles and turns are refused until then."""
+    response = client.post("/api/notice", {"accept": True}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return client
+
+
+@pytest.fixture
+def citizen(client, db):
+    """A test client whose session has accepted the first-visit notice."""
+    return notice_accept(client)
+
+
 @pytest.fixture
 def organizer_client(client, db):
     """A test client signed in as an organizer."""

@@ -60,7 +60,7 @@ from arena import identity, identity_classifier
 from arena.models import Battle, Response, Turn
 from arena.selectors import battle_owned_by, identity_terms_of, reveal
 from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
-from config.limits import alimits_check
+from config.limits import VOTER_VOUCHED, alimits_check
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
 from voting.metrics import VOTES_ACCEPTED
@@ -157,7 +157,7 @@ class FastVote:
         self.app = app
         self.enabled = (settings.ARENA["VOTE_FAST_PATH"]
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
-        self.django = DjangoChecks()
+        self.django = DjangoChecks(sessions=True)
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
         self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
         if self.enabled:
@@ -191,6 +191,8 @@ class FastVote:
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
         vote, reveal = self.vote_make(read, battle_id, session_key, choice)
+        setattr(request, VOTER_VOUCHED, True)  # the key owns the battle: it is a stored session's
+        request.session.accessed = True  # as Django's path, which loads it to count the voter
         try:
             await alimits_check(request, action="vote")
         except Exception as error:  # rate-limited, or Redis failed: Django says which

@@ -116,6 +116,7 @@ async def test_a_battle_and_a_refused_vote_show_in_the_metrics(entrants):
         await browser.get("/")  # a session and a CSRF cookie, as the page gets them
         token = browser.cookies.get("csrftoken")
         headers = {"X-CSRFToken": token, "Origin": "http://testserver"}
+        await browser.post("/api/notice", json={"accept": True}, headers=headers)
         started = await browser.post("/api/battles", json={"prompt": "안녕"}, headers=headers)
         assert started.status_code == 201, started.text
         # the sides are still pending: the vote is refused
@@ -146,6 +147,8 @@ async def test_a_request_id_is_made_unless_a_trusted_proxy_gives_one(settings, e
             answer = await browser.get("/", headers={"X-Request-ID": "forged"})
             assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["x-request-id"])
             token = browser.cookies.get("csrftoken")
+            await browser.post("/api/notice", json={"accept": True}, headers={
+                "X-CSRFToken": token, "Origin": "http://testserver"})
             started = await browser.post("/api/battles", json={"prompt": "안녕"}, headers={
                 "X-CSRFToken": token, "Origin": "http://testserver"})
         assert started.status_code == 201

@@ -14,12 +14,14 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
 def browser_session(stack) -> httpx.Client:
-    """Return a client that holds cookies like a browser and sends the CSRF header."""
+    """Return a client that holds cookies like a browser and sends the CSRF header, its
+    session past the first-visit notice (accepted as an API client does, docs/api.md)."""
     client = httpx.Client(base_url=stack.web_url, timeout=10)
     page = client.get("/")
     assert page.status_code == 200
     client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
     client.headers["Origin"] = stack.web_url
+    assert client.post("/api/notice", json={"accept": True}).status_code == 200
     return client
 
 
