@@ -36,9 +36,14 @@ class RequestGuardMiddleware:
                            request.META.get("HTTP_HOST", "")[:200])
             return self.refuse(api, "bad_host", _("이 주소로는 사이트에 접속할 수 없습니다."))
         try:
-            request.GET  # parsed here, under Django's cap on the number of fields
+            query = request.GET  # parsed here, under Django's cap on the number of fields
         except TooManyFieldsSent:
             return self.refuse(api, "invalid", _("주소의 질의 항목이 너무 많습니다."))
+        # PostgreSQL's text cannot hold a NUL: a filter or search that carries one (the admin's
+        # lists, ?excluded__exact=%00) would fail in the database driver as a 500.
+        if any("\x00" in key or any("\x00" in value for value in values)
+               for key, values in query.lists()):
+            return self.refuse(api, "invalid", _("주소에 쓸 수 없는 문자(NUL)가 들어 있습니다."))
         if api and body_too_large(request):
             return too_large_response()
         return self.get_response(request)
