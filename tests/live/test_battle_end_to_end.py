@@ -131,11 +131,13 @@ def test_websocket_refuses_another_browser(live_stack, live_contest):
 
     async def attempt():
         cookie = "; ".join(f"{k}={v}" for k, v in stranger.cookies.items())
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        # Accepted, then closed with 4403 (docs/api.md): the page knows not to try again
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
             async with websockets.connect(
                 live_stack.ws_url + battle["stream"],
                 additional_headers={"Cookie": cookie, "Origin": live_stack.web_url},
             ) as socket:
                 await socket.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
     asyncio.run(attempt())
