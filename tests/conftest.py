@@ -42,9 +42,9 @@ def default_language():
 
 
 def limits(voter: list[str], network: list[str]) -> dict:
-    """The same caps on battles, votes and reason tags (settings.ARENA["LIMITS"])."""
+    """The same caps on battles, votes, reason tags and panel codes (settings.ARENA["LIMITS"])."""
     per = {"voter": voter, "network": network}
-    return {"battle": dict(per), "vote": dict(per), "reasons": dict(per)}
+    return {"battle": dict(per), "vote": dict(per), "reasons": dict(per), "panel": dict(per)}
 
 
 @pytest.fixture(autouse=True)
