@@ -4,8 +4,9 @@ Django's request cycle (an ASGI middleware in front of Django, as voting/fast_vo
 Why: through Django (arena.api.battle_start, arena.services.battle_start) a start cost the web
 process tens of milliseconds of CPU (the request cycle, fourteen ORM queries in two
 transactions, the session saved twice) for writes that cost PostgreSQL a few, so a burst of
-citizens queued behind each other's starts (docs/performance.md). Here a start is one read and
-one write, both prepared statements, and its two tasks are sent from a thread.
+citizens queued behind each other's starts (docs/performance.md). Here a start is two reads
+(its session, the entrants) and one write, all prepared statements on one connection, and its
+two tasks are sent from a thread.
 
 One definition of every answer but success: this path answers only a start that it has stored.
 Every other request, and every start that a check would refuse, goes to Django unchanged
