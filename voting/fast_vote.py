@@ -92,7 +92,7 @@ SELECT b.{B.session_key} AS session_key, b.{B.contest} AS contest_id,
     ta.{M.name} AS team_a, ea.{E.display_name} AS model_a,
     tb.{M.name} AS team_b, eb.{E.display_name} AS model_b,
     (SELECT json_agg(json_build_object('prompt', t.{T.prompt}, 'answers',
-        (SELECT json_agg(json_build_array(r.{R.side}, r.{R.status}, r.{R.text}))
+        (SELECT json_agg(json_build_array(r.{R.side}, r.{R.status}, r.{R.text}, r.{R.entrant}))
          FROM {R.table} r WHERE r.{R.turn} = t.{T.pk})) ORDER BY t.{T.index})
      FROM {T.table} t WHERE t.{T.battle} = b.{B.pk}) AS turns,
     (SELECT json_agg(json_build_array({M.slug}, {M.identity_terms}) ORDER BY {M.slug})
@@ -224,12 +224,12 @@ class FastVote:
                 owner=battle_owned_by(read.session_key, session_key),
                 voted=read.voted,
                 contest_open=Contest.accepts_judgments_in(read.phase),
-                **side_facts({status for _, status, _ in answers}),
+                **side_facts({status for _, status, _, _ in answers}),
             )
         if policy.vote_refusal(facts) is not None or not answers:
             raise Refused()
         by_side: dict[str, list[str]] = {"a": [], "b": []}
-        for side, _, text in answers:
+        for side, _, text, _ in answers:
             by_side[side].append(text)
         excluded = identity.battle_exclusion(
             terms=identity_terms_of(read.terms or []),
@@ -261,7 +261,7 @@ class FastVote:
             "content": chain.canonical(audit.vote_content(
                 battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
                 created_at=vote.created_at, contest=read.contest_id, category=read.category_id,
-                turns=[audit.turn_texts(turn["prompt"], [(side, text) for side, _, text
+                turns=[audit.turn_texts(turn["prompt"], [(side, text, entrant) for side, _, text, entrant
                                                          in turn["answers"] or []])
                        for turn in read.turns],
                 a=audit.side_reveal(entrant=read.entrant_a_id, team=read.team_a, model=read.model_a),
