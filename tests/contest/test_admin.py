@@ -45,7 +45,3 @@ def test_a_nul_in_an_admin_filter_or_search_is_a_400_not_a_500(admin_client, que
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
 
-
-def test_a_nul_in_an_api_query_is_the_apis_error_json(client):
-    response = client.get("/api/leaderboard?track=citizen%00")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
