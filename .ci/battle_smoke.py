@@ -21,6 +21,9 @@ async def battle_play(base: str) -> None:
         page = await client.get("/")
         page.raise_for_status()
         csrf = {"X-CSRFToken": client.cookies["csrftoken"], "Referer": base + "/"}
+        # The first-visit notice, accepted as an API client does (docs/api.md)
+        accepted = await client.post("/api/notice", json={"accept": True}, headers=csrf)
+        assert accepted.status_code == 200, accepted.text
         started = await client.post("/api/battles", json={"prompt": "한국의 수도는 어디인가요?"},
                                     headers=csrf)
         assert started.status_code == 201, started.text

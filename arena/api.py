@@ -1,15 +1,18 @@
 """The battle JSON API (contract in docs/api.md; schemas here are its single source)."""
+from typing import Annotated
 from uuid import UUID
 
 from django.conf import settings
 from django.urls import reverse
 
 from ninja import Router, Schema, Status
+from pydantic import AfterValidator, StrictBool
+from pydantic_core import PydanticCustomError
 
-from arena import proof_of_work, selectors, services
+from arena import notice, proof_of_work, selectors, services
 from arena.metrics import BATTLES_STARTED
-from config.api import Error, Text, session_key_ensure
-from config.limits import limits_check, limits_count_new_voter
+from config.api import Error, Text
+from config.limits import limits_check
 
 router = Router(tags=["battles"])
 
@@ -27,6 +30,22 @@ class PowChallenge(Schema):
     salt: str
     signature: str
     enabled: bool
+
+
+def _true(value: bool) -> bool:
+    if value is not True:
+        raise PydanticCustomError("literal_error", "Input should be true", {"expected": "true"})
+    return value
+
+
+class NoticeAccept(Schema):
+    # Only JSON's true: a 1 or "yes" is not an explicit acceptance.
+    accept: Annotated[StrictBool, AfterValidator(_true)]
+
+
+class NoticeAccepted(Schema):
+    accepted: bool
+    privacy: str
 
 
 class BattleStarted(Schema):
@@ -101,23 +120,30 @@ def _stream(battle_id) -> str:
     return f"/ws/battles/{battle_id}/"
 
 
+@router.post("/notice", response={200: NoticeAccepted, 400: Error, 403: Error})
+def notice_accept(request, body: NoticeAccept):
+    """Accept the first-visit notice for this session (creating it on a first visit), as the
+    page's button does: what is kept, and that prompts go to two teams' model servers
+    (`/privacy/`). Battles and turns are refused (403 `notice_required`) until then."""
+    notice.notice_accept(request.session)
+    return {"accepted": True, "privacy": "/privacy/"}
+
+
 @router.post("/battles", response={201: BattleStarted, 400: Error, 403: Error, 409: Error,
                                    413: Error, 429: Error, 503: Error})
 def battle_start(request, body: BattleStart):
-    """Start a battle: two anonymous models answer `prompt`; follow them on `stream`."""
-    # Refusal costs the site nothing durable: the proof of work and the caps are checked
-    # before anything is written; the solution is spent and a new visitor's session created
-    # only once the service is sure the battle starts.
+    """Start a battle: two anonymous models answer `prompt`; follow them on `stream`.
+    Only from a session that has accepted the notice (`POST /api/notice`)."""
+    # Refusal costs the site nothing durable: the notice, the proof of work and the caps are
+    # checked before anything is written (a session without the notice is not counted); the
+    # solution is spent only once the service is sure the battle starts.
+    notice.notice_require(request.session)
     solution = proof_of_work.solution_verify(body.pow)
     limits_check(request, action="battle")
 
     def owner() -> str:
         proof_of_work.solution_spend(solution)
-        new_voter = not request.session.session_key
-        session_key = session_key_ensure(request)
-        if new_voter:
-            limits_count_new_voter(request, action="battle")
-        return session_key
+        return request.session.session_key
 
     battle = services.battle_start(
         session_key=owner, prompt=body.prompt, category_slug=body.category
@@ -141,6 +167,7 @@ def battle_turn_add(request, battle_id: UUID, body: TurnAdd):
     """Ask both sides a follow-up question (the owner only, up to the contest's turn limit)."""
     # Only a battle's owner may add a turn, so a client without a session is refused, and
     # none is created for it.
+    notice.notice_require(request.session)
     session_key = request.session.session_key or ""
     turn = services.turn_add(battle_id=battle_id, session_key=session_key, prompt=body.prompt)
     return Status(201, {"id": battle_id, "turn": turn.index, "stream": _stream(battle_id)})

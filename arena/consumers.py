@@ -51,6 +51,13 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
         WEBSOCKETS.labels(self.page).inc()
         self.counted = True
 
+    async def refuse(self, code: int) -> None:
+        """Accept the socket, then close it with `code` (docs/api.md's promise): closed before
+        the handshake is answered, the client sees an HTTP 403 instead, which a page cannot
+        tell from a network failure, and so it would try again. Not counted as open."""
+        await super().accept()
+        await self.close(code=code)
+
     async def websocket_disconnect(self, message):
         if self.counted:
             WEBSOCKETS.labels(self.page).dec()
@@ -172,7 +179,7 @@ class BattleConsumer(ListeningConsumer):
         snapshot = await battle_snapshot(self.battle_id, self.session_key)
         if snapshot is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await self.refuse(CLOSE_NOT_ALLOWED)
             return
         self.paced, messages = snapshot
         self.sending = asyncio.Lock()

@@ -57,3 +57,10 @@ class NotVotedYet(DomainError):
     code = "not_voted"
     status = 409
     default_message = _("투표한 뒤에만 이유를 남길 수 있습니다.")
+
+
+class NoticeNotAccepted(DomainError):
+    code = "notice_required"
+    status = 403
+    default_message = _("질문을 보내기 전에 개인정보 안내(/privacy/)를 확인해 주세요. "
+                        "질문은 두 참가 팀의 모델 서버로 보내집니다.")

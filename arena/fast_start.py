@@ -4,8 +4,9 @@ Django's request cycle (an ASGI middleware in front of Django, as voting/fast_vo
 Why: through Django (arena.api.battle_start, arena.services.battle_start) a start cost the web
 process tens of milliseconds of CPU (the request cycle, fourteen ORM queries in two
 transactions, the session saved twice) for writes that cost PostgreSQL a few, so a burst of
-citizens queued behind each other's starts (docs/performance.md). Here a start is one read and
-one write, both prepared statements, and its two tasks are sent from a thread.
+citizens queued behind each other's starts (docs/performance.md). Here a start is two reads
+(its session, the entrants) and one write, all prepared statements on one connection, and its
+two tasks are sent from a thread.
 
 One definition of every answer but success: this path answers only a start that it has stored.
 Every other request, and every start that a check would refuse, goes to Django unchanged
@@ -19,15 +20,18 @@ are Django's, in Django's order, each from its one home:
   takes it;
 - the proof of work, when the contest asks for it: arena.proof_of_work.solution_read, and not
   spent (the cache key solution_spend writes);
+- the first-visit notice, accepted in the session the cookie names (arena.notice.notice_accepted
+  on the session's stored data, decoded by the session store): so only a visitor with a session
+  starts here, and a cookie that names no stored session goes to Django, which refuses it;
 - one read: the healthy entrants (contest.selectors.entrants_healthy) of the contest that
   contest.selectors.contests_open puts first, compiled by the ORM from those querysets, so the
   rules stay theirs; and the category, when one is named;
 - the rate limits (config.limits.alimits_check, the keys and script of Django's path), counted
-  once every check above has passed, so that a start refused by one is not counted twice;
+  once every check above has passed; a start they refuse goes to Django with its count noted
+  (config.limits.COUNTED), so that it is answered from that count, not counted twice;
 - the pair (arena.sampling.pair_sample) and the rows (arena.services.battle_new and turn_new,
-  which battle_start saves too), written with a new visitor's session in one statement: one
-  transaction. Then the solution is spent, a new visitor's first start counted on its own
-  counters, and both sides' tasks sent (arena.services.turn_dispatch) before the answer.
+  which battle_start saves too), written in one statement: one transaction. Then the solution
+  is spent and both sides' tasks sent (arena.services.turn_dispatch) before the answer.
 
 A check that fails after something was written cannot happen: the write is last but for the
 dispatch. If the dispatch fails, the battle stays and the reaper ends its sides (their tasks
@@ -46,21 +50,21 @@ import psycopg
 import psycopg_pool
 from django.conf import settings
 from django.core.cache import cache
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.db.models import Model, Subquery
 from django.http import HttpResponse
-from django.utils.crypto import get_random_string
+from django.utils import timezone
 
 from arena import proof_of_work
 from arena.metrics import BATTLES_STARTED
 from arena.models import Battle, Response, Turn
+from arena.notice import notice_accepted
 from arena.sampling import pair_sample
 from arena.services import battle_new, prompt_clean, turn_dispatch, turn_new
 from config.api import text_storable
 from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
-from config.limits import alimits_check, cache_redis
+from config.limits import VOTER_VOUCHED, alimits_check, cache_redis
 from contest.models import Category
 from contest.selectors import contests_open, entrants_healthy
 from core.errors import DomainError
@@ -98,11 +102,10 @@ def _insert(model, fields: list, rows: int = 1, *, expressions: dict | None = No
 
 
 class Writes:
-    """The one statement that stores a battle: its session (a new visitor's), the battle, its
-    first turn and the turn's two pending responses, returning the responses' ids and sides."""
+    """The one statement that stores a battle: the battle, its first turn and the turn's two
+    pending responses, returning the responses' ids and sides."""
 
-    def __init__(self, session_model):
-        self.session_fields = _insertable(session_model)
+    def __init__(self):
         self.battle_fields, self.turn_fields = _insertable(Battle), _insertable(Turn)
         self.response_fields = _insertable(Response)
         turn_column = Response._meta.get_field("turn").column
@@ -114,13 +117,11 @@ class Writes:
                       expressions={turn_column: f"(SELECT {turn_pk} FROM turn)"})
             + f" RETURNING {_quote(Response._meta.pk.column)}, {_quote(Response._meta.get_field('side').column)}"
         )
-        self.sql = {False: f"WITH {body}",
-                    True: f"WITH session AS ({_insert(session_model, self.session_fields)}), {body}"}
+        self.sql = f"WITH {body}"
         self.turn_field = Response._meta.get_field("turn")
 
-    def params(self, session, battle: Battle, turn: Turn, responses: list[Response]) -> list:
-        values = _values(session, self.session_fields) if session is not None else []
-        values += _values(battle, self.battle_fields) + _values(turn, self.turn_fields)
+    def params(self, battle: Battle, turn: Turn, responses: list[Response]) -> list:
+        values = _values(battle, self.battle_fields) + _values(turn, self.turn_fields)
         for response in responses:  # the turn's id is the statement's own (see __init__)
             values += _values(response, [field for field in self.response_fields
                                          if field is not self.turn_field])
@@ -141,25 +142,24 @@ class FastStart:
     def __init__(self, app):
         self.app = app
         engine = import_module(settings.SESSION_ENGINE)
-        # A session stored in the database (db, cached_db): this path writes a new one itself.
+        # A session stored in the database (db, cached_db): this path reads it there itself.
         self.enabled = (settings.ARENA["START_FAST_PATH"]
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-                        and hasattr(engine.SessionStore, "create_model_instance"))
+                        and hasattr(engine.SessionStore, "get_model_class"))
         self.sessions = engine.SessionStore
-        self.new_sessions = type("NewSession", (engine.SessionStore,), {
-            "__doc__": "A new visitor's session, written with its battle: Django's response "
-                       "phase sets its cookie and saves nothing again.",
-            "save": lambda self, must_create=False: None,
-        })
         self.django = DjangoChecks(sessions=True)
         self._pools = LoopPools(name="fast-start", size=settings.ARENA["START_FAST_PATH_CONNECTIONS"])
         self._dispatch: ThreadPoolExecutor | None = None
         self._read: tuple[str, list] | None = None
         if self.enabled:
-            self.writes = Writes(self.sessions.get_model_class())
+            self.writes = Writes()
             category = Category._meta
             self.category_sql = (f"SELECT {_quote(category.pk.column)} FROM {_quote(category.db_table)} "
                                  f"WHERE {_quote(category.get_field('slug').column)} = %s")
+            session = self.sessions.get_model_class()._meta
+            self.session_sql = (
+                f"SELECT {_quote(session.get_field('session_data').column)} FROM {_quote(session.db_table)} "
+                f"WHERE {_quote(session.pk.column)} = %s AND {_quote(session.get_field('expire_date').column)} > %s")
 
     async def __call__(self, scope, receive, send):
         if not (self.enabled and scope["type"] == "http" and scope["method"] == "POST"
@@ -182,9 +182,18 @@ class FastStart:
         if solution is not None and await cache_redis().exists(cache.make_key(solution.key)):
             raise Refused()  # spent: Django says so
         request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        if not request.session.session_key:
+            raise Refused()  # no session, so no notice accepted: Django says so
         try:
             pool = await self._pools.get()
             async with pool.connection() as conn:
+                stored = await (await conn.execute(
+                    self.session_sql, [request.session.session_key, timezone.now()])).fetchone()
+                if stored is None or not notice_accepted(request.session.decode(stored[0])):
+                    raise Refused()  # Django says so, and counts nothing
+                # Read, as Django's path reads it: its answer varies with the cookie.
+                request.session.accessed = True
+                setattr(request, VOTER_VOUCHED, True)
                 entrants = await (await conn.execute(*self.read_sql())).fetchall()
                 category_id = None
                 if category_slug not in (None, ""):
@@ -204,31 +213,19 @@ class FastStart:
         if solution is not None and not await cache_redis().set(
                 cache.make_key(solution.key), 1, nx=True, ex=proof_of_work.spent_ttl(solution)):
             raise Refused()  # another request spent it first: Django says so
-        session = None
-        if not request.session.session_key:
-            session = self.new_sessions()
-            session._session_key = get_random_string(32, VALID_KEY_CHARS)  # as Django makes one
-            session._session_cache, session.modified = {}, True
-            request.session = session
         battle = battle_new(contest_id=contest_id, category_id=category_id,
                             session_key=request.session.session_key,
                             entrant_a_id=entrant_a, entrant_b_id=entrant_b)
         turn, responses = turn_new(battle=battle, index=0, prompt=cleaned)
-        row = session.create_model_instance({}) if session is not None else None
         try:
             async with pool.connection() as conn:
-                stored = await (await conn.execute(self.writes.sql[row is not None],
-                                                   self.writes.params(row, battle, turn, responses))).fetchall()
+                stored = await (await conn.execute(self.writes.sql,
+                                                   self.writes.params(battle, turn, responses))).fetchall()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             # Nothing was stored (one statement), but the solution is spent: Django will say so.
             logger.warning("POST %s: the start goes to Django: %r", PATH, error)
             raise Refused() from error
         BATTLES_STARTED.inc()
-        if session is not None:
-            try:  # a new visitor's first start counts on its own counters (limits_count_new_voter)
-                await alimits_check(request, action="battle", scopes=("voter",))
-            except Exception:  # noqa: BLE001 - as Django's path, which ignores the count's answer
-                pass
         side_ids = dict((side, pk) for pk, side in stored)
         await self.dispatch([side_ids[response.side] for response in responses])
         answer = json.dumps({"id": str(battle.pk), "stream": f"/ws/battles/{battle.pk}/"})

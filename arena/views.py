@@ -5,14 +5,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
+from arena.notice import notice_accept, notice_accepted
 from contest.models import Category
 from arena.exceptions import BattleNotFound
 from arena.selectors import battle_shared
 from contest.selectors import contest_accepts_judgments, contest_current, contest_pause
 
-# Set in the session once the citizen has read what is collected and sent where; the page
-# offers its composer only then (templates/arena/notice.html).
-NOTICE_ACCEPTED = "arena_notice_accepted"
 # Set for the one page the acceptance redirects to, so that it puts the cursor in the prompt box.
 NOTICE_JUST_ACCEPTED = "arena_notice_just_accepted"
 
@@ -24,7 +22,7 @@ def battle_page(request):
         # The notice's one button: a plain form, so it works from the keyboard and without script.
         # Post/redirect/get, so a reload does not ask to send the form again.
         if request.POST.get("notice") == "accept":
-            request.session[NOTICE_ACCEPTED] = True
+            notice_accept(request.session)
             request.session[NOTICE_JUST_ACCEPTED] = True
         return redirect("battle")
     contest = contest_current()
@@ -41,7 +39,7 @@ def battle_page(request):
                 (category, prompt) for category in categories
                 for prompt in category.example_prompts()
             ],
-            "notice_accepted": request.session.get(NOTICE_ACCEPTED, False),
+            "notice_accepted": notice_accepted(request.session),
             "notice_just_accepted": request.session.pop(NOTICE_JUST_ACCEPTED, False),
             "prompt_max_chars": settings.ARENA["PROMPT_MAX_CHARS"],
             "max_turns": settings.ARENA["MAX_TURNS"],

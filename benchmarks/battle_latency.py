@@ -70,6 +70,7 @@ async def main(args) -> None:
     async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
         await client.get("/")
         client.headers.update({"X-CSRFToken": client.cookies["csrftoken"], "Origin": origin})
+        await client.post("/api/notice", json={"accept": True})  # docs/api.md
         sides = []
         for i in range(args.battles):
             sides += await one_battle(client, args.url.replace("http", "ws", 1), origin,

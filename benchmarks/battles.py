@@ -50,6 +50,7 @@ async def one_battle(url: str, prompt: str, barrier: asyncio.Event, timeout: flo
         # closes meanwhile fails, which no browser would report.
         await client.get("/", headers={"Connection": "close"})
         client.headers.update({"X-CSRFToken": client.cookies["csrftoken"], "Origin": origin})
+        await client.post("/api/notice", json={"accept": True}, headers={"Connection": "close"})
         await barrier.wait()
         await asyncio.sleep(delay)
         started = time.perf_counter()

@@ -53,6 +53,7 @@ async def one_battle(url: str, prompt: str) -> dict | None:
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         await client.get("/")
         client.headers.update({"X-CSRFToken": client.cookies["csrftoken"], "Origin": url})
+        await client.post("/api/notice", json={"accept": True})  # docs/api.md
         started = time.perf_counter()
         response = await client.post("/api/battles", json={"prompt": prompt})
         response.raise_for_status()

@@ -110,6 +110,7 @@ class Citizen:
         await self.client.get("/")
         self.client.headers.update({"X-CSRFToken": self.client.cookies["csrftoken"],
                                     "Origin": self.origin})
+        await self.client.post("/api/notice", json={"accept": True})  # docs/api.md
         response = await self.client.post("/api/battles", json={"prompt": prompt})
         if response.status_code != 201:
             raise RuntimeError(f"POST /api/battles: HTTP {response.status_code}: "

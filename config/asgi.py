@@ -2,7 +2,8 @@
 config/read_cache.py; on PostgreSQL a vote that will be stored and a battle start that will
 succeed answered in front of it, see voting/fast_vote.py and arena/fast_start.py), websockets
 to the arena's consumers. Around them all: the request id (config/logs.py), the requests' metrics and `/metrics` (config/metrics.py), and the health
-endpoints (config/health.py), each answered whatever the Host header says."""
+endpoints (config/health.py), each answered whatever the Host header says; then the body's cap,
+kept while the body arrives (config/body_limit.py)."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -16,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from arena.fast_start import FastStart  # noqa: E402
+from config.body_limit import BodyLimit  # noqa: E402
 from config.health import HealthEndpoints  # noqa: E402
 from config.logs import RequestIdMiddleware  # noqa: E402
 from config.memory import freeze_startup_objects  # noqa: E402
@@ -26,8 +28,8 @@ from voting.fast_vote import FastVote  # noqa: E402
 
 application = RequestIdMiddleware(ProtocolTypeRouter(
     {
-        "http": RequestMetrics(HealthEndpoints(LeaderboardReadCache(
-            FastVote(FastStart(django_asgi_app))))),
+        "http": RequestMetrics(HealthEndpoints(BodyLimit(LeaderboardReadCache(
+            FastVote(FastStart(django_asgi_app)))))),
         "websocket": AllowedHostsOriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -6,12 +6,19 @@ one Django generated for development; and it is none of the demo's or .env.examp
 Each key is its own: a key shared with another means that whoever learns one holds both, and
 that rotating SECRET_KEY would change the voter pseudonyms too. Messages name the key and what
 is wrong with it, never its value.
+
+A refusal is written to standard error before it is raised: the traceback that follows puts an
+exception's message at its bottom, under the lines of every module that was loading, where an
+operator reading the first screen of a failed start does not look.
 """
+import sys
+
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
+from django.core.exceptions import ImproperlyConfigured
 
 # .env.example's stand-ins, in case one is copied into production unchanged.
 PLACEHOLDER_MARKS = ("change-me", "changeme")
@@ -24,8 +31,10 @@ def key_problems(keys: dict[str, str], *, demo_values: set[str]) -> list[str]:
     for name, value in keys.items():
         if value in demo_values or any(mark in value.lower() for mark in PLACEHOLDER_MARKS):
             problems.append(f"{name} is the demo's or .env.example's stand-in.")
-        elif (len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
-              or value.startswith(SECRET_KEY_INSECURE_PREFIX)):
+        elif value.startswith(SECRET_KEY_INSECURE_PREFIX):
+            problems.append(f"{name} is a key Django made for development "
+                            f"(it starts with {SECRET_KEY_INSECURE_PREFIX}).")
+        elif len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
             problems.append(
                 f"{name} is weak: it needs at least {SECRET_KEY_MIN_LENGTH} characters, at least "
                 f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different (it has {len(value)}, "
@@ -44,3 +53,10 @@ def keys_refusal(problems: list[str]) -> str:
     lines = "\n".join(f"  - {problem}" for problem in problems)
     return (f"ARENA_ENV=production refuses weak or shared keys:\n{lines}\n"
             f"Make each one with: {HOW_TO_MAKE_ONE}")
+
+
+def refuse(message: str) -> None:
+    """Stop the settings from loading with `message`, said first on standard error."""
+    sys.stderr.write(f"\n{message}\n\n")
+    sys.stderr.flush()
+    raise ImproperlyConfigured(message)

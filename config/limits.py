@@ -48,6 +48,12 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
+# The counters as they stand, counting nothing (a missing key is 0).
+_PEEK = """
+local counts = {}
+for i, key in ipairs(KEYS) do counts[i] = tonumber(redis.call('GET', key) or '0') end
+return counts
+"""
 
 
 @functools.lru_cache(maxsize=8)
@@ -130,7 +136,18 @@ def _voter(group, request) -> str | None:
     # A client without a session yet is counted by its network alone: the caps are checked
     # before anything is written, so a refused first request creates no session (and no
     # counter of its own) for a flood to pile up; from its next request on it has a voter's.
-    return request.session.session_key or None
+    # A cookie that names no stored session is no voter either: loading the session makes
+    # Django forget such a key, so that made-up cookies open no counters of their own. The
+    # paths in front of Django have vouched for the key themselves (VOTER_VOUCHED).
+    session = request.session
+    if session.session_key and not getattr(request, VOTER_VOUCHED, False):
+        session.keys()  # loads it
+    return session.session_key or None
+
+
+# Set on a request by an app in front of Django once it has found the session's key stored
+# (arena.fast_start reads the session; voting.fast_vote finds the key owning the battle).
+VOTER_VOUCHED = "arena_voter_vouched"
 
 
 KEYS = {"voter": _voter, "network": "ip"}
@@ -186,10 +203,15 @@ def limits_wait(request, counters) -> int | None:
     return _wait(made, cache.eval(_COUNT, len(made), _script_arguments(made)))
 
 
-def _action_counters(action: str, scopes=("voter", "network")) -> list[tuple]:
+def _action_counters(action: str) -> list[tuple]:
     return [(f"{action}:{scope}:{rate}", KEYS[scope], rate)
-            for scope, rates in settings.ARENA["LIMITS"][action].items() if scope in scopes
-            for rate in rates]
+            for scope, rates in settings.ARENA["LIMITS"][action].items() for rate in rates]
+
+
+# Where an app in front of Django notes, in the request's ASGI scope, the count it made of an
+# action: {action: seconds to wait, or None}. Django's path, answering the same request after
+# it, takes that count rather than counting the attempt a second time.
+COUNTED = "arena.limits_counted"
 
 
 def limits_check(request, *, action: str) -> None:
@@ -197,18 +219,27 @@ def limits_check(request, *, action: str) -> None:
     (with the seconds until the tightest exhausted window resets) once any limit is passed. A
     refused battle says which limit it met and when to come back.
 
-    Every attempt counts, refused ones included, as django-ratelimit counts them.
+    Every attempt counts, refused ones included, as django-ratelimit counts them, and once: a
+    request the path in front of Django counted (COUNTED) is not counted again.
     """
     made = _counters(request, _action_counters(action))
     if not made:
         return
-    counts = cache.eval(_COUNT, len(made), _script_arguments(made))
-    wait = _wait(made, counts)
-    if wait is None:
-        return
-    if action != "battle":
+    counted = (getattr(request, "scope", None) or {}).get(COUNTED, {})
+    if action in counted:
+        if counted[action] is None:
+            return
+        # Counted in front of Django already: read the counters to say which cap was met.
+        wait, counts = counted[action], cache.eval(_PEEK, len(made), [c.key for c in made])
+    else:
+        counts = cache.eval(_COUNT, len(made), _script_arguments(made))
+        wait = _wait(made, counts)
+        if wait is None:
+            return
+    over = [c for c, count in zip(made, counts) if int(count or 0) > c.limit]
+    if action != "battle" or not over:
         raise RateLimited(retry_after=wait)
-    met = max((c for c, count in zip(made, counts) if int(count) > c.limit), key=lambda c: c.window)
+    met = max(over, key=lambda c: c.window)
     raise RateLimited(battle_limit_message(met, wait), retry_after=wait)
 
 
@@ -225,15 +256,6 @@ def battle_limit_message(counter: _Counter, wait: int) -> str:
                  "%(later)s 다시 시도해 주세요.") % values
     return _("한 사람이 %(per)s 시작할 수 있는 대결 %(limit)s번을 모두 썼습니다. %(later)s 다시 시도해 주세요. "
              "그동안 순위표를 둘러볼 수 있습니다.") % values
-
-
-def limits_count_new_voter(request, *, action: str) -> None:
-    """Count an accepted `action` on the voter counters of the session it has just created.
-
-    Its caps were checked before it had a session (by its network alone, see _voter); this
-    makes its first action count toward the voter's budget all the same.
-    """
-    limits_wait(request, _action_counters(action, scopes=("voter",)))
 
 
 _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
@@ -258,16 +280,16 @@ def cache_redis() -> redis.asyncio.Redis:
     return _clients[loop]
 
 
-async def alimits_check(request, *, action: str, scopes=("voter", "network")) -> None:
-    """`limits_check` on the event loop: the same keys and script, without a thread.
-
-    `scopes` narrows the count: `("voter",)` counts a new voter's first action on the counters
-    of its new session, as `limits_count_new_voter` does (whose caller ignores RateLimited).
+async def alimits_check(request, *, action: str) -> None:
+    """`limits_check` on the event loop: the same keys and script, without a thread. The count
+    is noted in the request's scope (COUNTED), for Django's path if the request goes on to it.
     """
-    made = _counters(request, _action_counters(action, scopes))
+    made = _counters(request, _action_counters(action))
     if not made:
         return
     counts = await cache_redis().eval(_COUNT, len(made), *_script_arguments(made))
     wait = _wait(made, counts)
+    if getattr(request, "scope", None) is not None:
+        request.scope.setdefault(COUNTED, {})[action] = wait
     if wait is not None:
         raise RateLimited(retry_after=wait)

@@ -9,8 +9,10 @@ process of the machine, web or worker, writes its values to files in that folder
 adds them up (prometheus_client's multiprocess mode); unset, a process shows its own values.
 
 `/metrics` is answered only with ``Authorization: Bearer <METRICS_TOKEN>``, or, when no token is
-set, only to a peer on the loopback: never merely because the peer is a trusted proxy, which
-forwards the public's requests. It answers in front of Django, whatever the Host header says.
+set (the demo: production refuses to start without one), only to a loopback peer that forwards
+nothing: never merely because the peer is the loopback or a trusted proxy, since a proxy on the
+same host makes every public request a loopback one. It answers in front of Django, whatever
+the Host header says; with METRICS_ENABLED off it is not answered at all (Django's 404).
 """
 import hmac
 import os
@@ -109,13 +111,22 @@ def route_of(path: str) -> str:
     return route
 
 
+# Headers a proxy adds to say whom it forwards: a request carrying one came through a proxy.
+FORWARDING_HEADERS = {b"x-forwarded-for", b"x-real-ip", b"forwarded", b"x-forwarded-host",
+                      b"x-forwarded-proto", b"via"}
+
+
 def allowed(scope) -> bool:
+    headers = dict(scope.get("headers") or [])
     token = settings.METRICS_TOKEN
     if token:
-        given = dict(scope.get("headers") or []).get(b"authorization", b"")
-        return hmac.compare_digest(given, b"Bearer " + token.encode())
+        return hmac.compare_digest(headers.get(b"authorization", b""), b"Bearer " + token.encode())
+    forwarding = FORWARDING_HEADERS
+    if settings.CLIENT_IP_HEADER:  # HTTP_CF_CONNECTING_IP is cf-connecting-ip on the wire
+        forwarding = forwarding | {settings.CLIENT_IP_HEADER.removeprefix("HTTP_").lower()
+                                   .replace("_", "-").encode()}
     peer = (scope.get("client") or ("",))[0]
-    return peer in ("127.0.0.1", "::1")
+    return peer in ("127.0.0.1", "::1") and not forwarding & headers.keys()
 
 
 class RequestMetrics:
@@ -127,7 +138,7 @@ class RequestMetrics:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if scope["path"] == PATH:
+        if scope["path"] == PATH and settings.METRICS_ENABLED:
             return await self.metrics(scope, send)
         started = time.perf_counter()
         status = 500

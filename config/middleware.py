@@ -1,11 +1,13 @@
 """The site's own middleware: requests refused before Django's, Korean first, the enrolment
 of a second factor where one is required, a sync chain."""
+import functools
 import logging
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,11 @@ from config.second_factor import enrolment_due
 from core.errors import error_response
 
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _admin_prefix() -> str:
+    return reverse("admin:index")
 
 
 class RequestGuardMiddleware:
@@ -39,9 +46,16 @@ class RequestGuardMiddleware:
                            request.META.get("HTTP_HOST", "")[:200])
             return self.refuse(api, "bad_host", _("이 주소로는 사이트에 접속할 수 없습니다."))
         try:
-            request.GET  # parsed here, under Django's cap on the number of fields
+            query = request.GET  # parsed here, under Django's cap on the number of fields
         except TooManyFieldsSent:
             return self.refuse(api, "invalid", _("주소의 질의 항목이 너무 많습니다."))
+        # PostgreSQL's text cannot hold a NUL, and the admin's lists hand their query to the
+        # database as filters and searches (?excluded__exact=%00): the driver's refusal would be
+        # a 500. The site's own views read their queries themselves (a NUL slug is no contest's).
+        if request.path.startswith(_admin_prefix()) and any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in query.lists()):
+            return self.refuse(api, "invalid", _("주소에 쓸 수 없는 문자(NUL)가 들어 있습니다."))
         if api and body_too_large(request):
             return too_large_response()
         return self.get_response(request)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import permission_denied
 
 from core.errors import DomainError
 
@@ -87,7 +88,9 @@ def _page_guard(allowed):
             if not signed_in(request):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not allowed(request.user):
-                raise PermissionDenied
+                # Answered here, with Django's 403 page: raised, Django would log the refusal
+                # with a full traceback; answered, it logs one line ("Forbidden: <path>").
+                return permission_denied(request, PermissionDenied())
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -32,7 +32,7 @@ POW_HMAC_KEY = env("ARENA_POW_HMAC_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION:
     # Refuse to start with a weak, demo or shared key, naming each (config/keys.py).
-    from config.keys import key_problems, keys_refusal
+    from config.keys import key_problems, keys_refusal, refuse
 
     _problems = key_problems(
         {"SECRET_KEY": SECRET_KEY, "VOTER_HASH_KEY": VOTER_HASH_KEY,
@@ -40,7 +40,7 @@ if PRODUCTION:
         demo_values={DEMO_SECRET_KEY, VOTER_HASH_KEY_DEMO},
     )
     if _problems:
-        raise ImproperlyConfigured(keys_refusal(_problems))
+        refuse(keys_refusal(_problems))
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -365,9 +365,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Health and metrics (config/health.py, config/metrics.py; docs/operations.md). `/metrics` asks
-# for `Authorization: Bearer <METRICS_TOKEN>`; without a token it answers the loopback only.
+# for `Authorization: Bearer <METRICS_TOKEN>`. Without a token it answers only a demo's own
+# loopback, and production refuses to start: behind a proxy on the same host every request
+# comes from the loopback. METRICS_ENABLED=false turns the endpoint off instead.
 # Each readiness check (database, Redis, a worker's ping) gets HEALTH_CHECK_TIMEOUT_SECONDS.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+if PRODUCTION and METRICS_ENABLED and not METRICS_TOKEN:
+    from config.keys import HOW_TO_MAKE_ONE, refuse
+
+    refuse(
+        "ARENA_ENV=production refuses /metrics without METRICS_TOKEN: behind a proxy on the same "
+        "host every request comes from the loopback, so the loopback proves nothing. Set "
+        f"METRICS_TOKEN (make one with: {HOW_TO_MAKE_ONE}) and give it to Prometheus, or set "
+        "METRICS_ENABLED=false to turn /metrics off."
+    )
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 
 # Organizer exports (console and management commands) are written under this folder, one

@@ -38,6 +38,11 @@ def arena(env: Env, *, production: bool, pow_hmac_key: str) -> dict:
                 "voter": env.list("ARENA_REASONS_LIMITS_VOTER", default=["60/h", "400/d"]),
                 "network": env.list("ARENA_REASONS_LIMITS_NETWORK", default=["600/h", "6000/d"]),
             },
+            # Invite codes sent to /panel/join/, good or bad: guessing codes is this slow.
+            "panel": {
+                "voter": env.list("ARENA_PANEL_LIMITS_VOTER", default=["10/h", "30/d"]),
+                "network": env.list("ARENA_PANEL_LIMITS_NETWORK", default=["100/h", "500/d"]),
+            },
         },
         "RESPONSE_MAX_CHARS": env.int("ARENA_RESPONSE_MAX_CHARS", default=20000),
         # Paced streams (a contest's paced_streams; arena.pacing): once the slower side has

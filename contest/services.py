@@ -5,6 +5,8 @@ closed one may be reopened, but only with a written reason. Closing freezes one 
 snapshot per track and category (each carrying the SHA-256 of the vote rows it came from), so
 what is later published is exactly what was frozen.
 """
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -89,11 +91,15 @@ def panel_invites_create(*, panel, count: int) -> list[str]:
     return codes
 
 
-def panel_join(*, contest: Contest, code: object, session_key: str, profile: dict):
+def panel_join(*, contest: Contest, code: object, session_key: str | None,
+               session_new: Callable[[], str], profile: dict):
     """Make this browser session a member of the contest's panel with a declared profile.
 
+    `session_key` is the browser's session (None before it has one); `session_new` makes one,
+    called only once the code and the profile are good, so that a refused code stores nothing.
     The code works once; a wrong, used or foreign code raises PanelInviteInvalid, a bad profile
-    InvalidInput, and nothing changes. A session that already joined gets its membership back.
+    InvalidInput, and nothing changes. A session that already joined gets its membership back,
+    its own code sent again included.
     """
     from django.core.exceptions import ValidationError
     from django.utils import timezone
@@ -103,19 +109,25 @@ def panel_join(*, contest: Contest, code: object, session_key: str, profile: dic
 
     normalized = "".join(str(code or "").split()).upper().replace("-", "")
     with transaction.atomic():
-        invite = (PanelInvite.objects.select_for_update().select_related("panel")
-                  .filter(code=normalized, panel__contest=contest, used_at__isnull=True).first())
+        invite = (PanelInvite.objects.select_for_update(of=("self",)).select_related("panel", "member")
+                  .filter(code=normalized, panel__contest=contest).first())
         if invite is None:
             raise PanelInviteInvalid()
-        existing = PanelMember.objects.filter(panel=invite.panel, session_key=session_key).first()
+        if invite.used_at is not None:
+            if session_key and invite.member is not None and invite.member.session_key == session_key:
+                return invite.member
+            raise PanelInviteInvalid()
+        existing = (PanelMember.objects.filter(panel=invite.panel, session_key=session_key).first()
+                    if session_key else None)
         if existing is not None:
             return existing
-        member = PanelMember(panel=invite.panel, session_key=session_key,
+        member = PanelMember(panel=invite.panel,
                              **{key: profile.get(key, "") for key in PanelMember.PROFILE})
         try:
-            member.full_clean()
+            member.full_clean(exclude=["session_key"])
         except ValidationError as error:
             raise InvalidInput(" ".join(error.messages)) from None
+        member.session_key = session_key or session_new()
         member.save()
         invite.used_at = timezone.now()
         invite.member = member

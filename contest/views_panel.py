@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from config.api import session_key_ensure
+from config.limits import limits_check
 from contest import services
 from contest.models import PanelMember
 from contest.selectors import contest_current
@@ -27,21 +28,27 @@ def panel_join_page(request):
     contest = contest_current()
     member = None
     error = None
+    status = 200
     form = PanelJoinForm(request.POST or None)
     if request.method == "POST" and contest is not None and form.is_valid():
         data = form.cleaned_data
         try:
+            # Every code sent counts, good or bad, so that guessing codes is slow; a session is
+            # made only for a code that joins (services.panel_join).
+            limits_check(request, action="panel")
             member = services.panel_join(
-                contest=contest, code=data["code"], session_key=session_key_ensure(request),
+                contest=contest, code=data["code"], session_key=request.session.session_key,
+                session_new=lambda: session_key_ensure(request),
                 profile={key: data[key] for key in PanelMember.PROFILE},
             )
         except DomainError as failure:
-            error = failure.message
+            error, status = failure.message, failure.status
     elif contest is not None and request.session.session_key:
         member = PanelMember.objects.filter(
             panel__contest=contest, session_key=request.session.session_key
         ).first()
-    status = 400 if (request.method == "POST" and member is None) else 200
+    if request.method == "POST" and member is None and status == 200:
+        status = 400
     return render(request, "contest/panel_join.html",
                   {"form": form, "member": member, "error": error, "contest": contest},
                   status=status)

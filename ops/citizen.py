@@ -64,11 +64,13 @@ class Citizen:
     def __init__(self, base_url: str, *, cookies: httpx.Cookies | None = None):
         self.base_url = base_url
         self.http = httpx.Client(base_url=base_url, timeout=15, cookies=cookies)
+        self.http.headers["Origin"] = base_url
         if cookies is None:
             page = self.http.get("/")
             page.raise_for_status()
         self.http.headers["X-CSRFToken"] = self.http.cookies["csrftoken"]
-        self.http.headers["Origin"] = base_url
+        if cookies is None:  # the first-visit notice, accepted as an API client does (docs/api.md)
+            self.http.post("/api/notice", json={"accept": True}).raise_for_status()
 
     def via(self, base_url: str) -> Citizen:
         """The same browser, its requests sent to another address (another web process)."""

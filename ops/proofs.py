@@ -142,8 +142,14 @@ def chain_report(layout: ScaleOut) -> dict:
     return json.loads(run.stdout)
 
 
-def websockets_held(url: str) -> float:
-    metrics = httpx.get(f"{url}/metrics", timeout=5).text
+def metrics_read(layout: ScaleOut, url: str) -> str:
+    """`/metrics` of one web process, as the operators' Prometheus reads it: with the token."""
+    return httpx.get(f"{url}/metrics", timeout=5,
+                     headers={"Authorization": f"Bearer {layout.env['METRICS_TOKEN']}"}).text
+
+
+def websockets_held(layout: ScaleOut, url: str) -> float:
+    metrics = metrics_read(layout, url)
     found = re.search(r'^kai_websockets_open\{page="battle"\} (\S+)$', metrics, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 
@@ -161,7 +167,7 @@ def web_lost_mid_answer_loses_nothing(layout: ScaleOut) -> str:
     async def kill_once_text_flows(followed: Followed) -> None:
         if killed or min(followed.tokens.values()) < 2:
             return
-        held = {number: websockets_held(url) for number, url in enumerate(layout.web_urls, 1)}
+        held = {number: websockets_held(layout, url) for number, url in enumerate(layout.web_urls, 1)}
         serving = [number for number, sockets in held.items() if sockets >= 1]
         expect(len(serving) == 1, f"the socket's web process cannot be told: {held}")
         killed.update(number=serving[0], at=time.monotonic())

@@ -105,6 +105,8 @@ class ScaleOut:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "VOTER_HASH_KEY": secrets.token_urlsafe(48),
             "ARENA_POW_HMAC_KEY": secrets.token_urlsafe(48),
+            # Production asks for it: through the proxy every request comes from the loopback.
+            "METRICS_TOKEN": secrets.token_urlsafe(48),
             "ARENA_POW_MAX_NUMBER": "5000",
             "SECURE_COOKIES": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -42,9 +42,9 @@ def default_language():
 
 
 def limits(voter: list[str], network: list[str]) -> dict:
-    """The same caps on battles, votes and reason tags (settings.ARENA["LIMITS"])."""
+    """The same caps on battles, votes, reason tags and panel codes (settings.ARENA["LIMITS"])."""
     per = {"voter": voter, "network": network}
-    return {"battle": dict(per), "vote": dict(per), "reasons": dict(per)}
+    return {"battle": dict(per), "vote": dict(per), "reasons": dict(per), "panel": dict(per)}
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +80,20 @@ def contest(db):
 @pytest.fixture
 def entrants(contest):
     return [EntrantFactory(contest=contest) for _ in range(3)]
+
+
+def notice_accept(client):
+    """Accept the first-visit notice for the test client's session, as an API client does
+    (docs/api.md), and return the client: battles and turns are refused until then."""
+    response = client.post("/api/notice", {"accept": True}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return client
+
+
+@pytest.fixture
+def citizen(client, db):
+    """A test client whose session has accepted the first-visit notice."""
+    return notice_accept(client)
 
 
 @pytest.fixture

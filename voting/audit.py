@@ -5,15 +5,17 @@ A chain entry's content is derived from the rows as they stand, never stored: ve
 derives it again from the current rows and compares hashes, so any change of a covered fact
 since the entry was chained shows as an altered entry.
 
-A vote (format 2) covers its battle, contest, category, choice, voter, exclusion and time, its
-turns (how many, and the SHA-256 of every prompt and both answers), and for each side the
-entrant and its reveal: the team name and the model name (Entrant.display_name), exactly what
+A vote (format 3) covers its battle, contest, category, choice, voter, exclusion and time, its
+turns (how many, and the SHA-256 of every prompt and both answers), for each turn the entrant
+that gave each answer (Response.entrant, `answered_by`), and for each side the entrant and its
+reveal: the team name and the model name (Entrant.display_name), exactly what
 GET /api/battles/<id> reveals and what the vote dataset's model_a / model_b carry. A judgment (format 1) covers its assignment, pair, prompt,
 expert, overall choice, criteria, rationale, seconds, exclusion and time, and for each side
 as the expert saw it (A = left) the pre-generated answer (its id and the SHA-256 of its text),
 its entrant and their reveal.
 
-Format 1 of a vote covered only battle, choice, voter, exclusion and time. A chain keeps the
+Format 1 of a vote covered only battle, choice, voter, exclusion and time; format 2 all of
+format 3 but the answers' entrants (migration 0012 moved the chain on). A chain keeps the
 format its entries were written in; a format change is a logged entry of the chain itself
 (ChainEvent, kind "migration", written by a migration) stating the new format, the previous
 head and the SHA-256 of the earlier votes' content in the new format as it stood then (one per
@@ -29,7 +31,7 @@ from voting import chain
 
 VOTE_CHAIN = "votes"
 JUDGMENT_CHAIN = "judgments"
-VOTE_FORMAT = 2
+VOTE_FORMAT = 3
 JUDGMENT_FORMAT = 1
 MIGRATION = "migration"
 # A migration entry anchors the earlier votes' facts one digest per this many positions, so
@@ -57,34 +59,52 @@ def vote_content_v1(*, battle, choice: str, voter: str, excluded: str, created_a
     }
 
 
-def vote_content(
+def vote_content_v2(
     *, battle, choice: str, voter: str, excluded: str, created_at: datetime, contest: int,
-    category: int | None, turns: list[tuple[str, str, str]], a: dict, b: dict,
+    category: int | None, turns: list[tuple], a: dict, b: dict,
 ) -> dict:
-    """Return a vote's content in the current format; `turns` is every turn's (prompt, answer
-    A, answer B) in order, `a` and `b` are side_reveal()s.
-
-    Every writer (voting.services, the PostgreSQL fast path, migrations) and verify_votes call
-    this one function, so the bytes hashed are the same whoever builds them. A later format
-    keeps this one as vote_content_v2: chains and migration 0008 hold format 2 entries.
-    """
+    """Return a vote's content in format 2 (the chains and migration 0008's anchors before
+    migration 0012): `turns` as vote_content takes them, of which it covers the texts."""
+    texts = [tuple(turn[:3]) for turn in turns]
     return {
         **vote_content_v1(battle=battle, choice=choice, voter=voter, excluded=excluded,
                           created_at=created_at),
-        "format": VOTE_FORMAT,
+        "format": 2,
         "contest": contest,
         "category": category,
-        "turns": len(turns),
-        "transcript": hashlib.sha256(chain.canonical({"turns": turns})).hexdigest(),
+        "turns": len(texts),
+        "transcript": hashlib.sha256(chain.canonical({"turns": texts})).hexdigest(),
         "a": a,
         "b": b,
     }
 
 
-def turn_texts(prompt: str, answers) -> tuple[str, str, str]:
-    """Return one turn as vote_content takes it, from its (side, text) answers."""
-    by_side = dict(answers)
-    return (prompt, by_side.get("a", ""), by_side.get("b", ""))
+def vote_content(
+    *, battle, choice: str, voter: str, excluded: str, created_at: datetime, contest: int,
+    category: int | None, turns: list[tuple], a: dict, b: dict,
+) -> dict:
+    """Return a vote's content in the current format; `turns` is every turn's (prompt, answer
+    A, answer B, entrant of A, entrant of B) in order (turn_texts), `a` and `b` are
+    side_reveal()s.
+
+    Every writer (voting.services, the PostgreSQL fast path, migrations) and verify_votes call
+    this one function, so the bytes hashed are the same whoever builds them. A later format
+    keeps this one as vote_content_v3: chains and migration 0012 hold format 3 entries.
+    """
+    return {
+        **vote_content_v2(battle=battle, choice=choice, voter=voter, excluded=excluded,
+                          created_at=created_at, contest=contest, category=category,
+                          turns=turns, a=a, b=b),
+        "format": VOTE_FORMAT,
+        "answered_by": [[turn[3], turn[4]] for turn in turns],
+    }
+
+
+def turn_texts(prompt: str, answers) -> tuple:
+    """Return one turn as vote_content takes it, from its (side, text, entrant) answers."""
+    by_side = {side: (text, entrant) for side, text, entrant in answers}
+    (text_a, entrant_a), (text_b, entrant_b) = (by_side.get(side, ("", None)) for side in "ab")
+    return (prompt, text_a, text_b, entrant_a, entrant_b)
 
 
 def vote_content_of(vote, *, turns=None) -> dict:
@@ -96,7 +116,7 @@ def vote_content_of(vote, *, turns=None) -> dict:
     battle = vote.battle
     if turns is None:
         turns = battle.turns.prefetch_related("responses").order_by("index")
-    turns = [turn_texts(turn.prompt, ((r.side, r.text) for r in turn.responses.all()))
+    turns = [turn_texts(turn.prompt, ((r.side, r.text, r.entrant_id) for r in turn.responses.all()))
              for turn in turns]
     return vote_content(
         battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
@@ -122,12 +142,13 @@ def _vote_content_from_values(row: dict, turns: list, format_: int | None) -> di
                                   ("battle", "choice", "voter", "excluded", "created_at")})
     sides = {side: side_reveal(**{key: row[field.format(side)] for key, field in SIDE_FIELDS.items()})
              for side in ("a", "b")}
-    return vote_content(**facts, turns=turns, **sides)
+    content = vote_content_v2 if format_ == 2 else vote_content
+    return content(**facts, turns=turns, **sides)
 
 
 def _votes_read(votes, turn_model, response_model, *, chunk: int = 500):
     """Yield (row, turns) for the `votes` queryset: the covered columns (VOTE_FIELDS, the sides,
-    the chain fields) and each turn's (prompt, answer A, answer B), a chunk of votes at a time.
+    the chain fields) and each turn's turn_texts, a chunk of votes at a time.
 
     Takes the Turn and Response models so that a migration can pass its historical ones.
     """
@@ -138,9 +159,9 @@ def _votes_read(votes, turn_model, response_model, *, chunk: int = 500):
         part = rows[start:start + chunk]
         battles = [row["battle_id"] for row in part]
         answers: dict = {}
-        for turn, side, text in (response_model.objects.filter(turn__battle_id__in=battles)
-                                 .values_list("turn_id", "side", "text")):
-            answers.setdefault(turn, []).append((side, text))
+        for turn, side, text, entrant in (response_model.objects.filter(turn__battle_id__in=battles)
+                                          .values_list("turn_id", "side", "text", "entrant_id")):
+            answers.setdefault(turn, []).append((side, text, entrant))
         turns: dict = {}
         for turn, battle, prompt in (turn_model.objects.filter(battle_id__in=battles)
                                      .order_by("index").values_list("id", "battle_id", "prompt")):
@@ -176,6 +197,48 @@ def votes_facts_anchor(*, votes, turn_model, response_model, format_: int, lengt
     for row, turns in _votes_read(votes.order_by("chain_seq"), turn_model, response_model):
         anchor.add(row, turns)
     return anchor.blocks()
+
+
+def votes_format_log(apps, *, format_: int, previous_format: int, change: str) -> None:
+    """Log a change of the votes' format in their chain (a migration's forward step): an entry
+    stating the new format, the previous head and the earlier votes' facts in the new format.
+    A chain that has no vote yet needs no entry: every vote it will hold is in the new format.
+    """
+    heads, events = apps.get_model("voting", "ChainHead"), apps.get_model("voting", "ChainEvent")
+    head = heads.objects.filter(name=VOTE_CHAIN).first()
+    if head is None or head.length == 0:
+        return
+    event_append(heads=heads, events=events, name=VOTE_CHAIN, content={
+        "kind": MIGRATION, "chain": VOTE_CHAIN, "format": format_,
+        "previous_format": previous_format, "previous_length": head.length,
+        "previous_head": head.hash, "block": ANCHOR_BLOCK,
+        "facts_sha256": votes_facts_anchor(
+            votes=apps.get_model("voting", "Vote").objects.all(),
+            turn_model=apps.get_model("arena", "Turn"),
+            response_model=apps.get_model("arena", "Response"), format_=format_, length=head.length),
+        "change": change,
+    })
+
+
+def votes_format_unlog(apps, *, format_: int) -> None:
+    """Undo votes_format_log while its entry is still the votes' last (a migration's backward
+    step); once votes were chained after it, their hashes cannot be undone."""
+    from django.db.migrations.exceptions import IrreversibleError
+
+    heads, events = apps.get_model("voting", "ChainHead"), apps.get_model("voting", "ChainEvent")
+    head = heads.objects.filter(name=VOTE_CHAIN).first()
+    event = events.objects.filter(name=VOTE_CHAIN, content__kind=MIGRATION,
+                                  content__format=format_).first()
+    if head is None or event is None:
+        return
+    if head.length != event.seq:
+        raise IrreversibleError(f"votes were chained after the format migration; their format "
+                                f"{format_} hashes cannot be undone")
+    last = apps.get_model("voting", "Vote").objects.filter(chain_seq=event.content["previous_length"]).first()
+    event.delete()
+    head.length, head.hash = event.content["previous_length"], event.content["previous_head"]
+    head.prev = last.chain_prev if last else chain.GENESIS
+    head.save(update_fields=["length", "prev", "hash", "updated_at"])
 
 
 def judgment_content(judgment) -> dict:
@@ -228,8 +291,9 @@ def event_append(*, heads, events, name: str, content: dict) -> chain.Link:
 def _formats(events: list, current: int):
     """Return seq → the format an entry at that position was written in.
 
-    After a migration event, its `format`; before the first one, that event's
-    `previous_format`; with no event at all, the current format.
+    Between two migration events, the first one's `format`; before the first one, that event's
+    `previous_format`; after the last one (or with no event at all), the current format: the
+    code that writes today writes it (it is the last event's own once every migration ran).
     """
     migrations = [event for event in events if event.content.get("kind") == MIGRATION]
 
@@ -237,7 +301,9 @@ def _formats(events: list, current: int):
         if seq is None or not migrations:
             return current
         before = [event for event in migrations if event.seq < seq]
-        return before[-1].content["format"] if before else migrations[0].content["previous_format"]
+        if not before:
+            return migrations[0].content["previous_format"]
+        return current if before[-1] is migrations[-1] else before[-1].content["format"]
 
     return format_at
 

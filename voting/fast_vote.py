@@ -60,7 +60,7 @@ from arena import identity, identity_classifier
 from arena.models import Battle, Response, Turn
 from arena.selectors import battle_owned_by, identity_terms_of, reveal
 from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
-from config.limits import alimits_check
+from config.limits import VOTER_VOUCHED, alimits_check
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
 from voting.metrics import VOTES_ACCEPTED
@@ -92,7 +92,7 @@ SELECT b.{B.session_key} AS session_key, b.{B.contest} AS contest_id,
     ta.{M.name} AS team_a, ea.{E.display_name} AS model_a,
     tb.{M.name} AS team_b, eb.{E.display_name} AS model_b,
     (SELECT json_agg(json_build_object('prompt', t.{T.prompt}, 'answers',
-        (SELECT json_agg(json_build_array(r.{R.side}, r.{R.status}, r.{R.text}))
+        (SELECT json_agg(json_build_array(r.{R.side}, r.{R.status}, r.{R.text}, r.{R.entrant}))
          FROM {R.table} r WHERE r.{R.turn} = t.{T.pk})) ORDER BY t.{T.index})
      FROM {T.table} t WHERE t.{T.battle} = b.{B.pk}) AS turns,
     (SELECT json_agg(json_build_array({M.slug}, {M.identity_terms}) ORDER BY {M.slug})
@@ -157,7 +157,7 @@ class FastVote:
         self.app = app
         self.enabled = (settings.ARENA["VOTE_FAST_PATH"]
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
-        self.django = DjangoChecks()
+        self.django = DjangoChecks(sessions=True)
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
         self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
         if self.enabled:
@@ -191,6 +191,8 @@ class FastVote:
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
         vote, reveal = self.vote_make(read, battle_id, session_key, choice)
+        setattr(request, VOTER_VOUCHED, True)  # the key owns the battle: it is a stored session's
+        request.session.accessed = True  # as Django's path, which loads it to count the voter
         try:
             await alimits_check(request, action="vote")
         except Exception as error:  # rate-limited, or Redis failed: Django says which
@@ -222,12 +224,12 @@ class FastVote:
                 owner=battle_owned_by(read.session_key, session_key),
                 voted=read.voted,
                 contest_open=Contest.accepts_judgments_in(read.phase),
-                **side_facts({status for _, status, _ in answers}),
+                **side_facts({status for _, status, _, _ in answers}),
             )
         if policy.vote_refusal(facts) is not None or not answers:
             raise Refused()
         by_side: dict[str, list[str]] = {"a": [], "b": []}
-        for side, _, text in answers:
+        for side, _, text, _ in answers:
             by_side[side].append(text)
         excluded = identity.battle_exclusion(
             terms=identity_terms_of(read.terms or []),
@@ -259,7 +261,7 @@ class FastVote:
             "content": chain.canonical(audit.vote_content(
                 battle=vote.battle_id, choice=vote.choice, voter=vote.voter, excluded=vote.excluded,
                 created_at=vote.created_at, contest=read.contest_id, category=read.category_id,
-                turns=[audit.turn_texts(turn["prompt"], [(side, text) for side, _, text
+                turns=[audit.turn_texts(turn["prompt"], [(side, text, entrant) for side, _, text, entrant
                                                          in turn["answers"] or []])
                        for turn in read.turns],
                 a=audit.side_reveal(entrant=read.entrant_a_id, team=read.team_a, model=read.model_a),

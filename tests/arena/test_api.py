@@ -1,9 +1,12 @@
 """The battle and vote JSON API, through Django's test client, error by error."""
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from arena.models import Battle, Response
+from arena.notice import NOTICE_ACCEPTED
 from contest.models import Contest
+from tests.conftest import notice_accept
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +28,8 @@ def battle_finish(battle_id):
 
 
 @pytest.fixture
-def client():
-    return Client()
+def client(db):
+    return notice_accept(Client())
 
 
 @pytest.fixture
@@ -141,7 +144,7 @@ def test_malformed_battle_id_is_json_404(client, db):
 
 def test_someone_elses_battle_is_403_everywhere(started):
     battle_finish(started)
-    stranger = Client()
+    stranger = notice_accept(Client())
     assert_error(stranger.get(f"/api/battles/{started}"), 403, "forbidden")
     assert_error(post(stranger, f"/api/battles/{started}/vote", {"choice": "a"}), 403, "forbidden")
     assert_error(post(stranger, f"/api/battles/{started}/turns", {"prompt": "x"}), 403, "forbidden")
@@ -232,3 +235,55 @@ def test_vote_without_a_free_database_connection_is_json_503(client, started, mo
     assert_error(response, 503, "unavailable")
     assert response["Retry-After"] == "2"
     assert not Vote.objects.exists()
+
+
+def test_a_start_from_a_session_that_never_accepted_the_notice_is_refused_and_creates_nothing(entrants):
+    # Given an API client that never saw the notice (no session), and one with a made-up cookie
+    sessions = Session.objects.count()
+    newcomer, forger = Client(), Client()
+    forger.cookies["sessionid"] = "madeupsessionkey0123456789abcdef"
+
+    for visitor in (newcomer, forger):
+        # When it sends a prompt
+        refused = post(visitor, "/api/battles", {"prompt": "내 전화번호는 010-1234-5678이야"})
+
+        # Then nothing goes to the teams: a clear 403 that says what to do, and nothing stored
+        assert_error(refused, 403, "notice_required")
+        assert "/privacy/" in refused.json()["error"]["message"]
+    assert Battle.objects.count() == 0 and Session.objects.count() == sessions
+
+
+def test_an_api_client_accepts_the_notice_explicitly_then_starts(entrants):
+    visitor = Client()
+
+    accepted = post(visitor, "/api/notice", {"accept": True})
+
+    assert accepted.status_code == 200
+    assert accepted.json() == {"accepted": True, "privacy": "/privacy/"}
+    assert post(visitor, "/api/battles", {"prompt": "안녕"}).status_code == 201
+
+
+@pytest.mark.parametrize("body", [{}, {"accept": False}, {"accept": "yes"}, {"accept": 1}])
+def test_anything_but_an_explicit_acceptance_is_400_and_creates_no_session(entrants, body):
+    sessions = Session.objects.count()
+    assert_error(post(Client(), "/api/notice", body), 400, "invalid")
+    assert Session.objects.count() == sessions
+
+
+def test_the_page_s_acceptance_counts_for_the_api_too(entrants):
+    visitor = Client()
+    visitor.post("/", {"notice": "accept"})
+    assert post(visitor, "/api/battles", {"prompt": "안녕"}).status_code == 201
+
+
+def test_a_turn_from_a_session_without_the_notice_is_refused(client, started):
+    # Given the owner's session no longer holds the acceptance
+    battle_finish(started)
+    session = client.session
+    del session[NOTICE_ACCEPTED]
+    session.save()
+
+    refused = post(client, f"/api/battles/{started}/turns", {"prompt": "더 알려 줘"})
+
+    assert_error(refused, 403, "notice_required")
+    assert Battle.objects.get(pk=started).turns.count() == 1

@@ -178,16 +178,20 @@ async def test_other_sessions_cannot_join(entrants, who):
     battle = await battle_for(owner)
     key = await sync_to_async(session_create)() if who == "stranger" else None
     socket = communicator(battle.pk, key)
-    connected, code = await socket.connect()
-    assert not connected
-    assert code == 4403
+    # Accepted, then closed with 4403 (docs/api.md), so the page knows not to try again; and
+    # nothing of the battle is sent before the close
+    connected, _ = await socket.connect()
+    assert connected
+    assert await socket.receive_output() == {"type": "websocket.close", "code": 4403}
 
 
 async def test_unknown_battle_is_refused(db):
     owner = await sync_to_async(session_create)()
     socket = communicator("00000000-0000-0000-0000-000000000000", owner)
-    connected, code = await socket.connect()
-    assert not connected
+    # as a stranger is: whether the battle exists is not told
+    connected, _ = await socket.connect()
+    assert connected
+    assert await socket.receive_output() == {"type": "websocket.close", "code": 4403}
 
 
 def shown(messages: list[dict], side: str) -> str:

@@ -59,10 +59,12 @@ def queued():
 class Visitor:
     """A browser that has loaded the page: its CSRF cookie and token, and its session if any."""
 
-    def __init__(self):
+    def __init__(self, *, notice: bool = True):
         browser = Client(enforce_csrf_checks=True)
         browser.get("/")
         self.token = browser.cookies["csrftoken"].value
+        if notice:  # accepted on the page, as a citizen does before the composer opens
+            browser.post("/", {"notice": "accept", "csrfmiddlewaretoken": self.token})
         self.cookies = {name: morsel.value for name, morsel in browser.cookies.items()}
 
     async def start(self, app, body=None, *, headers=None, path="/api/battles"):
@@ -217,6 +219,42 @@ async def test_a_rate_limited_start_is_refused_by_django_and_counted_once(
     assert answers == [201, 201, 429]
     assert django_app.requests == 1  # the refused one only
     assert await sync_to_async(Battle.objects.count)() == 2
+
+
+def counters() -> dict[bytes, int]:
+    """The rate-limit counters of this test's cache namespace, by key."""
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    keys = broker.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*rl:*")
+    return {key: int(broker.get(key)) for key in keys}
+
+
+async def test_a_start_refused_by_the_cap_is_counted_once_not_in_both_paths(
+        entrants, front, django_app, queued, settings, fresh_cache):
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["2/h"], ["100/h"])}
+    (visitor,) = await visitors()
+
+    answers = [(await visitor.start(front)).status_code for _ in range(4)]
+
+    # Four attempts: the voter's counter and the network's say four, not six
+    assert answers == [201, 201, 429, 429] and django_app.requests == 2
+    assert sorted(counters().values()) == [4, 4]
+
+
+async def test_a_made_up_session_cookie_starts_nothing_and_opens_no_counters(
+        entrants, front, django_app, queued, settings, fresh_cache):
+    (visitor,) = await visitors()
+    await visitor.start(front)
+    before = counters()
+    forger = await sync_to_async(Visitor)(notice=False)
+    refused = []
+    for n in range(20):
+        forger.cookies[settings.SESSION_COOKIE_NAME] = f"madeup{n:02d}sessionkey0123456789abcdef"
+        refused.append(await forger.start(front))
+
+    assert {response.status_code for response in refused} == {403}
+    assert {response.json()["error"]["code"] for response in refused} == {"notice_required"}
+    assert counters() == before
+    assert await sync_to_async(Battle.objects.count)() == 1
 
 
 async def test_a_solved_challenge_starts_once_on_the_fast_path(

@@ -5,6 +5,7 @@ from django.test import Client
 from arena import identity
 from arena.models import Response
 from contest.management.commands.seed_demo import IDENTITY_TERMS
+from tests.conftest import notice_accept
 from voting.models import Vote
 
 PROGRAMME = tuple(
@@ -104,7 +105,7 @@ def leaky_battle(db, entrants):
     for entrant in entrants:
         entrant.team.identity_terms = f"{entrant.display_name}, 팀{entrant.pk}호"
         entrant.team.save()
-    client = Client()
+    client = notice_accept(Client())
     battle_id = client.post(
         "/api/battles", {"prompt": "시 한 편 써 줘"}, content_type="application/json"
     ).json()["id"]
@@ -140,7 +141,7 @@ def test_citizen_is_told_before_voting_and_vote_is_stored_with_the_reason(leaky_
 
 
 def test_identity_prompt_excludes_the_vote(db, entrants):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = client.post(
         "/api/battles", {"prompt": "너는 누구야? 어느 회사가 만들었어?"}, content_type="application/json"
     ).json()["id"]

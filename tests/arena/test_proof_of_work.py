@@ -8,6 +8,13 @@ import pytest
 from django.utils import timezone
 
 from arena.models import Battle
+from tests.conftest import notice_accept
+
+
+@pytest.fixture
+def client(client, db):
+    """The test client, its session past the first-visit notice."""
+    return notice_accept(client)
 
 
 @pytest.fixture

@@ -15,12 +15,19 @@ from arena import services
 from arena.leases import WATCH_KEY, lease_key
 from arena.models import Response
 from arena.runner import runner
-from contest.models import Entrant
 from arena.streaming import partial_key, response_run, response_stream, responses_reap
+from contest.models import Entrant
 from tests.arena.test_api import post
 from tests.arena.test_streaming import listener, sse  # noqa: F401  (fixture)
+from tests.conftest import notice_accept
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def client(client, db):
+    """The test client, its session past the first-visit notice."""
+    return notice_accept(client)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import notice_accept
 from tests.factories import ContestFactory, EntrantFactory
 
 # Any JSON value, with strings that include lone surrogates, NULs and huge numbers.
@@ -67,7 +68,7 @@ def _url(path: str, battle_id) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_random_json_never_gets_a_server_error(open_contest):
-    client = Client()
+    client = notice_accept(Client())
     started = client.post("/api/battles", {"prompt": "질문"}, content_type="application/json")
     battle_id = started.json()["id"]
     routes = list(_routes())

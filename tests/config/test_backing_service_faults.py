@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
 
 from arena.models import Battle, Response
+from tests.conftest import notice_accept
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,7 +38,7 @@ def _terminate_on(statement_start: str):
 
 @pytest.fixture
 def finished_battle(entrants):
-    client = Client()
+    client = notice_accept(Client())
     response = post(client, "/api/battles", {"prompt": "안녕하세요"})
     assert response.status_code == 201
     battle_id = response.json()["id"]
@@ -71,13 +72,13 @@ def test_a_vote_whose_database_connection_drops_mid_transaction_is_refused_clean
 
 
 def test_a_battle_start_while_redis_is_unreachable_is_a_clear_error_and_stores_nothing(entrants, settings):
-    # Given Redis stops answering (rate-limit counters and session cache live there); changing
-    # the setting makes Django open the cache anew
+    # Given a visitor who accepted the notice, then Redis stops answering (rate-limit counters
+    # and session cache live there); changing the setting makes Django open the cache anew
+    client = notice_accept(Client())
     settings.CACHES = {
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"},
     }
-    client = Client()
     before = Battle.objects.count()
 
     response = post(client, "/api/battles", {"prompt": "안녕하세요"})

@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 
 from arena.models import Battle
-from tests.conftest import limits
+from tests.conftest import limits, notice_accept
 
 
 def start(client, address="203.0.113.7", **headers):
@@ -13,7 +13,7 @@ def start(client, address="203.0.113.7", **headers):
 
 def test_a_voter_past_the_hourly_budget_gets_429_with_retry_after(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["2/h", "100/d"], ["1000/h"])}
-    client = Client()
+    client = notice_accept(Client())
     statuses = [start(client).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
     refused = start(client)
@@ -25,7 +25,7 @@ def test_a_voter_past_the_hourly_budget_gets_429_with_retry_after(entrants, sett
 
 def test_the_daily_cap_holds_when_the_hourly_one_does_not(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h", "2/d"], ["1000/h"])}
-    client = Client()
+    client = notice_accept(Client())
     assert [start(client).status_code for _ in range(3)] == [201, 201, 429]
     assert 0 < int(start(client)["Retry-After"]) <= 24 * 3600
     assert Battle.objects.count() == 2
@@ -34,17 +34,17 @@ def test_the_daily_cap_holds_when_the_hourly_one_does_not(entrants, settings, fr
 def test_new_cookies_in_the_same_slash_24_share_the_network_budget(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["3/h"])}
     # Three "voters" (fresh sessions) from neighbouring addresses of one /24 ...
-    statuses = [start(Client(), f"198.51.100.{n}").status_code for n in (1, 2, 3, 4)]
+    statuses = [start(notice_accept(Client()), f"198.51.100.{n}").status_code for n in (1, 2, 3, 4)]
     assert statuses == [201, 201, 201, 429]
     # ... while another network is untouched.
-    assert start(Client(), "198.51.101.1").status_code == 201
+    assert start(notice_accept(Client()), "198.51.101.1").status_code == 201
 
 
 def test_ipv6_clients_are_counted_per_slash_64(entrants, settings, fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["1/h"])}
-    assert start(Client(), "2001:db8:1:2::10").status_code == 201
-    assert start(Client(), "2001:db8:1:2:ffff::1").status_code == 429
-    assert start(Client(), "2001:db8:1:3::10").status_code == 201
+    assert start(notice_accept(Client()), "2001:db8:1:2::10").status_code == 201
+    assert start(notice_accept(Client()), "2001:db8:1:2:ffff::1").status_code == 429
+    assert start(notice_accept(Client()), "2001:db8:1:3::10").status_code == 201
 
 
 def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fresh_cache):
@@ -52,31 +52,31 @@ def test_the_forwarded_header_counts_only_when_configured(entrants, settings, fr
     spoof = {"HTTP_X_FORWARDED_FOR": "192.0.2.1"}
     # Unconfigured, a client's own header is ignored: both requests are one network.
     settings.CLIENT_IP_HEADER = ""
-    assert start(Client(), "10.0.0.5", **spoof).status_code == 201
-    assert start(Client(), "10.0.0.5", HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+    assert start(notice_accept(Client()), "10.0.0.5", **spoof).status_code == 201
+    assert start(notice_accept(Client()), "10.0.0.5", HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
     # Behind our proxy, the rightmost entry (the one the proxy added) is the client.
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     forged = {"HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.50"}
-    assert start(Client(), "10.0.0.1", **forged).status_code == 201
-    assert start(Client(), "10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.2, 203.0.113.51").status_code == 429
-    assert start(Client(), "10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.114.9").status_code == 201
+    assert start(notice_accept(Client()), "10.0.0.1", **forged).status_code == 201
+    assert start(notice_accept(Client()), "10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.2, 203.0.113.51").status_code == 429
+    assert start(notice_accept(Client()), "10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.114.9").status_code == 201
 
 
 def test_a_forged_header_from_loopback_changes_nothing_unless_configured(entrants, settings,
                                                                          fresh_cache):
     settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["2/h"])}
     # Given a client on loopback that has reached its network's cap
-    assert [start(Client(), "127.0.0.1").status_code for _ in range(3)] == [201, 201, 429]
+    assert [start(notice_accept(Client()), "127.0.0.1").status_code for _ in range(3)] == [201, 201, 429]
     # When it claims another address, with or without a header name configured elsewhere
     forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
-    assert start(Client(), "127.0.0.1", **forged).status_code == 429
+    assert start(notice_accept(Client()), "127.0.0.1", **forged).status_code == 429
     settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXIES = "HTTP_X_FORWARDED_FOR", ["10.9.0.1"]
     # Then it is still itself: loopback is not the site's proxy
-    assert start(Client(), "127.0.0.1", **forged).status_code == 429
+    assert start(notice_accept(Client()), "127.0.0.1", **forged).status_code == 429
     # Once loopback is named as the proxy, the address it forwards is the client
     settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
-    assert start(Client(), "127.0.0.1", **forged).status_code == 201
+    assert start(notice_accept(Client()), "127.0.0.1", **forged).status_code == 201
 
 
 def test_the_client_is_the_rightmost_address_no_trusted_proxy_added(settings):
@@ -105,9 +105,10 @@ def test_the_client_is_the_rightmost_address_no_trusted_proxy_added(settings):
     assert address("192.0.2.44", "10.0.0.1, 203.0.113.9") == "203.0.113.9"
 
 
-def test_votes_are_capped_too(client, entrants, settings, fresh_cache):
+def test_votes_are_capped_too(citizen, entrants, settings, fresh_cache):
     from tests.arena.test_api import battle_finish
 
+    client = citizen
     settings.ARENA = {**settings.ARENA, "LIMITS": {
         "battle": {"voter": ["100/h"], "network": ["100/h"]},
         "vote": {"voter": ["1/h"], "network": ["100/h"]},
@@ -138,8 +139,11 @@ def _request(session_key="voter-1", address="203.0.113.7"):
 
     from django.test import RequestFactory
 
+    from config.limits import VOTER_VOUCHED
+
     request = RequestFactory().post("/api/battles", REMOTE_ADDR=address)
     request.session = SimpleNamespace(session_key=session_key)
+    setattr(request, VOTER_VOUCHED, True)  # a stored session's key, as the test stands for one
     return request
 
 

@@ -66,6 +66,35 @@ async def test_metrics_are_refused_to_the_public_and_to_a_trusted_proxy(settings
         assert answer.status_code == 403 and "kai_" not in answer.text
 
 
+async def test_metrics_through_a_proxy_on_the_same_host_are_refused_without_the_token(settings):
+    # Given nginx on the same machine, as ops/scaleout.py lays it out: every request it forwards
+    # comes from the loopback, with the address it saw appended to X-Forwarded-For
+    settings.TRUSTED_PROXIES, settings.CLIENT_IP_HEADER = ["127.0.0.1"], "HTTP_X_FORWARDED_FOR"
+    forwarded = [{"X-Forwarded-For": "203.0.113.9"}, {"X-Real-IP": "203.0.113.9"},
+                 {"Forwarded": "for=203.0.113.9"}, {"X-Forwarded-For": "127.0.0.1"}]
+    for headers in forwarded:
+        async with client(peer="127.0.0.1") as public:
+            answer = await public.get("/metrics", headers=headers)
+        assert answer.status_code == 403 and "kai_" not in answer.text, headers
+    # A header the site is told its proxy sets counts as forwarding too
+    settings.CLIENT_IP_HEADER = "HTTP_CF_CONNECTING_IP"
+    async with client(peer="::1") as public:
+        answer = await public.get("/metrics", headers={"CF-Connecting-IP": "203.0.113.9"})
+    assert answer.status_code == 403
+    # while the demo's own curl on the machine still reads them
+    async with client(peer="127.0.0.1") as operator:
+        assert (await operator.get("/metrics")).status_code == 200
+
+
+async def test_metrics_can_be_turned_off(settings):
+    settings.METRICS_ENABLED = False
+    settings.METRICS_TOKEN = "a-long-random-metrics-token"
+    async with client(peer="127.0.0.1") as prometheus:
+        answer = await prometheus.get(
+            "/metrics", headers={"Authorization": "Bearer a-long-random-metrics-token"})
+    assert answer.status_code == 404 and "kai_" not in answer.text
+
+
 async def test_metrics_ask_for_the_token_once_one_is_set(settings):
     settings.METRICS_TOKEN = "a-long-random-metrics-token"
     async with client(peer="10.9.8.7") as prometheus:
@@ -87,6 +116,7 @@ async def test_a_battle_and_a_refused_vote_show_in_the_metrics(entrants):
         await browser.get("/")  # a session and a CSRF cookie, as the page gets them
         token = browser.cookies.get("csrftoken")
         headers = {"X-CSRFToken": token, "Origin": "http://testserver"}
+        await browser.post("/api/notice", json={"accept": True}, headers=headers)
         started = await browser.post("/api/battles", json={"prompt": "안녕"}, headers=headers)
         assert started.status_code == 201, started.text
         # the sides are still pending: the vote is refused
@@ -117,6 +147,8 @@ async def test_a_request_id_is_made_unless_a_trusted_proxy_gives_one(settings, e
             answer = await browser.get("/", headers={"X-Request-ID": "forged"})
             assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["x-request-id"])
             token = browser.cookies.get("csrftoken")
+            await browser.post("/api/notice", json={"accept": True}, headers={
+                "X-CSRFToken": token, "Origin": "http://testserver"})
             started = await browser.post("/api/battles", json={"prompt": "안녕"}, headers={
                 "X-CSRFToken": token, "Origin": "http://testserver"})
         assert started.status_code == 201

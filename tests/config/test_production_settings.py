@@ -17,7 +17,8 @@ SHOW = (
 def settings_in(**environment):
     env = {k: v for k, v in os.environ.items()
            if k not in ("ARENA_ENV", "SECRET_KEY", "VOTER_HASH_KEY", "ARENA_POW_HMAC_KEY",
-                         "CLIENT_IP_HEADER", "TRUSTED_PROXIES", "EMAIL_URL")}
+                         "CLIENT_IP_HEADER", "TRUSTED_PROXIES", "EMAIL_URL", "METRICS_TOKEN",
+                         "METRICS_ENABLED")}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -38,9 +39,13 @@ STRONG_VOTER_KEY = "h4Jx9Lq2Vt7Rk1Wm8Pz3Yb6Nc0Fd5Gs-Ha_Ej2Ku7Mo4Qr9Tv1Xw6Zy3Ab8C
 MAIL_SERVER = "smtp+tls://arena:password@mail.example.org:587"
 
 
+STRONG_METRICS_TOKEN = "Zr8Tq1Wy4Ux7Io0Pa3Sd6Fg9Hj2Kl5Zx8Cv1Bn4Mq7We0Rt3Yu6Io9Pa2Sd5Fg8Hj1"
+
+
 def test_production_turns_every_defence_on():
     result = settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET,
-                         VOTER_HASH_KEY=STRONG_VOTER_KEY, EMAIL_URL=MAIL_SERVER)
+                         VOTER_HASH_KEY=STRONG_VOTER_KEY, EMAIL_URL=MAIL_SERVER,
+                         METRICS_TOKEN=STRONG_METRICS_TOKEN)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "pow": True, "two_factor": True, "secure_cookies": True, "httponly": True,
@@ -69,9 +74,11 @@ def test_production_refuses_a_long_key_of_one_letter():
     assert "SECRET_KEY is weak" in stderr and "at least 50 characters" in stderr
     stderr = refusal(SECRET_KEY="ab" * 40, VOTER_HASH_KEY=STRONG_VOTER_KEY)
     assert "SECRET_KEY is weak" in stderr and "at least 5 of them different" in stderr
-    # Django's own development keys are refused too.
+    # Django's own development keys are refused too, for what they are: long and varied enough,
+    # but made by startproject for development
     stderr = refusal(SECRET_KEY="django-insecure-" + STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY)
-    assert "SECRET_KEY is weak" in stderr
+    assert "SECRET_KEY is a key Django made for development" in stderr
+    assert "SECRET_KEY is weak" not in stderr
 
 
 def test_production_refuses_a_voter_key_shared_with_the_secret_key_and_names_every_problem():
@@ -122,3 +129,19 @@ def test_production_refuses_mail_written_to_the_console_or_a_file():
         assert "smtp+tls://" in stderr
     # The demo still prints its mail.
     assert settings_in(EMAIL_URL="consolemail://").returncode == 0
+
+
+def test_production_refuses_metrics_without_a_token_unless_they_are_turned_off():
+    # A proxy on the same host makes every public request a loopback one: no token, no /metrics
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    assert "refuses /metrics without METRICS_TOKEN" in stderr
+    assert "METRICS_ENABLED=false" in stderr and "secrets.token_urlsafe" in stderr
+    assert settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET,
+                       VOTER_HASH_KEY=STRONG_VOTER_KEY, METRICS_ENABLED="false").returncode == 0
+
+
+def test_the_refusal_is_said_first_not_under_a_traceback():
+    stderr = refusal(SECRET_KEY="x" * 50, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    first = stderr.strip().splitlines()[0]
+    assert first == "ARENA_ENV=production refuses weak or shared keys:"
+    assert stderr.index("SECRET_KEY is weak") < stderr.index("Traceback")

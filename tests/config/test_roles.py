@@ -38,15 +38,26 @@ def test_anonymous_visitor_is_sent_to_log_in_and_back():
     [(OrganizerFactory, 200, 403), (ExpertUserFactory, 403, 200), (UserFactory, 403, 403)],
 )
 def test_each_role_reaches_only_its_own_pages(factory, organizer_status, expert_status):
-    from django.core.exceptions import PermissionDenied
-
     user = factory()
     for page, expected in ((organizer_page, organizer_status), (expert_page, expert_status)):
-        if expected == 200:
-            assert page(_request(user)).status_code == 200
-        else:
-            with pytest.raises(PermissionDenied):
-                page(_request(user))
+        response = page(_request(user))
+        assert response.status_code == expected
+        if expected == 403:  # the site's 403 page, not the view's answer
+            assert response.content not in (b"console", b"queue") and b"<html" in response.content
+
+
+@pytest.mark.django_db
+def test_a_role_refusal_logs_one_line_not_a_traceback(client, caplog):
+    # Given an expert signed in, when they open the organizers' console
+    client.force_login(ExpertUserFactory())
+    with caplog.at_level("WARNING"):
+        response = client.get("/console/")
+
+    # Then they get the 403 page, and the log says so in one line, without a traceback
+    assert response.status_code == 403
+    refusals = [record for record in caplog.records if "/console/" in record.getMessage()]
+    assert len(refusals) == 1 and refusals[0].exc_info is None
+    assert refusals[0].getMessage() == "Forbidden: /console/"
 
 
 @pytest.mark.django_db

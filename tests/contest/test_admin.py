@@ -35,3 +35,13 @@ def test_an_open_contests_system_prompt_cannot_be_changed(contest, admin_client)
                       change_form(contest, system_prompt="바꾼 문구"))
     contest.refresh_from_db()
     assert contest.system_prompt == "처음 문구"
+
+
+@pytest.mark.parametrize("query", ["excluded__exact=%00", "q=%00", "choice__exact=a%00b",
+                                   "%00=1"])
+def test_a_nul_in_an_admin_filter_or_search_is_a_400_not_a_500(admin_client, query):
+    # PostgreSQL's text cannot hold a NUL: the list must refuse it before the database sees it
+    response = admin_client.get(f"/admin/voting/vote/?{query}")
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+

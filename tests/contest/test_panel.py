@@ -55,6 +55,40 @@ def test_bad_codes_and_profiles_change_nothing(panel, code, profile):
     assert PanelInvite.objects.get().used_at is None
 
 
+def test_50_bad_codes_leave_the_session_table_as_it_was_and_are_throttled(panel, settings,
+                                                                          fresh_cache):
+    from django.contrib.sessions.models import Session
+
+    from tests.conftest import limits
+
+    # A guesser without a session is counted by its network
+    settings.ARENA = {**settings.ARENA, "LIMITS": limits(["100/h"], ["10/h"])}
+    [real] = panel_invites_create(panel=panel, count=1)
+    guesser, sessions = Client(), Session.objects.count()
+
+    answers = [join(guesser, f"GUESS{n:04d}").status_code for n in range(50)]
+
+    # Each bad code is refused and leaves no session behind; past ten, they are not even tried
+    assert Session.objects.count() == sessions and not guesser.cookies.get("sessionid")
+    assert answers[:10] == [400] * 10 and set(answers[10:]) == {429}
+    # and the real code, guessed at last, does not join either
+    assert join(guesser, real).status_code == 429
+    assert PanelMember.objects.count() == 0
+
+
+def test_a_member_who_sends_their_own_code_again_is_told_they_are_a_member(panel):
+    [code] = panel_invites_create(panel=panel, count=1)
+    member = Client()
+    assert join(member, code).status_code == 200
+
+    again = join(member, code)
+
+    assert again.status_code == 200
+    assert "참여했습니다" in again.content.decode()
+    assert "이미 사용되었습니다" not in again.content.decode()
+    assert PanelMember.objects.count() == 1
+
+
 def profile_selects() -> list[str]:
     """The join form's <select> of each profile question, as HTML."""
     form = Client().get("/panel/join/").content.decode()

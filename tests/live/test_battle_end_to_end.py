@@ -14,12 +14,14 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
 def browser_session(stack) -> httpx.Client:
-    """Return a client that holds cookies like a browser and sends the CSRF header."""
+    """Return a client that holds cookies like a browser and sends the CSRF header, its
+    session past the first-visit notice (accepted as an API client does, docs/api.md)."""
     client = httpx.Client(base_url=stack.web_url, timeout=10)
     page = client.get("/")
     assert page.status_code == 200
     client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
     client.headers["Origin"] = stack.web_url
+    assert client.post("/api/notice", json={"accept": True}).status_code == 200
     return client
 
 
@@ -129,11 +131,13 @@ def test_websocket_refuses_another_browser(live_stack, live_contest):
 
     async def attempt():
         cookie = "; ".join(f"{k}={v}" for k, v in stranger.cookies.items())
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        # Accepted, then closed with 4403 (docs/api.md): the page knows not to try again
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
             async with websockets.connect(
                 live_stack.ws_url + battle["stream"],
                 additional_headers={"Cookie": cookie, "Origin": live_stack.web_url},
             ) as socket:
                 await socket.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
     asyncio.run(attempt())

@@ -55,6 +55,8 @@ def battle_start(site: str, **headers) -> int:
     """A new visitor (fresh cookies) starts a battle; return the status."""
     with httpx.Client(base_url=site, timeout=10) as client:
         client.get("/")
+        client.post("/api/notice", json={"accept": True},
+                    headers={"X-CSRFToken": client.cookies["csrftoken"], "Origin": site})
         return client.post("/api/battles", json={"prompt": "서울의 가을 여행지를 추천해 줘"},
                            headers={"X-CSRFToken": client.cookies["csrftoken"], "Origin": site,
                                     **headers}).status_code

@@ -60,6 +60,24 @@ def test_a_chunked_3_mb_body_is_a_json_413(web):
     assert_quiet(log_path)
 
 
+def test_a_chunked_body_of_a_gigabyte_is_refused_before_it_is_read(web):
+    # uvicorn reached directly: the 413 comes while the body arrives, not after a gigabyte on disk
+    address, log_path = web
+    sent = [0]
+
+    def chunks():
+        for _ in range(16 * 1024):  # 1 GiB in 64 KiB chunks
+            sent[0] += 65536
+            yield b"x" * 65536
+
+    response = httpx.post(f"http://{address}/api/battles", content=chunks(),
+                          headers={"Content-Type": "application/json"}, timeout=60)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert sent[0] < 64 * 1024 ** 2  # the cap, and what the sockets' buffers hold
+    assert_quiet(log_path)
+
+
 @pytest.mark.parametrize("frame, code", [
     ("{nope", 4400),
     (b"\x00\x01", 4400),

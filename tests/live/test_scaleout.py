@@ -8,6 +8,7 @@ nginx is Debian's (`.ci/run` installs it); on CI a missing nginx fails the test,
 """
 import os
 
+import httpx
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
@@ -81,7 +82,7 @@ def test_the_battle_page_whose_web_process_dies_finishes_through_the_other(layou
     both_sides_show(page, "답하는 중…", timeout=15_000)
 
     # When the web process holding its websocket is killed
-    held = {number: proofs.websockets_held(url) for number, url in enumerate(layout.web_urls, 1)}
+    held = {number: proofs.websockets_held(layout, url) for number, url in enumerate(layout.web_urls, 1)}
     serving = [number for number, sockets in held.items() if sockets >= 1]
     assert len(serving) == 1, held
     layout.web_kill(serving[0])
@@ -103,3 +104,11 @@ def test_a_worker_killed_mid_answer_ends_its_sides_while_the_other_serves_on(lay
 
 def test_a_second_beat_cannot_double_run_the_schedule_and_takes_over(layout, contest):
     print(proofs.one_beat_runs_the_schedule(layout))
+
+
+def test_metrics_through_the_proxy_on_the_same_host_ask_for_the_token(layout):
+    # Every request nginx forwards comes from the loopback: that alone shows nothing
+    refused = httpx.get(f"{layout.proxy_url}/metrics", timeout=5)
+    assert refused.status_code == 403 and "kai_" not in refused.text
+    # Prometheus, with the token, reads them
+    assert "kai_http_requests_total" in proofs.metrics_read(layout, layout.web_urls[0])

@@ -26,6 +26,7 @@ from voting.services import vote_cast
 from tests.factories import expert_make, expert_pairs_make, votes_simulate
 
 migration = importlib.import_module("voting.migrations.0008_chain_facts")
+migration_3 = importlib.import_module("voting.migrations.0012_chain_answered_by")
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +235,65 @@ def test_an_edited_answer_or_prompt_is_caught(chained, edit):
 
     code, report = verify()
     assert code == 1 and altered(report) == [("altered", 6)]
+
+
+def test_an_answer_given_to_another_entrant_is_caught(chained, entrants):
+    # Given an answer the citizen read made out to be another entrant's after the vote
+    battle = chained[2].battle
+    other = next(e for e in entrants if e.pk not in (battle.entrant_a_id, battle.entrant_b_id))
+    Response.objects.filter(turn__battle=battle, side="a").update(entrant=other)
+
+    code, report = verify()
+
+    assert code == 1 and altered(report) == [("altered", 3)]
+
+
+def format_2_chain(votes) -> str:
+    """Chain `votes` as the code before migration 0012 did (format 2); return the head."""
+    head = chain.GENESIS
+    for seq, vote in enumerate(votes, start=1):
+        link = chain.link_next(length=seq - 1, head=head, row=audit.vote_content_v2(
+            **{key: value for key, value in vote_content_of(vote).items()
+               if key in ("battle", "choice", "voter", "excluded", "contest", "category", "a", "b")},
+            created_at=vote.created_at,
+            turns=[audit.turn_texts(turn.prompt, ((r.side, r.text, r.entrant_id)
+                                                  for r in turn.responses.all()))
+                   for turn in vote.battle.turns.order_by("index")]))
+        Vote.objects.filter(pk=vote.pk).update(chain_seq=seq, chain_prev=link.prev,
+                                               chain_hash=link.hash)
+        head = link.hash
+    ChainHead.objects.filter(name="votes").update(length=len(votes), hash=head)
+    return head
+
+
+def test_a_format_2_chain_migrates_to_cover_who_answered(chained, entrants):
+    # Given a chain written in format 2 (before the answers' entrants were covered), published
+    old_head = format_2_chain(chained)
+    assert verify()[0] == 1  # today's code reads it only through its migration entry
+
+    # When migration 0012 runs
+    migration_3.votes_reanchor(django_apps, None)
+
+    # Then the chain is intact, the old head still in it, and the migration its own entry
+    code, report = verify("--published-head", old_head)
+    assert code == 0 and report["problems"] == [] and report["length"] == 9
+    (event,) = ChainEvent.objects.filter(name="votes")
+    assert (event.content["format"], event.content["previous_format"]) == (3, 2)
+    assert event.content["previous_head"] == old_head
+
+    # And an answer of a vote from before it, made out to be another entrant's, breaks its anchor
+    battle = chained[4].battle
+    other = next(e for e in entrants if e.pk not in (battle.entrant_a_id, battle.entrant_b_id))
+    Response.objects.filter(turn__battle=battle, side="b").update(entrant=other)
+    code, report = verify()
+    assert code == 1 and [p["detail"] for p in report["problems"]] == [
+        "a vote among #1-#8, chained before this migration, no longer has the facts it anchored"]
+
+    # And undone while it is the last entry, the chain is format 2 again
+    Response.objects.filter(turn__battle=battle, side="b").update(entrant=battle.entrant_b_id)
+    migration_3.votes_restore(django_apps, None)
+    assert not ChainEvent.objects.exists()
+    assert ChainHead.objects.get(name="votes").hash == old_head
 
 
 def test_a_vote_moved_to_another_battle_is_caught(chained, contest, entrants):

@@ -49,6 +49,7 @@ class Citizen:
         self.browser = browser = Client(enforce_csrf_checks=True)
         browser.get("/")
         self.token = browser.cookies["csrftoken"].value
+        browser.post("/", {"notice": "accept", "csrfmiddlewaretoken": self.token})
         started = browser.post("/api/battles", {"prompt": prompt}, content_type="application/json",
                                headers={"X-CSRFToken": self.token, "Origin": "http://testserver"})
         assert started.status_code == 201, started.content

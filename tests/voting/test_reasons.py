@@ -8,6 +8,7 @@ from django.test import Client
 
 from contest.models import Contest
 from tests.arena.test_api import assert_error, battle_finish, post
+from tests.conftest import notice_accept
 from voting import exports
 from voting.companions import REASONS_FILE, REASONS_MANIFEST_FILE, reasons_publish
 from voting.dataset import file_sha256
@@ -40,7 +41,7 @@ def chain_intact() -> bool:
 
 
 def test_reasons_are_stored_replaced_and_published_without_touching_the_vote(entrants, tmp_path):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     vote = Vote.objects.get(battle_id=battle_id)
 
@@ -64,7 +65,7 @@ def test_reasons_are_stored_replaced_and_published_without_touching_the_vote(ent
 
     # And the file published beside the vote dataset carries them, keyed by battle, while the
     # dataset keeps the contract's columns
-    other = voted(Client(), choice="b")  # a vote without reasons
+    other = voted(notice_accept(Client()), choice="b")  # a vote without reasons
     contest = entrants[0].contest
     exports.dataset_export(contest=contest, directory=tmp_path)
     manifest = reasons_publish(contest=contest, folder=tmp_path)
@@ -85,7 +86,7 @@ def test_reasons_are_stored_replaced_and_published_without_touching_the_vote(ent
 
 
 def test_both_bad_is_explained_by_what_was_wrong(entrants):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client, choice="both_bad")
     assert_error(reasons(client, battle_id, {"reasons": ["accurate"]}), 400, "invalid")
     assert not VoteReasons.objects.exists()
@@ -107,7 +108,7 @@ def test_both_bad_is_explained_by_what_was_wrong(entrants):
 ], ids=["missing", "string", "object", "number", "null", "unknown", "twice", "other-choice",
         "too-many", "surrogate"])
 def test_bad_reasons_get_a_clear_error_and_change_nothing(entrants, body):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     reasons(client, battle_id, {"reasons": ["safe"]})
 
@@ -118,7 +119,7 @@ def test_bad_reasons_get_a_clear_error_and_change_nothing(entrants, body):
 
 
 def test_only_the_owner_after_their_vote_while_the_contest_is_open(entrants):
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = post(owner, "/api/battles", {"prompt": "질문"}).json()["id"]
     battle_finish(battle_id)
 
@@ -127,7 +128,7 @@ def test_only_the_owner_after_their_vote_while_the_contest_is_open(entrants):
     post(owner, f"/api/battles/{battle_id}/vote", {"choice": "tie"})
 
     # Someone else, or a battle that does not exist
-    assert_error(reasons(Client(), battle_id, {"reasons": ["safe"]}), 403, "forbidden")
+    assert_error(reasons(notice_accept(Client()), battle_id, {"reasons": ["safe"]}), 403, "forbidden")
     assert_error(reasons(owner, "00000000-0000-0000-0000-000000000000", {"reasons": ["safe"]}),
                  404, "not_found")
 
@@ -138,7 +139,7 @@ def test_only_the_owner_after_their_vote_while_the_contest_is_open(entrants):
 
 
 def test_reasons_are_capped_per_voter(entrants, settings):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     settings.ARENA = {**settings.ARENA, "LIMITS": {
         **settings.ARENA["LIMITS"], "reasons": {"voter": ["2/h"], "network": ["100/h"]}}}
@@ -152,6 +153,6 @@ def test_reasons_are_capped_per_voter(entrants, settings):
 
 def test_wrong_method_and_no_csrf_are_refused(entrants):
     client = Client(enforce_csrf_checks=True)
-    battle_id = voted(Client())
+    battle_id = voted(notice_accept(Client()))
     assert_error(client.get(f"/api/battles/{battle_id}/reasons"), 405, "method_not_allowed")
     assert_error(reasons(client, battle_id, {"reasons": ["safe"]}), 403, "csrf_failed")
