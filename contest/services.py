@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from contest import signals
 from contest.exceptions import PhaseTransitionRefused
-from contest.models import Contest, ContestTransition
+from contest.models import Contest, ContestRuleChange, ContestTransition
 from contest.phases import REASON_REQUIRED, TRANSITIONS
 from core.errors import InvalidInput
 
@@ -35,15 +35,7 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
         raise InvalidInput(
             _("단계는 %(phases)s 중 하나여야 합니다.") % {"phases": ", ".join(Phase.values)}
         )
-    if reason is None:
-        reason = ""
-    if not isinstance(reason, str):
-        raise InvalidInput(_("사유는 문자열이어야 합니다."))
-    reason = reason.replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
-    if len(reason) > REASON_MAX_CHARS:
-        raise InvalidInput(
-            _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}
-        )
+    reason = _reason_clean(reason)
     contest = Contest.objects.select_for_update().get(pk=contest.pk)
     current = contest.phase
     labels = dict(Phase.choices)
@@ -68,6 +60,63 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
     log.save()
     # The boards above react (freeze on closing, publish the files, clear their cache).
     signals.phase_changed.send(sender=Contest, contest=contest, from_phase=current, to_phase=to)
+    return contest
+
+
+def _reason_clean(reason: object) -> str:
+    """Return `reason` as stored text, or raise InvalidInput (not text, or too long)."""
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        raise InvalidInput(_("사유는 문자열이어야 합니다."))
+    reason = reason.replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
+    if len(reason) > REASON_MAX_CHARS:
+        raise InvalidInput(
+            _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}
+        )
+    return reason
+
+
+@transaction.atomic
+def contest_rule_set(*, contest: Contest, rule: dict, actor=None, reason: object = "") -> Contest:
+    """Set the contest's decision rule (Contest.RULE_FIELDS; missing keys keep their value).
+
+    Before the contest first opens the rule is simply declared. After it opened (any phase but
+    draft), a change needs a reason: it is logged (ContestRuleChange) and published beside the
+    result, as a reopen's reason is. Locks the contest row. Raises InvalidInput for an unknown
+    field or a value the model refuses (the message says which), PhaseTransitionRefused for a
+    change after opening without a reason; nothing changes when it raises. Returns the contest.
+    """
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(rule, dict) or not rule:
+        raise InvalidInput(_("바꿀 결정 규칙이 없습니다."))
+    unknown = sorted(set(rule) - set(Contest.RULE_FIELDS))
+    if unknown:
+        raise InvalidInput(_("알 수 없는 규칙 항목: %(names)s") % {"names": ", ".join(unknown)})
+    reason = _reason_clean(reason)
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    before = contest.rule()
+    for name, value in rule.items():
+        setattr(contest, name, value)
+    try:
+        contest.full_clean()
+    except ValidationError as error:
+        contest.refresh_from_db()
+        raise InvalidInput(" ".join(error.messages)) from None
+    after = contest.rule()
+    if after == before:
+        return contest
+    if contest.phase != Contest.Phase.DRAFT and not reason:
+        raise PhaseTransitionRefused(
+            _("열린 뒤의 대회는 사유를 적어야 결정 규칙을 바꿀 수 있습니다. 아무것도 바뀌지 않았습니다.")
+        )
+    contest.save(update_fields=list(Contest.RULE_FIELDS))
+    if contest.phase != Contest.Phase.DRAFT:
+        log = ContestRuleChange(contest=contest, actor=actor, before=before, after=after,
+                                reason=reason)
+        log.full_clean()
+        log.save()
     return contest
 
 
