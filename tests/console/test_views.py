@@ -144,7 +144,8 @@ def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo
     job_id = page.redirect_chain[-1][0].rstrip("/").split("/")[-1]
     status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
     assert status["status"] == "done"
-    assert status["files"] == ["manifest.json", "style-features-manifest.json", "style-features.jsonl",
+    assert status["files"] == ["manifest.json", "pair-draws-manifest.json", "pair-draws.jsonl",
+                               "style-features-manifest.json", "style-features.jsonl",
                                "vote-reasons-manifest.json", "vote-reasons.jsonl",
                                "votes.jsonl", "votes.parquet"]
     download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
