@@ -29,7 +29,7 @@ bench: install
 	$(BIN)/python benchmarks/ratings.py
 
 lint: install
-	$(BIN)/ruff check --select F,E9 core contest arena voting expert console config devservers ops tests benchmarks
+	$(BIN)/ruff check --select F,E9 core stats contest arena voting expert console config devservers ops tests benchmarks
 	# The layers between the apps (.importlinter): a lower one never imports a higher one.
 	$(BIN)/lint-imports --no-cache --no-logo
 

@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/attack.py`` (about 20 minutes on 2 shared cores), or
 ``--quick`` (a few minutes). Figures and how to read them: docs/integrity.md.
 
-Simulated contests with the real ratings code (voting.ratings, Bradley–Terry as the board
-computes it) and the real anomaly test (voting.anomaly). Five models with true ratings 60 Elo
+Simulated contests with the real ratings code (stats.ratings, Bradley–Terry as the board
+computes it) and the real anomaly test (stats.anomaly). Five models with true ratings 60 Elo
 points apart; honest citizens vote by those ratings (10% ties), about ten votes each. The
 attacker wants a target model to pass the model ranked just above it on the board: the middle
 model (M3 over M2), then the weakest (M5 over M4). It starts battles (the pair is drawn at
@@ -41,9 +41,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.anomaly import voters_flag  # noqa: E402
-from voting.counts import aggregate  # noqa: E402
-from voting.ratings import fit_bradley_terry  # noqa: E402
+from stats.anomaly import voters_flag  # noqa: E402
+from stats.counts import aggregate  # noqa: E402
+from stats.ratings import fit_bradley_terry  # noqa: E402
 
 MODELS = ("M1", "M2", "M3", "M4", "M5")
 TRUE_RATINGS = np.array([1120.0, 1060.0, 1000.0, 940.0, 880.0])

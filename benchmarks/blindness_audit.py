@@ -1,4 +1,4 @@
-"""Benchmark the blindness audit (voting.blindness.attribution) on synthetic answers.
+"""Benchmark the blindness audit (stats.attribution) on synthetic answers.
 
 Run: ``.venv/bin/python benchmarks/blindness_audit.py [--answers 10000] [--models 5]``
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.blindness.attribution import Answer, audit  # noqa: E402
+from stats.attribution import Answer, audit  # noqa: E402
 
 # A shared vocabulary of 3,000 made-up words of two to four Hangul syllables, so the n-gram
 # space is about as wide as real answers' and only the style tells the models apart.

@@ -1,4 +1,4 @@
-"""Benchmark voting.ratings against one-row-per-vote logistic regression, as arena code does.
+"""Benchmark stats.ratings against one-row-per-vote logistic regression, as arena code does.
 
 Run: ``.venv/bin/python benchmarks/ratings.py`` (about 6 minutes on 2 cores: the row-level
 baseline runs all 100 of its rounds), or ``--quick`` (100k votes, baseline extrapolated from 5),
@@ -26,8 +26,8 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.counts import aggregate  # noqa: E402
-from voting.ratings import bootstrap, fit_bradley_terry  # noqa: E402
+from stats.counts import aggregate  # noqa: E402
+from stats.ratings import bootstrap, fit_bradley_terry  # noqa: E402
 
 TIE_SHARE, BOTH_BAD_SHARE = 0.10, 0.03
 
@@ -112,7 +112,7 @@ def dataset_files_write(folder: Path, votes: int, models: int = 10) -> dict[str,
 def run_file(path: str, rounds: int, repeats: int) -> dict:
     """Time what `manage.py ratings --input` does: columnar read, aggregate, fit, bootstrap."""
     from voting import dataset
-    from voting.counts import aggregate_encoded
+    from stats.counts import aggregate_encoded
 
     timings: dict[str, list[float]] = {"read": [], "aggregate": [], "fit": [], "bootstrap": [],
                                        "total": [], "sha256": []}

@@ -1,4 +1,4 @@
-"""Benchmark the style-controlled board (voting.style.style_board) as the leaderboard computes it.
+"""Benchmark the style-controlled board (stats.style.style_board) as the leaderboard computes it.
 
 Run: ``.venv/bin/python benchmarks/style.py`` (``--quick``: the two smaller sizes only). Prints,
 per number of votes, the seconds of one board (the point fit, the confounding check and
@@ -19,7 +19,7 @@ from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.style import (  # noqa: E402
+from stats.style import (  # noqa: E402
     PRIOR, STYLE_FEATURES, fit_style_controlled, style_board, style_design,
 )
 

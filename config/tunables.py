@@ -134,7 +134,7 @@ def leaderboard(env: Env) -> dict:
 
 
 def anomaly(env: Env) -> dict:
-    """Return settings.ANOMALY: the anomalous-voter test (voting.anomaly; docs/integrity.md). A
+    """Return settings.ANOMALY: the anomalous-voter test (stats.anomaly; docs/integrity.md). A
     voter whose combined p-value is below ALPHA, over at least MIN_VOTES counted votes, is
     flagged for organizers."""
     return {

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from config.roles import organizer_required
 from contest import selectors
-from voting.blindness.attribution import MIN_ANSWERS_PER_MODEL, AuditImpossible
+from stats.attribution import MIN_ANSWERS_PER_MODEL, AuditImpossible
 from voting.blindness.services import blindness_audit_run
 
 

@@ -266,7 +266,7 @@ class Entrant(models.Model):
 
 # The answer a panel member may give to any question of the profile instead of a category. It
 # is not a category of the population: a panel's quotas never name it, and raking leaves a
-# member who gave it out of that dimension's margin (voting.raking.NOT_DECLARED, the same
+# member who gave it out of that dimension's margin (stats.raking.NOT_DECLARED, the same
 # text; tests/contest/test_panel.py checks that they agree).
 NO_ANSWER = "응답 안 함"
 
@@ -276,7 +276,7 @@ class Panel(models.Model):
 
     `quotas` holds the population's target share of each category, per dimension (e.g.
     {"gender": {"여성": 0.5, "남성": 0.5}}); the panel's board is raked to them
-    (voting/raking.py). Only the dimensions of `PanelMember.PROFILE` are accepted.
+    (stats/raking.py). Only the dimensions of `PanelMember.PROFILE` are accepted.
     """
 
     contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="panel")

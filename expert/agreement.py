@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa as _fleiss_kappa
 
-from voting.counts import WINNER_LABELS
+from stats.counts import WINNER_LABELS
 
 # Canonical values in the pair's own order, as numbers for the libraries.
 CATEGORIES = ("first", "second", "tie", "both_bad")

@@ -231,7 +231,7 @@ def expert_results(*, contest: Contest) -> dict:
     from django.conf import settings
 
     from expert import agreement
-    from voting import ratings
+    from stats import ratings
     from voting.selectors import vote_rows
 
     rows = judgment_rows(contest=contest)

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from voting import counts, ratings, style
-from voting.raking import rake
+from stats import counts, ratings, style
+from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
 
@@ -53,7 +53,7 @@ def style_controlled(rows: list[dict], answer_texts: TextsReader, config: Mappin
     """Return ratings with answer style held equal, beside the plain ranking (as public arenas do).
 
     Style is measured on each side's answers over all turns: length, headers, list items, bold.
-    The board is voting.style.style_board's: empty with a status saying why when it has too few
+    The board is stats.style.style_board's: empty with a status saying why when it has too few
     votes, when style and model are confounded, or (STYLE_NOT_APPLICABLE) for boards with
     expert judgments among their rows. `rows` are the counted rows.
     """
@@ -139,7 +139,7 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
     """Return the panel board post-stratified to the panel's quotas, with the weights used.
 
     Each member's weight comes from raking their declared profile (`profiles`, by voter) to the
-    quotas (voting/raking.py); each of their counted votes carries it (normalised to a mean of
+    quotas (stats/raking.py); each of their counted votes carries it (normalised to a mean of
     one). The plain panel board beside it is the one the export reproduces; this one shows how
     far the panel's make-up moves it.
     """

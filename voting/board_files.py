@@ -29,7 +29,7 @@ BOARD_HEADERS = (
     ("battles", "투표 수"), ("win_rate", "승률"), ("style_rating", "스타일 통제 점수"),
     ("provisional", "잠정"),
 )
-# What the style column says when it has no figures (voting.style / board_assembly statuses).
+# What the style column says when it has no figures (stats.style / board_assembly statuses).
 STYLE_NOTES = {
     "too_few_votes": gettext_noop("표본이 부족해 계산하지 않음"),
     "confounded": gettext_noop("스타일과 모델이 겹쳐 구분할 수 없음"),

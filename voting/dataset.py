@@ -31,7 +31,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from voting import chain
-from voting.counts import WINNER_LABELS
+from stats.counts import WINNER_LABELS
 from voting.redaction import redact
 
 COLUMNS = ("battle_id", "contest", "track", "category", "model_a", "model_b", "winner",

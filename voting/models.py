@@ -205,7 +205,7 @@ class VoterReviewLog(models.Model):
 class BlindnessAudit(models.Model):
     """One run of the blindness audit (voting.blindness): how identifiable each model was.
 
-    `report` is voting.blindness.attribution's dict: counts and rates only, never an answer's
+    `report` is stats.attribution's dict: counts and rates only, never an answer's
     text. The latest per contest is what the console, the results page and the export show.
     """
 

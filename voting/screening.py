@@ -1,6 +1,6 @@
 """The anomalous-voter screen's writes: flag who fails the test, record the organizers' decision.
 
-The test itself is voting/anomaly.py (pure); the votes it reads are the citizen board's rows.
+The test itself is stats/anomaly.py (pure); the votes it reads are the citizen board's rows.
 An organizer's decision (exclude or clear) recomputes the contest's boards in a worker.
 """
 from django.conf import settings
@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest
 from core.errors import InvalidInput
-from voting import anomaly, selectors
+from stats import anomaly
+from voting import selectors
 from voting.models import Track, VoterReview, VoterReviewLog
 
 

@@ -10,7 +10,8 @@ from django.db.models import Count
 from arena.models import Response
 from contest.models import Category, Contest, Entrant
 from contest.selectors import category_by_slug, contest_current
-from voting import chain, counts, expert_source, ratings
+from stats import counts, ratings
+from voting import chain, expert_source
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
 from voting.board_assembly import provisional_models
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReasons, VoterReview
@@ -18,7 +19,7 @@ from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReaso
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
 REASON_ANOMALOUS = "anomalous_voter"
 
-# The dataset's outcome of each choice: the labels are the counts' own (voting.counts).
+# The dataset's outcome of each choice: the labels are the counts' own (stats.counts).
 WINNER_BY_CHOICE = dict(zip(
     (Vote.Choice.A, Vote.Choice.B, Vote.Choice.TIE, Vote.Choice.BOTH_BAD), counts.WINNER_LABELS,
     strict=True,

@@ -2,7 +2,7 @@
 recomputable without adding columns to the vote dataset (its columns are DESIGN.md's contract).
 
 `style-features.jsonl` has one row per row of the vote dataset: its `battle_id` and each side's
-style (voting.style.STYLE_FEATURES, suffixed `_a` and `_b`: `length_a`, `headers_a`, ...), counted
+style (stats.style.STYLE_FEATURES, suffixed `_a` and `_b`: `length_a`, `headers_a`, ...), counted
 on the answers' full texts over all turns, as the leaderboard counts them. It has a manifest of
 its own with DESIGN.md's keys (voting/companions.py).
 
@@ -18,7 +18,7 @@ from contest.models import Contest
 from voting import dataset, selectors
 from voting.companions import companion_write
 from voting.models import Track
-from voting.style import STYLE_FEATURES, style_features
+from stats.style import STYLE_FEATURES, style_features
 
 STYLE_FILE = "style-features.jsonl"
 STYLE_MANIFEST_FILE = "style-features-manifest.json"

@@ -4,7 +4,7 @@ from django.test import Client
 
 from contest.models import NO_ANSWER, Panel, PanelInvite, PanelMember
 from contest.services import panel_invites_create
-from voting.raking import NOT_DECLARED
+from stats.raking import NOT_DECLARED
 
 PROFILE = {"age_band": "30대", "region": "부산", "gender": "여성", "ai_use": "매일"}
 

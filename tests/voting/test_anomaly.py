@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from arena.models import Battle, Response, Turn
-from voting import anomaly, boards, screening, selectors
+from stats import anomaly
+from voting import boards, screening, selectors
 from voting.models import Track, Vote, VoterReview, VoterReviewLog
 from voting.services import vote_chain_link
 from tests.factories import votes_simulate

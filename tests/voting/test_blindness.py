@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from arena.models import Response
 from tests.factories import ContestFactory, EntrantFactory, expert_pairs_make, votes_simulate
-from voting.blindness.attribution import Answer, AuditImpossible, audit, folds_split
+from stats.attribution import Answer, AuditImpossible, audit, folds_split
 from voting.models import BlindnessAudit
 
 WORDS = [f"낱말{n}" for n in range(400)]

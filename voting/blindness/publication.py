@@ -9,7 +9,7 @@ from pathlib import Path
 
 from contest.models import Contest
 from voting import dataset
-from voting.blindness.attribution import AuditImpossible
+from stats.attribution import AuditImpossible
 from voting.blindness.services import blindness_audit_run
 
 AUDIT_FILE = "blindness-audit.json"

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 from arena.models import Battle, Response
 from contest.models import Contest
 from voting import expert_source
-from voting.blindness.attribution import Answer
+from stats.attribution import Answer
 from voting.models import BlindnessAudit
 
 KINDS = ("text", "length", "timing")

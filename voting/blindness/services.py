@@ -2,7 +2,8 @@
 from django.db import transaction
 
 from contest.models import Contest
-from voting.blindness import attribution, selectors
+from stats import attribution
+from voting.blindness import selectors
 from voting.models import BlindnessAudit
 
 

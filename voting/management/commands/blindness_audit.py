@@ -11,7 +11,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from voting.blindness.attribution import AuditImpossible
+from stats.attribution import AuditImpossible
 from voting.blindness.services import blindness_audit_run
 
 KINDS = ("text", "length", "timing")

@@ -11,14 +11,15 @@ pyarrow (columnar), see voting/dataset.py.
 
 With --style-features (the file published beside the vote dataset, voting/style_publication.py)
 the output also has "style_control": the leaderboard's style-controlled board, computed by the
-same function (voting.style.style_board) with the board's defaults (settings.LEADERBOARD).
+same function (stats.style.style_board) with the board's defaults (settings.LEADERBOARD).
 """
 import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from voting import counts, dataset, ratings, style
+from stats import counts, ratings, style
+from voting import dataset
 from voting.style_publication import StyleFeaturesInvalid, style_features_read
 
 REQUIRED = ("model_a", "model_b", "winner")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
-from voting.counts import encode
+from stats.counts import encode
 
 _FENCED_CODE = re.compile(r"^(```|~~~).*?(^\1|\Z)", re.MULTILINE | re.DOTALL)
 _HEADER = re.compile(r"^ {0,3}#{1,6}\s+\S", re.MULTILINE)

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from voting.counts import WINNER_LABELS
+from stats.counts import WINNER_LABELS
 
 OUTCOMES = 4  # first wins, second wins, tie, both bad
 _FLIP = np.array([1, 0, 2, 3])  # the outcome seen from the other side

@@ -1,6 +1,6 @@
 """A vote dataset's sufficient statistics: votes encoded as integer codes and counted per pair.
 
-Pure numpy; nothing here imports Django. ``voting.ratings`` fits Bradley–Terry on these counts,
+Pure numpy; nothing here imports Django. ``stats.ratings`` fits Bradley–Terry on these counts,
 and the leaderboard's observed matrices (votes and win shares per pair) are read from them.
 
 A vote is a row ``model_a, model_b, winner`` with ``winner`` one of ``WINNER_LABELS`` (the

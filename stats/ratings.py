@@ -1,8 +1,8 @@
 """Ratings of a contest's entrants from its votes: Bradley–Terry, bootstrap CIs, Elo, ranks.
 
 Pure numpy/scipy; nothing here imports Django, so anyone can recompute a leaderboard from the
-published vote dataset with this file and the counts it fits (voting/counts.py) alone. Style
-control lives beside it (voting/style.py).
+published vote dataset with this file and the counts it fits (stats/counts.py) alone. Style
+control lives beside it (stats/style.py).
 
 Definitions (the leaderboard publishes exactly these):
 
@@ -39,7 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
-from voting.counts import PairCounts, aggregate, encode
+from stats.counts import PairCounts, aggregate, encode
 
 # Small enough to agree with the unpenalised MLE within 0.01 points on real data, large enough
 # to stop Newton's method from walking to infinity when the MLE does not exist.

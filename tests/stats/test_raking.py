@@ -1,7 +1,7 @@
 """Raking against hand-computed tables."""
 import pytest
 
-from voting.raking import NOT_DECLARED, rake
+from stats.raking import NOT_DECLARED, rake
 
 
 def shares(weights, profiles, dimension):

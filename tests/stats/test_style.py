@@ -1,9 +1,9 @@
 """Style control: an answer's style, and ratings with style held equal."""
 import numpy as np
 
-from voting.counts import aggregate
-from voting.ratings import fit_bradley_terry, leaderboard
-from voting.style import STYLE_FEATURES, fit_style_controlled, style_board, style_features
+from stats.counts import aggregate
+from stats.ratings import fit_bradley_terry, leaderboard
+from stats.style import STYLE_FEATURES, fit_style_controlled, style_board, style_features
 
 
 def test_style_control_removes_a_length_advantage():

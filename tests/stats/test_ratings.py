@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from voting.counts import aggregate, battle_count_matrix, win_rate_matrix
-from voting.ratings import (
+from stats.counts import aggregate, battle_count_matrix, win_rate_matrix
+from stats.ratings import (
     bootstrap,
     connectivity,
     fit_bradley_terry,
