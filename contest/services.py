@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contest import signals
-from contest.exceptions import PhaseTransitionRefused
-from contest.models import Contest, ContestRuleChange, ContestTransition
+from contest.exceptions import NextRoundRefused, PhaseTransitionRefused
+from contest.models import Contest, ContestRuleChange, ContestTransition, Entrant, Panel
 from contest.phases import REASON_REQUIRED, TRANSITIONS
 from core.errors import InvalidInput
 
@@ -118,6 +118,58 @@ def contest_rule_set(*, contest: Contest, rule: dict, actor=None, reason: object
         log.full_clean()
         log.save()
     return contest
+
+
+# What the next round copies of an entrant: who it is and how it is reached, not its health.
+ENTRANT_COPIED = ("team_id", "display_name", "base_url", "model", "api_key_env", "params",
+                  "timeout_seconds")
+
+
+@transaction.atomic
+def contest_next_round(*, contest: Contest, advancing: list[str], slug: object, title: object,
+                       actor=None) -> Contest:
+    """Start the next round of a published contest with its advancing entrants; return it.
+
+    The new contest is a draft linked to `contest` (previous_round), with the same settings
+    (system prompt, paced streams, decision rule; `advance_k` only while it is still below the
+    number of entrants, else left for the organizer to declare), the same panel quotas and a
+    copy of each advancing entrant (the categories are the site's, shared by every round).
+    `advancing` names entrants of `contest` by display name: the caller (the console) takes
+    them from the declared board's decision. Raises NextRoundRefused when `contest` is not
+    published or fewer than two advance, InvalidInput for an unknown entrant or a slug or title
+    the model refuses (a slug in use among them); nothing is written when it raises.
+    """
+    from django.core.exceptions import ValidationError
+
+    if contest.phase != Contest.Phase.PUBLISHED:
+        raise NextRoundRefused(_("결과를 발표한 대회에서만 다음 라운드를 시작할 수 있습니다."))
+    if not isinstance(advancing, list) or len(set(advancing)) < 2:
+        raise NextRoundRefused(_("다음 라운드에는 진출 모델이 둘 이상 있어야 합니다."))
+    entrants = {entrant.display_name: entrant for entrant in contest.entrants.all()}
+    unknown = sorted(str(name) for name in set(advancing) - set(entrants))
+    if unknown:
+        raise InvalidInput(_("이 대회에 없는 모델: %(names)s") % {"names": ", ".join(unknown)})
+    k = contest.advance_k
+    nxt = Contest(
+        slug=slug if isinstance(slug, str) else "", title=title if isinstance(title, str) else "",
+        phase=Contest.Phase.DRAFT, paced_streams=contest.paced_streams,
+        system_prompt=contest.system_prompt, previous_round=contest,
+        **{name: getattr(contest, name) for name in Contest.RULE_FIELDS},
+    )
+    nxt.advance_k = k if k is not None and k < len(set(advancing)) else None
+    try:
+        nxt.full_clean()
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages)) from None
+    nxt.save()
+    Entrant.objects.bulk_create([
+        Entrant(contest=nxt, **{field: getattr(entrants[name], field) for field in ENTRANT_COPIED})
+        for name in sorted(set(advancing))
+    ])
+    panel = Panel.objects.filter(contest=contest).first()
+    if panel is not None:
+        Panel.objects.create(contest=nxt, name=panel.name, quotas=panel.quotas)
+    return nxt
 
 
 # Invite codes: no 0/O or 1/I/L, so a code read aloud or typed from paper is not mistaken.
