@@ -47,10 +47,9 @@ class Contest(models.Model):
         COMBINED = "combined", _("종합")
         PANEL = "panel", _("국민평가단")
 
-    class TieRule(models.TextChoices):
-        UNDECIDED = "undecided", _("결정될 때까지 투표를 더 받음")
-        ALL_ADVANCE = "all_advance", _("동률인 팀 모두 진출")
-        EXPERT = "expert", _("전문가 순위로 가림")
+    class TieRule(models.TextChoices):  # stats.decision.TIE_RULES (a test checks)
+        SHARE = "share", _("동률이면 결정하지 않고 투표를 더 받음 (확률은 자리를 나눔)")
+        ALL = "all", _("경계에서 동률인 팀 모두 진출")
 
     class PairDraw(models.TextChoices):
         UNIFORM = "uniform", _("균등 (모든 쌍을 같은 확률로)")
@@ -73,7 +72,7 @@ class Contest(models.Model):
         help_text=_("0.5에서 0.999 사이 (기본 0.95: 95%)."),
     )
     decision_tie = models.CharField(
-        _("동률일 때"), max_length=12, choices=TieRule.choices, default=TieRule.UNDECIDED,
+        _("동률일 때"), max_length=12, choices=TieRule.choices, default=TieRule.SHARE,
     )
     pair_draw = models.CharField(
         _("대결 쌍 뽑기"), max_length=10, choices=PairDraw.choices, default=PairDraw.UNIFORM,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from stats import counts, ratings, style
+from stats import counts, decision, ratings, sampling, style
 from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
@@ -95,13 +95,8 @@ def interval_known(row: Mapping) -> bool:
     return lower is not None and upper is not None and upper - lower >= 0.01
 
 
-def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
-                  answer_texts: TextsReader, zone: tzinfo) -> dict:
-    """Return the leaderboard JSON (ratings contract) plus the figures its plots need.
-
-    `rows` are the board's vote rows (voting.selectors.vote_rows), excluded ones included: they
-    do not count. `weights` are the tracks' published weights on the combined board, else None.
-    """
+def _counted_pairs(rows: list[dict], weights: Mapping[str, float] | None):
+    """Return the counted rows and their pair counts (weighted by track on the combined board)."""
     counted = [row for row in rows if not row["excluded"]]
     columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
     pairs = counts.aggregate(
@@ -110,12 +105,37 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
         columns["winner"],
         weights=track_weights(counted, weights),
     )
-    board = ratings.leaderboard_from_counts(
-        pairs,
-        bootstrap_rounds=config["BOOTSTRAP_ROUNDS"],
-        seed=config["SEED"],
-        min_battles_provisional=config["PROVISIONAL_VOTES"],
-    )
+    return counted, columns, pairs
+
+
+def decision_rule(rule: Mapping | None, models: int) -> decision.Rule | None:
+    """Return the contest's declared rule (Contest.rule()) as stats.decision's, or None when
+    none is declared or k does not cut the board's `models`."""
+    if not rule or not rule.get("k") or rule["k"] >= models:
+        return None
+    return decision.Rule(k=rule["k"], confidence=rule["confidence"], tie=rule["tie"])
+
+
+def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
+                  answer_texts: TextsReader, zone: tzinfo, rule: Mapping | None = None) -> dict:
+    """Return the leaderboard JSON (ratings contract) plus the figures its plots need.
+
+    `rows` are the board's vote rows (voting.selectors.vote_rows), excluded ones included: they
+    do not count. `weights` are the tracks' published weights on the combined board, else None.
+    `rule` is the contest's declared decision rule (Contest.rule()) on the board that decides,
+    else None: the board then also carries `advance` (DESIGN.md's Ratings CLI, from the same
+    bootstrap refits as its intervals) and the rule it was computed under (`decision_rule`).
+    """
+    counted, columns, pairs = _counted_pairs(rows, weights)
+    declared = decision_rule(rule, len(pairs.models))
+    options = dict(bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"],
+                   min_battles_provisional=config["PROVISIONAL_VOTES"])
+    if declared is None:
+        board = ratings.leaderboard_from_counts(pairs, **options)
+    else:
+        board = decision.leaderboard_with_advance(pairs, declared, **options)
+    if rule:
+        board["decision_rule"] = dict(rule)
     models = list(pairs.models)
     fitted = {row["model"]: row["rating"] for row in board["models"]}
     board["matrices"] = {
@@ -132,6 +152,19 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
     return board
+
+
+def draw_probabilities(rows: list[dict], *, models: list[str], rule: Mapping,
+                       weights: Mapping[str, float] | None) -> dict[tuple[str, str], float] | None:
+    """Return the decision-aimed probability of each pair of `models` (stats.sampling, with
+    its floor) from the deciding board's rows, or None when the rule does not cut them."""
+    if len(models) < 2:
+        return None
+    _counted, _columns, pairs = _counted_pairs(rows, weights)
+    declared = decision_rule(rule, len(set(models) | set(pairs.models)))
+    if declared is None:
+        return None
+    return sampling.decision_probabilities(pairs, models, declared)
 
 
 def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],

@@ -26,7 +26,7 @@ def test_a_draft_contest_declares_its_rule_without_a_reason():
 
     contest.refresh_from_db()
     assert contest.rule() == {"k": 4, "board": "combined", "confidence": 0.9,
-                              "tie": "undecided", "pair_draw": "decision"}
+                              "tie": "share", "pair_draw": "decision"}
     assert not ContestRuleChange.objects.exists()
 
 

@@ -1,0 +1,96 @@
+"""The contest's decision on its declared board: which board decides, the aimed draw's refresh,
+and the decision of record that the console, /results/ and the exports show.
+
+The figures are stats.decision's, computed with the board (voting.board_assembly, from the same
+bootstrap refits as its intervals) and stored in its snapshot as `advance`; this reads them. The
+decision-aimed pair probabilities (stats.sampling) are recomputed here whenever the deciding
+board is, and cached for the arena's draw (arena.draw), never per battle.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from arena.draw import draw_probabilities_store
+from contest.models import Category, Contest
+from contest.selectors import entrants_healthy
+from voting import board_assembly, selectors
+from voting.models import Track
+
+logger = logging.getLogger(__name__)
+
+
+def rule_for_board(*, contest: Contest, track: str, category: Category | None) -> dict | None:
+    """Return the contest's declared rule when this board is the one that decides, else None."""
+    if contest.advance_k is None or category is not None or track != contest.decision_board:
+        return None
+    return contest.rule()
+
+
+def track_weights_for(track: str) -> dict | None:
+    """The published track weights on the combined board, else None (as the board is fitted)."""
+    return settings.LEADERBOARD["TRACK_WEIGHTS"] if track == Track.COMBINED else None
+
+
+def draw_refresh(*, contest: Contest, rows: list[dict]) -> None:
+    """Recompute and cache the decision-aimed pair probabilities from the deciding board's rows.
+
+    Over the contest's healthy entrants (the ones the arena draws from); nothing is cached for a
+    contest that draws uniformly or declared no rule. A fault is logged and leaves the draw to
+    fall back to uniform (arena.draw): it never stops the board's refresh.
+    """
+    if contest.pair_draw != Contest.PairDraw.DECISION or contest.advance_k is None:
+        return
+    try:
+        ids = dict(entrants_healthy(contest=contest).values_list("display_name", "pk"))
+        probabilities = board_assembly.draw_probabilities(
+            rows, models=sorted(ids), rule=contest.rule(),
+            weights=track_weights_for(contest.decision_board))
+        draw_probabilities_store(
+            contest_id=contest.pk,
+            probabilities=None if probabilities is None else {
+                (ids[a], ids[b]): p for (a, b), p in probabilities.items()})
+    except Exception:  # noqa: BLE001 - the draw falls back to uniform; the board goes on
+        logger.exception("contest %s: the decision-aimed pair probabilities were not refreshed",
+                         contest.pk)
+
+
+def decision_of_record(*, contest: Contest) -> dict | None:
+    """Return the decision on the declared board of record, or None when no rule is declared.
+
+    `{"rule", "board_label", "advance" (the contract's object, or None while the board cannot
+    decide: too few models or no votes), "rows": [{"model", "probability", "status"}],
+    "sure", "undecided", "votes", "snapshot", "changes"}`, each row's status "in" (advancing
+    with at least the confidence), "out" (at most 1 - confidence) or "open".
+    """
+    if contest.advance_k is None:
+        return None
+    snapshot = selectors.snapshot_latest(contest=contest, track=contest.decision_board, category=None)
+    payload = snapshot.payload if snapshot else {}
+    advance = payload.get("advance") if payload.get("decision_rule") == contest.rule() else None
+    confidence = contest.decision_confidence
+    rows = []
+    if advance:
+        for model, probability in sorted(advance["models"].items(), key=lambda kv: (-kv[1], kv[0])):
+            status = ("in" if probability >= confidence else
+                      "out" if probability <= 1 - confidence else "open")
+            rows.append({"model": model, "probability": probability, "status": status,
+                         "percent": round(probability * 100, 1),
+                         "in_set": model in advance["set"]})
+    changes = [{"at": change.created_at, "before": change.before, "after": change.after,
+                "reason": change.reason} for change in contest.rule_changes.order_by("created_at")]
+    return {
+        "rule": contest.rule(),
+        "board_label": str(dict(Contest.DecisionBoard.choices)[contest.decision_board]),
+        "tie_label": str(dict(Contest.TieRule.choices)[contest.decision_tie]),
+        "draw_label": str(dict(Contest.PairDraw.choices)[contest.pair_draw]),
+        "confidence_percent": round(confidence * 100, 1),
+        "advance": advance,
+        "rows": rows,
+        "sure": [row["model"] for row in rows if row["status"] == "in"],
+        "undecided": [row["model"] for row in rows if row["status"] == "open"],
+        "votes": snapshot.votes if snapshot else 0,
+        "snapshot": snapshot.pk if snapshot else None,
+        "changes": changes,
+    }
