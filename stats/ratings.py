@@ -242,12 +242,27 @@ def leaderboard_from_counts(counts: PairCounts, *, bootstrap_rounds: int = 1000,
                             min_battles_provisional: int = 0) -> dict:
     """Return ``leaderboard``'s JSON from counts already aggregated (so a caller that also
     draws the matrices from the same counts aggregates the votes once)."""
+    ratings, resampled = bootstrap_with_fit(counts, rounds=bootstrap_rounds, seed=seed,
+                                            anchor=anchor)
+    return leaderboard_rows(counts, ratings, resampled,
+                            min_battles_provisional=min_battles_provisional)
+
+
+def bootstrap_with_fit(counts: PairCounts, *, rounds: int = 1000, seed: int = 0,
+                       anchor: tuple[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return the board's point ratings and its ``rounds`` x m bootstrap ratings (one fit, one
+    bootstrap), so the intervals and the decision (stats.decision) read the same refits."""
     theta = _fit_theta(counts)
     settings = dict(scale=400, base=10, init_rating=1000, anchor=anchor)
     ratings = _to_ratings(theta, counts, **settings)
-    if bootstrap_rounds > 0:
-        resampled = _to_ratings(_bootstrap_theta(counts, theta, bootstrap_rounds, seed), counts,
-                                **settings)
+    resampled = _to_ratings(_bootstrap_theta(counts, theta, rounds, seed), counts, **settings)
+    return ratings, resampled
+
+
+def leaderboard_rows(counts: PairCounts, ratings: np.ndarray, resampled: np.ndarray, *,
+                     min_battles_provisional: int = 0) -> dict:
+    """Return the leaderboard JSON of a fit and its refits (none: the interval is the rating)."""
+    if len(resampled) > 0:
         lower, upper = np.percentile(resampled, [2.5, 97.5], axis=0)
     else:
         lower = upper = ratings
