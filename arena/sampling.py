@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
+from stats import sampling as stats_sampling
+
 T = TypeVar("T")
 
 
@@ -65,7 +67,8 @@ def pair_draw(candidates: Sequence[T], *, probabilities: Mapping[frozenset, floa
 
     Without `probabilities`, uniform (pair_sample). With them (keyed by pair_key of the
     candidates' `key`), the pair is drawn with its renormalised probability
-    (pair_probabilities_among, which raises PairProbabilitiesInvalid) and the sides by a coin.
+    (pair_probabilities_among, which raises PairProbabilitiesInvalid) by stats.sampling's draw,
+    the sides by a coin.
     Raises ValueError with fewer than two candidates.
     """
     if len(candidates) < 2:
@@ -77,14 +80,6 @@ def pair_draw(candidates: Sequence[T], *, probabilities: Mapping[frozenset, floa
         return left, right, 2 / (n * (n - 1))
     shares = pair_probabilities_among(candidates, probabilities, key=key)
     by_key = {key(candidate): candidate for candidate in candidates}
-    target, running = rng.random(), 0.0
-    chosen = next(reversed(shares))  # the last pair, should rounding leave `target` past the sum
-    for pair, share in shares.items():
-        running += share
-        if target < running:
-            chosen = pair
-            break
-    first, second = sorted(chosen, key=str)
-    if rng.random() < 0.5:
-        first, second = second, first
-    return by_key[first], by_key[second], shares[chosen]
+    left, right, probability = stats_sampling.pair_draw(
+        {tuple(sorted(pair, key=str)): share for pair, share in shares.items()}, rng=rng)
+    return by_key[left], by_key[right], probability

@@ -91,6 +91,19 @@ class ChainHead(Schema):
     hash: str
 
 
+class Advance(Schema):
+    """Who advances on the contest's declared board (DESIGN.md's Ratings CLI, `--advance K`):
+    each model's probability of being among the top k (the share of the bootstrap refits in
+    which it is, a description), whether the set is decided (the verdict, valid however often it
+    is looked at) and the set."""
+
+    k: int
+    confidence: float
+    models: dict[str, float]
+    decided: bool
+    set: list[str]
+
+
 class Leaderboard(Schema):
     """The ratings contract (`models`, `method`, `votes`), as `manage.py ratings` prints it,
     plus where it came from and the figures the leaderboard page plots."""
@@ -115,6 +128,9 @@ class Leaderboard(Schema):
     online_elo: dict[str, float] | None = None
     style_control: dict | None = None
     panel: dict | None = None  # the panel board raked to its quotas, with the weights (track=panel)
+    # On the board the contest declared to decide (Contest.rule()), else absent (null).
+    advance: Advance | None = None
+    decision_rule: dict | None = None
 
 
 @router.get("/leaderboard", response={200: Leaderboard, 400: Error},

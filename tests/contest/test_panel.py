@@ -225,14 +225,12 @@ def test_the_old_joint_gender_answer_becomes_no_answer_and_its_quota_other():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from tests.factories import ContestFactory
-
     # Given a database from before 응답 안 함, with a member who answered "기타·응답 안 함"
     before = [("contest", "0010_category_examples")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
-    contest = ContestFactory()
+    contest = old.get_model("contest", "Contest").objects.create(slug="old", title="예전 대회")
     panel = old.get_model("contest", "Panel").objects.create(
         contest_id=contest.pk, quotas={"gender": {"여성": 0.5, "남성": 0.49, "기타·응답 안 함": 0.01}})
     old.get_model("contest", "PanelMember").objects.create(
