@@ -95,7 +95,7 @@ class Contest(models.Model):
         from django.core.exceptions import ValidationError
 
         super().clean()
-        if self.advance_k is not None and self.pk is not None:
+        if isinstance(self.advance_k, int) and self.pk is not None:  # else clean_fields says why
             entrants = self.entrants.filter(enabled=True).count()
             if entrants and self.advance_k >= entrants:
                 raise ValidationError({"advance_k": _(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from arena.draw import draw_probabilities_store
 from contest.models import Category, Contest
@@ -19,6 +20,9 @@ from voting import board_assembly, selectors
 from voting.models import Track
 
 logger = logging.getLogger(__name__)
+
+# The bars' geometry, in the SVG's own units (a row per entrant).
+BAR_TOP, BAR_ROW, BAR_WIDTH = 6, 26, 400
 
 
 def rule_for_board(*, contest: Contest, track: str, category: Category | None) -> dict | None:
@@ -77,7 +81,12 @@ def decision_of_record(*, contest: Contest) -> dict | None:
                       "out" if probability <= 1 - confidence else "open")
             rows.append({"model": model, "probability": probability, "status": status,
                          "percent": round(probability * 100, 1),
-                         "in_set": model in advance["set"]})
+                         "in_set": model in advance["set"],
+                         # the server-drawn bar (templates/console/_decision.html)
+                         "y": BAR_TOP + len(rows) * BAR_ROW,
+                         "width": round(probability * BAR_WIDTH, 1)})
+    sure = [row["model"] for row in rows if row["status"] == "in"]
+    undecided = [row["model"] for row in rows if row["status"] == "open"]
     changes = [{"at": change.created_at, "before": change.before, "after": change.after,
                 "reason": change.reason} for change in contest.rule_changes.order_by("created_at")]
     return {
@@ -88,9 +97,36 @@ def decision_of_record(*, contest: Contest) -> dict | None:
         "confidence_percent": round(confidence * 100, 1),
         "advance": advance,
         "rows": rows,
-        "sure": [row["model"] for row in rows if row["status"] == "in"],
-        "undecided": [row["model"] for row in rows if row["status"] == "open"],
+        "sure": sure,
+        "undecided": undecided,
+        "sentence": decision_sentence(advance=advance, sure=sure, undecided=undecided,
+                                      confidence=confidence, k=contest.advance_k),
         "votes": snapshot.votes if snapshot else 0,
         "snapshot": snapshot.pk if snapshot else None,
         "changes": changes,
+        "plot_height": BAR_TOP * 2 + len(rows) * BAR_ROW,
+        "confidence_x": 160 + round(confidence * BAR_WIDTH, 1),
     }
+
+
+def decision_sentence(*, advance: dict | None, sure: list[str], undecided: list[str],
+                      confidence: float, k: int) -> str:
+    """Return the decision in plain words: who advances with at least the confidence, among whom
+    the places still open are, and whether the set is decided (the verdict)."""
+    if not advance:
+        return _("아직 진출을 판단할 투표가 없습니다.")
+    percent = f"{confidence * 100:g}"
+    parts = []
+    if sure:
+        parts.append(_("%(names)s: %(percent)s%% 이상 확률로 진출") % {
+            "names": ", ".join(sure), "percent": percent})
+    open_places = k - len(sure)
+    if undecided and open_places > 0:
+        parts.append(_("%(names)s 중 %(n)d팀은 아직 결정되지 않음") % {
+            "names": ", ".join(undecided), "n": open_places})
+    verdict = (_("진출 팀이 확정되었습니다: %(set)s (계속 지켜봐도 유효한 %(percent)s%% 기준).") % {
+                   "set": ", ".join(advance["set"]), "percent": percent}
+               if advance["decided"] else
+               _("진출 팀은 아직 확정되지 않았습니다 (계속 지켜봐도 유효한 %(percent)s%% 기준)." ) % {
+                   "percent": percent})
+    return " · ".join(parts + [verdict]) if parts else verdict
