@@ -21,6 +21,7 @@ from contest.models import Category, Contest
 from voting import dataset, selectors
 from voting.board_assembly import interval_known, provisional_models
 from voting.boards import leaderboard_compute
+from voting.decision import decision_of_record
 from voting.models import Track
 
 BOARD_HEADERS = (
@@ -125,7 +126,39 @@ def _csv_cell(row: dict, key: str):
     return "—" if value is None else value
 
 
-def _workbook(boards: list[dict]):
+def decision_document(decision: dict | None) -> dict | None:
+    """The decision as leaderboards.json carries it: the declared rule, the contract's
+    `advance` object (None while the board cannot decide) and the rule's later changes."""
+    if decision is None:
+        return None
+    return {"rule": decision["rule"], "advance": decision["advance"],
+            "sentence": decision["sentence"],
+            "changes": [{**change, "at": change["at"].isoformat()} for change in decision["changes"]]}
+
+
+def _decision_sheet(sheet, decision: dict) -> None:
+    """The workbook's last sheet: the rule, each entrant's probability of advancing, the verdict."""
+    from openpyxl.styles import Font
+
+    rule = decision["rule"]
+    sheet.append([_("결정하는 순위표"), decision["board_label"], _("진출 팀 수"), rule["k"],
+                  _("필요한 확신"), rule["confidence"]])
+    sheet.append([decision["sentence"]])
+    sheet.append([])
+    sheet.append([_("모델"), _("진출 확률"), _("진출 세트")])
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for row in decision["rows"]:
+        sheet.append([row["model"], row["probability"], _("예") if row["in_set"] else ""])
+        sheet.cell(row=sheet.max_row, column=2).number_format = PERCENT
+    sheet["F1"].number_format = PERCENT
+    sheet.column_dimensions["A"].width = 28
+    for change in decision["changes"]:
+        sheet.append([_("규칙 변경"), change["at"].isoformat(), str(change["before"]),
+                      str(change["after"]), change["reason"]])
+
+
+def _workbook(boards: list[dict], decision: dict | None = None):
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -157,6 +190,8 @@ def _workbook(boards: list[dict]):
             cell.font = Font(bold=True)
     for cell in index[1]:
         cell.font = Font(bold=True)
+    if decision is not None:
+        _decision_sheet(workbook.create_sheet(_("진출 결정")), decision)
     index.column_dimensions["B"].width = 16
     index.column_dimensions["E"].width = 30
     index.column_dimensions["F"].width = 24
@@ -186,7 +221,9 @@ def leaderboards_export(*, contest: Contest, directory: Path, progress=None) -> 
                 writer.writerow([board["track_label"], board["category_label"],
                                  *[_csv_cell(row, key) for key, _label in BOARD_HEADERS]])
     progress(2, 4, "JSON")
-    document = {"contest": contest.slug, "phase": contest.phase, "boards": [
+    decision = decision_of_record(contest=contest)
+    document = {"contest": contest.slug, "phase": contest.phase,
+                "decision": decision_document(decision), "boards": [
         {key: value for key, value in board.items() if not key.endswith("_label")}
         for board in boards
     ]}
@@ -194,7 +231,7 @@ def leaderboards_export(*, contest: Contest, directory: Path, progress=None) -> 
         json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     progress(3, 4, "Excel")
-    _workbook(boards).save(directory / "leaderboards.xlsx")
+    _workbook(boards, decision).save(directory / "leaderboards.xlsx")
     progress(4, 4, _("완료"))
     names = ("leaderboards.csv", "leaderboards.json", "leaderboards.xlsx")
     return {name: dataset.file_sha256(directory / name) for name in names}

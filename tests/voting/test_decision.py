@@ -82,3 +82,23 @@ def test_the_deciding_boards_refresh_caches_the_aimed_draw_with_its_floor(contes
     assert set(cached) == pairs
     assert sum(cached.values()) == pytest.approx(1)
     assert min(cached.values()) >= 0.25 / len(pairs) - 1e-9  # stats.sampling.FLOOR
+
+
+def test_the_leaderboards_files_carry_the_decision(contest, field, tmp_path):
+    from openpyxl import load_workbook
+
+    from voting import exports
+
+    contest = contest_rule_set(contest=contest, rule={"advance_k": 2}, reason="규칙")
+    votes_simulate(contest, field, 150, seed=6)
+    site = boards.leaderboard_compute(contest=contest, track=Track.CITIZEN).payload["advance"]
+
+    exports.leaderboards_export(contest=contest, directory=tmp_path)
+
+    document = json.loads((tmp_path / "leaderboards.json").read_text(encoding="utf-8"))
+    assert document["decision"]["advance"] == site
+    assert document["decision"]["rule"]["k"] == 2
+    assert [c["reason"] for c in document["decision"]["changes"]] == ["규칙"]
+    sheet = load_workbook(tmp_path / "leaderboards.xlsx")["진출 결정"]
+    shown = {row[0]: row[1] for row in sheet.iter_rows(min_row=5, max_row=9, values_only=True)}
+    assert shown == site["models"]
