@@ -94,7 +94,7 @@ def decision_of_record(*, contest: Contest) -> dict | None:
         "board_label": str(dict(Contest.DecisionBoard.choices)[contest.decision_board]),
         "tie_label": str(dict(Contest.TieRule.choices)[contest.decision_tie]),
         "draw_label": str(dict(Contest.PairDraw.choices)[contest.pair_draw]),
-        "confidence_percent": round(confidence * 100, 1),
+        "confidence_percent": f"{confidence * 100:g}",
         "advance": advance,
         "rows": rows,
         "sure": sure,
@@ -118,15 +118,18 @@ def decision_sentence(*, advance: dict | None, sure: list[str], undecided: list[
     percent = f"{confidence * 100:g}"
     parts = []
     if sure:
+        # The plainest true floor: 99% when every one of them is that sure, else the confidence.
+        lowest = min(advance["models"][name] for name in sure)
+        floor = "99" if lowest >= 0.99 > confidence else percent
         parts.append(_("%(names)s: %(percent)s%% 이상 확률로 진출") % {
-            "names": ", ".join(sure), "percent": percent})
+            "names": ", ".join(sure), "percent": floor})
     open_places = k - len(sure)
     if undecided and open_places > 0:
         parts.append(_("%(names)s 중 %(n)d팀은 아직 결정되지 않음") % {
             "names": ", ".join(undecided), "n": open_places})
-    verdict = (_("진출 팀이 확정되었습니다: %(set)s (계속 지켜봐도 유효한 %(percent)s%% 기준).") % {
+    verdict = (_("판정: 진출 팀이 확정되었습니다: %(set)s (계속 지켜봐도 유효한 %(percent)s%% 기준).") % {
                    "set": ", ".join(advance["set"]), "percent": percent}
                if advance["decided"] else
-               _("진출 팀은 아직 확정되지 않았습니다 (계속 지켜봐도 유효한 %(percent)s%% 기준)." ) % {
+               _("판정: 진출 팀은 아직 확정되지 않았습니다 (계속 지켜봐도 유효한 %(percent)s%% 기준).") % {
                    "percent": percent})
     return " · ".join(parts + [verdict]) if parts else verdict
