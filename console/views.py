@@ -196,7 +196,7 @@ def _results_context(contest: Contest, **extra) -> dict:
         board for board in exports.boards_of_record(contest=contest) if board["category"] is None
     ]
     for board in boards:
-        board["plot"] = _interval_plot(board["models"])
+        board["plot"] = _interval_plot(board["models"] if board["ratings_shown"] else [])
     published = (contest.transitions.filter(to_phase=Contest.Phase.PUBLISHED)
                  .order_by("-created_at").values_list("created_at", flat=True).first())
     return {

@@ -38,6 +38,27 @@ STYLE_NOTES = {
     "not_applicable": gettext_noop("시민 투표 순위에만 계산함"),
 }
 EMPTY_NOTE = gettext_noop("투표 없음")
+# What a board says instead of ratings and ranks while it has too little evidence for them
+# (stats.evidence's reasons; the combined board's own, voting.board_assembly.TRACK_EMPTY).
+WITHHELD_NOTES = {
+    "no_votes": gettext_noop("아직 투표가 없습니다."),
+    "too_few_battles": gettext_noop("아직 표본이 적어 점수와 순위를 보여 주지 않습니다. 투표 수와 승률만 봐 주세요."),
+    "disconnected": gettext_noop("서로 비교되지 않은 모델이 있어 점수와 순위를 보여 주지 않습니다. 투표 수와 승률만 봐 주세요."),
+    "no_estimate": gettext_noop("모든 대결에서 이기거나 진 모델이 있어 점수를 추정할 수 없습니다. 투표 수와 승률만 봐 주세요."),
+    "estimate_on_bound": gettext_noop("추정치가 아직 구간 끝에 붙어 있어 점수와 순위를 보여 주지 않습니다. 투표 수와 승률만 봐 주세요."),
+    "track_empty": gettext_noop("종합 순위는 시민과 전문가 트랙 모두에 표가 있어야 계산합니다. 투표 수와 승률만 봐 주세요."),
+}
+# The figures a board without enough evidence leaves out (DESIGN.md's row keys and the style column).
+WITHHELD_KEYS = ("rank", "rank_ub", "rating", "ci_lower", "ci_upper", "style_rating")
+
+
+def withheld_note(board_payload: dict) -> str | None:
+    """Return the sentence a board shows instead of ratings and ranks (translated), or None
+    when it may show them."""
+    if board_payload.get("ratings_shown", True):
+        return None
+    reason = board_payload.get("ratings_withheld")
+    return _(WITHHELD_NOTES.get(reason, WITHHELD_NOTES["too_few_battles"]))
 PERCENT = "0.0%"
 WIDTHS = {"model": 28, "team": 22, "style_rating": 16, "rank_ub": 10}
 
@@ -68,16 +89,21 @@ def boards_of_record(*, contest: Contest) -> list[dict]:
             style = {row["model"]: row["rating"]
                      for row in (payload.get("style_control") or {}).get("models", [])}
             provisional = set(provisional_models(payload.get("models", []), threshold))
+            note = withheld_note(payload)
             rows = [
                 {
                     **{key: entry.get(key) for key, _label in BOARD_HEADERS},
                     "team": teams.get(entry["model"], ""),
                     "style_rating": style.get(entry["model"]),
                     "provisional": entry["model"] in provisional,
-                    "interval_known": interval_known(entry),
+                    "interval_known": interval_known(entry) and note is None,
+                    # Without the evidence for them, no rating, interval or rank leaves the site.
+                    **({key: None for key in WITHHELD_KEYS} if note else {}),
                 }
                 for entry in payload.get("models", [])
             ]
+            if note:  # in the order of the votes' counts, not of the withheld ratings
+                rows.sort(key=lambda row: (-(row["battles"] or 0), row["model"]))
             boards.append({
                 "track": track,
                 "track_label": str(track_labels[track]),
@@ -91,6 +117,8 @@ def boards_of_record(*, contest: Contest) -> list[dict]:
                 "provisional": bool(provisional),
                 "provisional_votes": threshold,
                 "style_note": style_note(payload),
+                "ratings_shown": note is None,
+                "withheld_note": note,
                 "models": rows,
             })
     return boards
@@ -166,13 +194,15 @@ def _workbook(boards: list[dict], decision: dict | None = None):
     workbook = Workbook()
     index = workbook.active
     index.title = _("순위표 목록")
-    index.append([_("트랙"), _("분야"), _("투표 수"), _("잠정"), _("스타일 통제 점수"), _("시트")])
+    index.append([_("트랙"), _("분야"), _("투표 수"), _("잠정"), _("스타일 통제 점수"), _("시트"),
+                  _("점수와 순위")])
     used: set[str] = {index.title}
     for board in boards:
         sheet_name = _sheet_title(board, used) if board["models"] else ""
         index.append([board["track_label"], board["category_label"], board["votes"],
                       _("잠정") if board["provisional"] else "",
-                      board["style_note"] or "", sheet_name or _(EMPTY_NOTE)])
+                      board["style_note"] or "", sheet_name or _(EMPTY_NOTE),
+                      board["withheld_note"] or ""])
         if not board["models"]:
             continue
         sheet = workbook.create_sheet(sheet_name)
