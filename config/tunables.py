@@ -111,6 +111,9 @@ def leaderboard(env: Env) -> dict:
         "STYLE_BOOTSTRAP_ROUNDS": env.int("LEADERBOARD_STYLE_BOOTSTRAP_ROUNDS", default=100),
         # A model is shown as provisional (잠정) until it has this many counted votes.
         "PROVISIONAL_VOTES": env.int("LEADERBOARD_PROVISIONAL_VOTES", default=30),
+        # Below this many battles of its least-seen model a board shows counts and win rates, not
+        # ratings and ranks: from a simulation of its intervals' coverage (docs/leaderboard.md).
+        "MIN_BATTLES_RATED": env.int("LEADERBOARD_MIN_BATTLES_RATED", default=15),
         # Below this many counted votes a board shows no style-controlled column, only a note:
         # the style coefficients cannot be told from the models on a few dozen votes.
         "STYLE_MIN_VOTES": env.int("LEADERBOARD_STYLE_MIN_VOTES", default=50),

@@ -9,8 +9,8 @@ grows with how much one more vote on it shrinks the uncertainty that matters) bu
 cut rather than at every interval: the uncertainty that matters is that of the comparisons between
 a model inside the current advancing set and one outside it that are not yet decided. A pair's
 score is the sum, over those comparisons, of the share of the comparison's variance one more vote
-on the pair removes, each weighted by how far the comparison still is from being decided. Every
-pair keeps at least ``floor`` times its uniform share, so every pair keeps being seen and the fit
+on the pair removes, each weighted by how far the comparison still is from being decided; pairs
+are drawn in proportion to their score raised to SHARPNESS. Every pair keeps at least ``floor`` times its uniform share, so every pair keeps being seen and the fit
 keeps learning every gap.
 
 Why the fit stays unbiased: which pair is drawn depends only on earlier votes (and the sampler's
@@ -36,9 +36,16 @@ from stats.decision import POINTS_PER_LOGIT, Rule, boundary, information
 from stats.ratings import fit_bradley_terry
 
 SAMPLERS = ("uniform", "decision")
-# Every pair keeps at least this share of its uniform probability (a quarter: with 5 entrants, 10
-# pairs, each at least 2.5% of the draws and three quarters of the draws aimed).
-FLOOR = 0.25
+# Every pair keeps at least this share of its uniform probability (with 5 entrants, 10 pairs:
+# each at least 2% of the draws, four fifths of the draws aimed). docs/performance.md says why.
+FLOOR = 0.2
+# Drawing in proportion to a pair's score spreads the votes nearly as thinly as uniform draws (a
+# vote on a neighbouring pair removes a quarter of what a vote on the pair itself does); the
+# design that decides soonest puts them on the best pairs. Scores raised to this power draw
+# mostly from the best pairs and still at random.
+SHARPNESS = 3
+# Below this z a comparison's gap is as good as unknown; its weight stops growing.
+NEED_Z_FLOOR = 0.5
 
 
 def pairs_of(models: Sequence[str]) -> list[tuple[str, str]]:
@@ -73,6 +80,7 @@ def decision_probabilities(counts: PairCounts, models: Sequence[str], rule: Rule
     if names != counts.models:
         counts = _widen(counts, names)
     score = _pair_scores(counts, rule, [(names.index(a), names.index(b)) for a, b in pairs])
+    score = score ** SHARPNESS
     total = score.sum()
     if not np.isfinite(total) or total <= 0:
         return uniform
@@ -98,7 +106,11 @@ def _pair_scores(counts: PairCounts, rule: Rule, pairs: list[tuple[int, int]]) -
     z = (ratings[i] - ratings[j]) / POINTS_PER_LOGIT / np.sqrt(variance)
     alpha = (1 - rule.confidence) / (rule.k * (m - rule.k))
     # Near 1 while a comparison is far from its boundary, a half on it, towards 0 once past it.
-    undecided = norm.cdf(boundary(1 / variance, alpha) - z)
+    bound = boundary(1 / variance, alpha)
+    undecided = norm.cdf(bound - z)
+    # A comparison needs its information to grow by about (bound / z)^2 before it is decided:
+    # the hardest one decides when the set is, so it weighs most.
+    need = (bound / np.maximum(np.abs(z), NEED_Z_FLOOR)) ** 2
     a, b = np.array(pairs).T
     theta = ratings / POINTS_PER_LOGIT
     p = 1 / (1 + np.exp(theta[b] - theta[a]))
@@ -111,7 +123,7 @@ def _pair_scores(counts: PairCounts, rule: Rule, pairs: list[tuple[int, int]]) -
     cross = contrasts @ covariance @ e.T
     own = np.einsum("pm,mn,pn->p", e, covariance, e)
     removed = weight * cross ** 2 / (1 + weight * own)
-    return (undecided[:, None] * removed / variance[:, None]).sum(axis=0)
+    return ((undecided * need)[:, None] * removed / variance[:, None]).sum(axis=0)
 
 
 def _widen(counts: PairCounts, names: tuple[str, ...]) -> PairCounts:

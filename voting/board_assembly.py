@@ -4,7 +4,7 @@ Pure: nothing here imports Django. The board service (voting/boards.py) reads th
 settings and the panel's profiles, and stores what this returns as a snapshot; the answers'
 texts for style control come through a reader it passes in, asked only when there are votes.
 `config` is settings.LEADERBOARD (its BOOTSTRAP_ROUNDS, SEED, PROVISIONAL_VOTES,
-STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
+MIN_BATTLES_RATED, STYLE_BOOTSTRAP_ROUNDS, STYLE_MIN_VOTES and PANEL_WEIGHT_CAP).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from stats import counts, decision, ratings, sampling, style
+from stats import counts, decision, evidence, ratings, sampling, style
 from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
@@ -30,6 +30,17 @@ def track_weights(rows: list[dict], published: Mapping[str, float] | None) -> li
     raw = [published[row["track"]] for row in rows]
     mean = sum(raw) / len(raw)
     return [weight / mean for weight in raw] if mean > 0 else None
+
+
+# Why the combined board shows no ratings while a track it weighs has no votes: its figures would
+# be one track's alone, under the other's name (docs/leaderboard.md).
+TRACK_EMPTY = "track_empty"
+
+
+def track_missing(rows: list[dict], published: Mapping[str, float]) -> bool:
+    """Return whether a track the combined board weighs (a positive weight) has no counted row."""
+    present = {row["track"] for row in rows}
+    return any(weight > 0 and track not in present for track, weight in published.items())
 
 
 def votes_over_time(rows: list[dict], zone: tzinfo) -> list[dict]:
@@ -151,6 +162,10 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
+    withheld = evidence.ratings_withheld(board, min_battles=config["MIN_BATTLES_RATED"])
+    if withheld is None and weights is not None and track_missing(counted, weights):
+        withheld = TRACK_EMPTY
+    board["ratings_shown"], board["ratings_withheld"] = withheld is None, withheld
     return board
 
 

@@ -254,3 +254,19 @@ def test_leaderboard_page_follows_the_contest_phase_at_once(contest):
     contest_transition(contest=contest, to="paused", actor=None)
 
     assert Client().get("/leaderboard/").context["contest"].phase == "paused"
+
+
+def test_a_board_without_enough_evidence_says_its_ratings_are_withheld(contest, field, client):
+    # Given a board of nine votes, then one of 300.
+    votes_simulate(contest, field, 9, seed=5)
+    small = boards.leaderboard_compute(contest=contest, track="citizen").payload
+    votes_simulate(contest, field, 291, seed=6)
+    large = boards.leaderboard_compute(contest=contest, track="citizen").payload
+
+    # Then the small one flags its ratings as not to be shown, with the reason, and keeps every
+    # key of the contract; the large one shows them.
+    assert small["ratings_shown"] is False and small["ratings_withheld"] == "too_few_battles"
+    assert {"models", "method", "votes"} <= set(small)
+    assert {"rating", "ci_lower", "ci_upper", "rank", "rank_ub", "battles", "win_rate"} <= set(
+        small["models"][0])
+    assert large["ratings_shown"] is True and large["ratings_withheld"] is None

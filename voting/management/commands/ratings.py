@@ -2,6 +2,8 @@
 
     python manage.py ratings --input votes.jsonl|votes.parquet [--bootstrap 1000] [--seed 0] [--json]
         [--style-features style-features.jsonl [--style-bootstrap 100] [--style-min-votes 50]]
+        [--advance K [--confidence 0.95] [--tie share|all]]
+    python manage.py ratings --input votes.jsonl judgments.jsonl [--weights 0.5 0.5] ...
 
 Prints the same JSON as /api/leaderboard's "models", "method" and "votes", plus "votes_sha256"
 (the hash of the dataset's rows as canonical JSONL: compare it with the snapshot's and with the
@@ -12,13 +14,25 @@ pyarrow (columnar), see voting/dataset.py.
 With --style-features (the file published beside the vote dataset, voting/style_publication.py)
 the output also has "style_control": the leaderboard's style-controlled board, computed by the
 same function (stats.style.style_board) with the board's defaults (settings.LEADERBOARD).
+
+With --advance K the output also has "advance" (DESIGN.md's Ratings CLI): each model's
+probability of being among the top K, from the same bootstrap refits as the intervals, whether
+the advancing set is decided at --confidence and that set (stats.decision, docs/decision.md).
+
+Several inputs (the vote dataset and the judgments dataset) make the combined board: each file's
+rows count with its --weights entry (the tracks' published weights, in the inputs' order; equal
+by default), normalised to a mean of one over the rows as the site's combined board does.
+"ratings_shown" says whether the site shows this board's ratings or only counts and win rates
+(stats.evidence, settings.LEADERBOARD["MIN_BATTLES_RATED"]).
 """
 import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from stats import counts, ratings, style
+import numpy as np
+
+from stats import counts, decision, evidence, ratings, style
 from voting import dataset
 from voting.style_publication import StyleFeaturesInvalid, style_features_read
 
@@ -58,7 +72,29 @@ class Command(BaseCommand):
     help = "Compute Bradley–Terry ratings with bootstrap intervals from a vote dataset (JSONL or Parquet)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--input", required=True, help="The vote dataset: .jsonl (one JSON object a line) or .parquet.")
+        parser.add_argument(
+            "--input", required=True, nargs="+",
+            help="The vote dataset: .jsonl (one JSON object a line) or .parquet; several files "
+                 "(votes and judgments) make the combined board.",
+        )
+        parser.add_argument(
+            "--weights", type=float, nargs="+",
+            help="Each input's weight on the combined board, in the inputs' order (default equal).",
+        )
+        parser.add_argument(
+            "--advance", type=int,
+            help="Also print \"advance\": each model's probability of being among the top K and "
+                 "whether that set is decided.",
+        )
+        parser.add_argument(
+            "--confidence", type=float, default=0.95,
+            help="The confidence at which the advancing set is decided (default 0.95).",
+        )
+        parser.add_argument(
+            "--tie", choices=decision.TIE_RULES, default="share",
+            help="A tie at the cut in a bootstrap refit: the tied models share the places left "
+                 "(share, the default) or all count as advancing (all).",
+        )
         parser.add_argument("--bootstrap", type=int, default=1000, help="Bootstrap rounds (default 1000).")
         parser.add_argument("--seed", type=int, default=0, help="Bootstrap seed (default 0).")
         parser.add_argument(
@@ -81,33 +117,102 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, input, bootstrap, seed, compact, style_features=None,
-               style_bootstrap=100, style_min_votes=50, **options):
+               style_bootstrap=100, style_min_votes=50, weights=None, advance=None,
+               confidence=0.95, tie="share", **options):
+        inputs = [input] if isinstance(input, str) else list(input)
         for flag, value in (("--bootstrap", bootstrap), ("--style-bootstrap", style_bootstrap)):
             if value < 0 or value > 100_000:
                 raise CommandError(f"{flag} must be between 0 and 100000.")
         if style_min_votes < 0:
             raise CommandError("--style-min-votes must not be negative.")
-        try:
-            columns = dataset.votes_read(input, with_ids=bool(style_features))
-        except dataset.DatasetError as error:
-            if input.lower().endswith(".jsonl"):
-                rows_read(input)  # names the malformed line, when there is one
-            raise CommandError(str(error)) from error
-        pairs = counts.aggregate_encoded(
-            columns.models, columns.code_a, columns.code_b, columns.outcome
-        )
-        board = ratings.leaderboard_from_counts(pairs, bootstrap_rounds=bootstrap, seed=seed)
+        if style_features and len(inputs) > 1:
+            raise CommandError("--style-features needs one input: style control is citizens' only.")
+        if weights is not None and len(weights) != len(inputs):
+            raise CommandError(f"--weights needs one weight per input ({len(inputs)}), not {len(weights)}.")
+        if weights is not None and not all(w >= 0 and np.isfinite(w) for w in weights):
+            raise CommandError("--weights must be finite and not negative.")
+        rule = self.rule(advance, confidence, tie)
+        read = [self.columns_read(path, with_ids=bool(style_features)) for path in inputs]
+        columns = read[0]
+        if len(read) == 1:
+            pairs = counts.aggregate_encoded(
+                columns.models, columns.code_a, columns.code_b, columns.outcome
+            )
+        else:
+            pairs = self.combined(read, weights)
+        if rule is not None and rule.k >= len(pairs.models):
+            raise CommandError(f"--advance must be below the number of models "
+                               f"({len(pairs.models)}), not {rule.k}.")
+        if rule is not None:
+            board = decision.leaderboard_with_advance(pairs, rule, bootstrap_rounds=bootstrap,
+                                                      seed=seed)
+        else:
+            board = ratings.leaderboard_from_counts(pairs, bootstrap_rounds=bootstrap, seed=seed)
+        withheld = evidence.ratings_withheld(
+            board, min_battles=settings.LEADERBOARD["MIN_BATTLES_RATED"])
         output = {
             "models": board["models"],
             "method": board["method"],
             "votes": board["votes"],
-            "votes_sha256": dataset.votes_sha256(input),
+            "votes_sha256": dataset.votes_sha256(inputs[0]),
+            "ratings_shown": withheld is None,
+            "ratings_withheld": withheld,
         }
+        if len(inputs) > 1:
+            output["inputs"] = [
+                {"input": path, "sha256": dataset.votes_sha256(path),
+                 "weight": weights[i] if weights else 1.0}
+                for i, path in enumerate(inputs)
+            ]
+        if rule is not None:
+            output["advance"] = board["advance"]
         if style_features:
             output["style_control"] = self.style_board(
                 columns, style_features, rounds=style_bootstrap, seed=seed,
                 min_votes=style_min_votes)
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=None if compact else 2))
+
+    @staticmethod
+    def rule(advance, confidence, tie) -> decision.Rule | None:
+        """Return the decision rule of --advance, --confidence and --tie, or raise CommandError."""
+        if advance is None:
+            return None
+        if advance < 1:
+            raise CommandError(f"--advance must be at least 1, not {advance}.")
+        if not 0 < confidence < 1:
+            raise CommandError(f"--confidence must be between 0 and 1 (exclusive), not {confidence}.")
+        try:
+            return decision.Rule(advance, confidence, tie)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+
+    @staticmethod
+    def columns_read(path: str, *, with_ids: bool):
+        try:
+            return dataset.votes_read(path, with_ids=with_ids)
+        except dataset.DatasetError as error:
+            if path.lower().endswith(".jsonl"):
+                rows_read(path)  # names the malformed line, when there is one
+            raise CommandError(str(error)) from error
+
+    @staticmethod
+    def combined(read: list, weights: list[float] | None) -> counts.PairCounts:
+        """Return the combined board's counts: every file's rows, each with its file's weight."""
+        names = tuple(sorted(set().union(*(columns.models for columns in read))))
+        index = {name: code for code, name in enumerate(names)}
+        code_a, code_b, outcome, row_weights = [], [], [], []
+        for i, columns in enumerate(read):
+            recode = np.array([index[name] for name in columns.models], dtype=np.int64)
+            code_a.append(recode[columns.code_a] if len(columns.models) else columns.code_a)
+            code_b.append(recode[columns.code_b] if len(columns.models) else columns.code_b)
+            outcome.append(columns.outcome)
+            row_weights.append(np.full(len(columns.outcome), weights[i] if weights else 1.0))
+        row_weights = np.concatenate(row_weights)
+        mean = row_weights.mean() if row_weights.size else 0.0
+        return counts.aggregate_encoded(
+            names, np.concatenate(code_a), np.concatenate(code_b), np.concatenate(outcome),
+            weights=row_weights / mean if mean > 0 else None,
+        )
 
     @staticmethod
     def style_board(columns, path: str, *, rounds: int, seed: int, min_votes: int) -> dict:
