@@ -10,6 +10,7 @@ from django.test import Client
 from arena import draw
 from arena.sampling import pair_key
 from contest.services import contest_rule_set
+from stats.sampling import FLOOR
 from tests.factories import EntrantFactory, votes_simulate
 from voting import boards
 from voting.decision import decision_of_record
@@ -81,7 +82,7 @@ def test_the_deciding_boards_refresh_caches_the_aimed_draw_with_its_floor(contes
     pairs = {pair_key(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]}
     assert set(cached) == pairs
     assert sum(cached.values()) == pytest.approx(1)
-    assert min(cached.values()) >= 0.25 / len(pairs) - 1e-9  # stats.sampling.FLOOR
+    assert min(cached.values()) >= FLOOR / len(pairs) - 1e-9
 
 
 def test_the_leaderboards_files_carry_the_decision(contest, field, tmp_path):
