@@ -183,13 +183,14 @@ def draw_probabilities(rows: list[dict], *, models: list[str], rule: Mapping,
 
 
 def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],
-                  config: Mapping) -> dict:
+                  config: Mapping, rule: Mapping | None = None) -> dict:
     """Return the panel board post-stratified to the panel's quotas, with the weights used.
 
     Each member's weight comes from raking their declared profile (`profiles`, by voter) to the
     quotas (stats/raking.py); each of their counted votes carries it (normalised to a mean of
     one). The plain panel board beside it is the one the export reproduces; this one shows how
-    far the panel's make-up moves it.
+    far the panel's make-up moves it. With the contest's `rule` (the panel's board decides), the
+    raked board carries `advance`, from its own refits: the decision is the weighted board's.
     """
     counted = [row for row in rows if not row["excluded"]]
     voters = sorted({row["voter"] for row in counted})
@@ -201,7 +202,7 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
         cell = cells.setdefault(key, {"profile": dict(zip(quotas, key)), "members": 0,
                                       "weight": round(weight_of[voter], 3)})
         cell["members"] += 1
-    models = []
+    models, advance = [], None
     if counted:
         weights = [weight_of[row["voter"]] for row in counted]
         mean = sum(weights) / len(weights)
@@ -209,10 +210,15 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
             [row["model_a"] for row in counted], [row["model_b"] for row in counted],
             [row["winner"] for row in counted], weights=[w / mean for w in weights],
         )
-        models = ratings.leaderboard_from_counts(
-            pairs, bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"],
-        )["models"]
+        options = dict(bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"])
+        declared = decision_rule(rule, len(pairs.models))
+        if declared is None:
+            models = ratings.leaderboard_from_counts(pairs, **options)["models"]
+        else:
+            board = decision.leaderboard_with_advance(pairs, declared, **options)
+            models, advance = board["models"], board["advance"]
     return {
+        "advance": advance,
         "quotas": quotas,
         "members": len(profiles),
         "voters": len(voters),

@@ -63,7 +63,10 @@ def leaderboard_compute(
             quotas=dict(panel.quotas) if panel else {},
             profiles=selectors.panel_voters(contest=contest),
             config=config,
+            rule=rule,
         )
+        if rule is not None:  # the panel decides on its weighted board, not the plain one
+            payload["advance"] = payload["panel"]["advance"]
     snapshot = LeaderboardSnapshot(
         contest=contest,
         track=track,

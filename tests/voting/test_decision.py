@@ -103,3 +103,39 @@ def test_the_leaderboards_files_carry_the_decision(contest, field, tmp_path):
     sheet = load_workbook(tmp_path / "leaderboards.xlsx")["진출 결정"]
     shown = {row[0]: row[1] for row in sheet.iter_rows(min_row=5, max_row=9, values_only=True)}
     assert shown == site["models"]
+
+
+def test_the_panel_decides_on_its_weighted_board(contest):
+    import random
+
+    from arena.models import Battle, Response, Turn
+    from contest.models import Panel, PanelMember
+    from voting.models import Vote
+    from voting.pseudonyms import voter_hash
+
+    # Given a panel of women and men, its board declared to decide one of three
+    panel = Panel.objects.create(contest=contest, quotas={"gender": {"여성": 0.5, "남성": 0.5}})
+    entrants = [EntrantFactory(contest=contest, display_name=f"P{i}") for i in range(3)]
+    for n, gender in enumerate(["여성", "남성", "남성", "남성"]):
+        PanelMember.objects.create(panel=panel, session_key=f"m{n}", age_band="20대", region="서울",
+                                   gender=gender, ai_use="매일")
+    contest = contest_rule_set(contest=contest, rule={"advance_k": 1, "decision_board": "panel"},
+                               reason="평가단이 결정")
+    rng = random.Random(0)
+    for k in range(90):
+        a, b = rng.sample(entrants, 2)
+        battle = Battle.objects.create(contest=contest, session_key=f"m{k % 4}", entrant_a=a, entrant_b=b)
+        turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
+        for side, entrant in (("a", a), ("b", b)):
+            Response.objects.create(turn=turn, side=side, entrant=entrant, status="done", text="답")
+        better = a if entrants.index(a) < entrants.index(b) else b
+        choice = ("a" if better == a else "b") if rng.random() < 0.75 else ("b" if better == a else "a")
+        Vote.objects.create(battle=battle, choice=choice, voter=voter_hash(f"m{k % 4}"))
+
+    payload = boards.leaderboard_compute(contest=contest, track=Track.PANEL).payload
+
+    # Then the decision is the raked board's, from its own refits
+    assert payload["advance"] == payload["panel"]["advance"]
+    assert payload["advance"]["k"] == 1
+    assert sum(payload["advance"]["models"].values()) == pytest.approx(1, abs=1e-3)
+    assert payload["advance"]["set"] == [payload["panel"]["raked"][0]["model"]]
