@@ -128,6 +128,10 @@ class Leaderboard(Schema):
     online_elo: dict[str, float] | None = None
     style_control: dict | None = None
     panel: dict | None = None  # the panel board raked to its quotas, with the weights (track=panel)
+    # False while the board has too little evidence for ratings and ranks (stats.evidence; the
+    # combined board also while a track it weighs is empty): pages show counts and win rates.
+    ratings_shown: bool = True
+    ratings_withheld: str | None = None
     # On the board the contest declared to decide (Contest.rule()), else absent (null).
     advance: Advance | None = None
     decision_rule: dict | None = None
