@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Create the demo's published first round (simulated votes) that shows the decision."
 
     def add_arguments(self, parser):
-        parser.add_argument("--votes", type=int, default=600, help="Simulated votes (default 600).")
+        parser.add_argument("--votes", type=int, default=1000, help="Simulated votes (default 1000).")
         parser.add_argument("--seed", type=int, default=31)
 
     def handle(self, *args, votes, seed, **options):
@@ -62,14 +62,14 @@ class Command(BaseCommand):
         return contest_transition(contest=contest, to=Contest.Phase.OPEN)
 
     def votes_simulate(self, contest: Contest, n: int, rng: random.Random) -> None:
-        """Battles drawn as the contest's sampler draws them (refreshed every 50 votes, as the
+        """Battles drawn as the contest's sampler draws them (refreshed every 100 votes, as the
         boards are), each voted by a simulated citizen under the true strengths (20% ties)."""
         from arena.draw import draw_probabilities
 
         entrants = list(contest.entrants.order_by("pk"))
         strength = {e.pk: TRUE_RATINGS[i % len(TRUE_RATINGS)] for i, e in enumerate(entrants)}
         for k in range(n):
-            if k % 50 == 0:
+            if k % 100 == 0:
                 boards.leaderboard_compute(contest=contest, track=Track.CITIZEN)
             a, b, probability = pair_choose(
                 entrants, pair_draw_setting=contest.pair_draw, contest_id=contest.pk,
