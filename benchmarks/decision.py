@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stats.counts import PairCounts, aggregate  # noqa: E402
+from stats.counts import WINNER_LABELS, PairCounts, aggregate, aggregate_encoded  # noqa: E402
 from stats.decision import Rule, advance, leaderboard_with_advance  # noqa: E402
 from stats.ratings import bootstrap_with_fit, fit_bradley_terry  # noqa: E402
 from stats.sampling import decision_probabilities, pairs_of  # noqa: E402
@@ -118,12 +118,18 @@ def scale(votes: int = 1_000_000) -> None:
                       np.where(u < win[pair] + 0.1, "tie", "model_b"))
     model_a = np.array(MODELS)[FIRST[pair]]
     model_b = np.array(MODELS)[SECOND[pair]]
-    started = time.perf_counter()
-    counts = aggregate(model_a, model_b, labels)
-    board = leaderboard_with_advance(counts, Rule(2), bootstrap_rounds=BOOTSTRAP_ROUNDS, seed=0)
-    seconds = time.perf_counter() - started
-    print(f"decision report on {votes:,} votes ({BOOTSTRAP_ROUNDS} bootstrap rounds): "
-          f"{seconds:.2f} s; decided {board['advance']['decided']}, set {board['advance']['set']}")
+    for label, count in (("text columns", lambda: aggregate(model_a, model_b, labels)),
+                         # As the Ratings CLI reads a file: pyarrow dictionary-encodes the columns.
+                         ("encoded columns", lambda: aggregate_encoded(
+                             MODELS, FIRST[pair], SECOND[pair],
+                             np.searchsorted(np.array(WINNER_LABELS), labels)))):
+        started, cpu = time.perf_counter(), time.process_time()
+        board = leaderboard_with_advance(count(), Rule(2), bootstrap_rounds=BOOTSTRAP_ROUNDS,
+                                         seed=0)
+        print(f"decision report on {votes:,} votes from {label} ({BOOTSTRAP_ROUNDS} bootstrap "
+              f"rounds): {time.perf_counter() - started:.2f} s wall, "
+              f"{time.process_time() - cpu:.2f} s CPU; decided {board['advance']['decided']}, "
+              f"set {board['advance']['set']}")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ def ratings_withheld(board: dict, *, min_battles: int) -> str | None:
     model's estimate does not exist (its rating would be set by the fit's ridge, not the votes)
     or while an estimate is not strictly inside its own interval.
     """
-    rows = board["models"]
+    rows = board.get("models") or []
     if not rows or not board.get("votes"):
         return NO_VOTES
     if any(row["battles"] < min_battles for row in rows):

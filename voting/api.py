@@ -122,16 +122,17 @@ class Leaderboard(Schema):
     provisional_votes: int | None = None
     # True when a model on the board has fewer than provisional_votes counted votes (잠정).
     provisional: bool = False
+    # False while the board cannot stand behind ratings and ranks (too few battles, no estimate;
+    # the combined board while a track it weighs is empty): the pages show counts and win rates;
+    # ratings_withheld says why (docs/leaderboard.md).
+    ratings_shown: bool = False
+    ratings_withheld: str | None = None
     diagnostics: dict | None = None
     matrices: dict | None = None
     votes_over_time: list | dict | None = None
     online_elo: dict[str, float] | None = None
     style_control: dict | None = None
     panel: dict | None = None  # the panel board raked to its quotas, with the weights (track=panel)
-    # False while the board has too little evidence for ratings and ranks (stats.evidence; the
-    # combined board also while a track it weighs is empty): pages show counts and win rates.
-    ratings_shown: bool = True
-    ratings_withheld: str | None = None
     # On the board the contest declared to decide (Contest.rule()), else absent (null).
     advance: Advance | None = None
     decision_rule: dict | None = None

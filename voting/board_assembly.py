@@ -37,10 +37,10 @@ def track_weights(rows: list[dict], published: Mapping[str, float] | None) -> li
 TRACK_EMPTY = "track_empty"
 
 
-def track_missing(rows: list[dict], published: Mapping[str, float]) -> bool:
-    """Return whether a track the combined board weighs (a positive weight) has no counted row."""
+def tracks_missing(rows: list[dict], published: Mapping[str, float]) -> list[str]:
+    """Return the tracks the combined board weighs (a positive weight) that have no counted row."""
     present = {row["track"] for row in rows}
-    return any(weight > 0 and track not in present for track, weight in published.items())
+    return sorted(track for track, weight in published.items() if weight > 0 and track not in present)
 
 
 def votes_over_time(rows: list[dict], zone: tzinfo) -> list[dict]:
@@ -162,11 +162,20 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
-    withheld = evidence.ratings_withheld(board, min_battles=config["MIN_BATTLES_RATED"])
-    if withheld is None and weights is not None and track_missing(counted, weights):
-        withheld = TRACK_EMPTY
-    board["ratings_shown"], board["ratings_withheld"] = withheld is None, withheld
+    if weights is not None:
+        board["tracks_missing"] = tracks_missing(counted, weights)
+    board.update(ratings_evidence(board, config["MIN_BATTLES_RATED"]))
     return board
+
+
+def ratings_evidence(board: dict, min_battles: int) -> dict:
+    """Return the board JSON's `ratings_shown` and `ratings_withheld` (stats.evidence's reason,
+    or TRACK_EMPTY on a combined board whose `tracks_missing` is not empty): whether the pages
+    may show its ratings and ranks or only counts and win rates."""
+    withheld = evidence.ratings_withheld(board, min_battles=min_battles)
+    if withheld is None and board.get("tracks_missing"):
+        withheld = TRACK_EMPTY
+    return {"ratings_shown": withheld is None, "ratings_withheld": withheld}
 
 
 def draw_probabilities(rows: list[dict], *, models: list[str], rule: Mapping,

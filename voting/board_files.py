@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from contest.models import Category, Contest
 from voting import dataset, selectors
-from voting.board_assembly import interval_known, provisional_models
+from voting.board_assembly import interval_known, provisional_models, ratings_evidence
 from voting.boards import leaderboard_compute
 from voting.decision import decision_of_record
 from voting.models import Track
@@ -54,11 +54,12 @@ WITHHELD_KEYS = ("rank", "rank_ub", "rating", "ci_lower", "ci_upper", "style_rat
 
 def withheld_note(board_payload: dict) -> str | None:
     """Return the sentence a board shows instead of ratings and ranks (translated), or None
-    when it may show them."""
-    if board_payload.get("ratings_shown", True):
+    when it may show them; judged from the board's own figures, as the API does, so a snapshot
+    stored before the flags is judged too."""
+    shown = ratings_evidence(board_payload, settings.LEADERBOARD["MIN_BATTLES_RATED"])
+    if shown["ratings_shown"]:
         return None
-    reason = board_payload.get("ratings_withheld")
-    return _(WITHHELD_NOTES.get(reason, WITHHELD_NOTES["too_few_battles"]))
+    return _(WITHHELD_NOTES.get(shown["ratings_withheld"], WITHHELD_NOTES["too_few_battles"]))
 PERCENT = "0.0%"
 WIDTHS = {"model": 28, "team": 22, "style_rating": 16, "rank_ub": 10}
 

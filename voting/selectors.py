@@ -13,7 +13,7 @@ from contest.selectors import category_by_slug, contest_current
 from stats import counts, ratings
 from voting import chain, expert_source
 from voting.audit import VOTE_CHAIN  # also where the fast path reads it
-from voting.board_assembly import provisional_models
+from voting.board_assembly import provisional_models, ratings_evidence
 from voting.models import ChainHead, LeaderboardSnapshot, Track, Vote, VoteReasons, VoterReview
 
 # The dataset's `excluded` reason of the votes of a voter an organizer excluded.
@@ -253,7 +253,8 @@ def leaderboard_public(
     category = category_by_slug(category_slug)
     contest = contest_current()
     if contest is None:
-        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track}
+        board = {"models": [], "method": "bradley-terry", "votes": 0, "track": track,
+                 **ratings_evidence({"models": [], "votes": 0}, 0)}
     else:
         snapshot = snapshot_latest(contest=contest, track=track, category=category)
         if snapshot is None:
@@ -274,6 +275,8 @@ def leaderboard_public(
             "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
             "provisional": bool(provisional_models(
                 snapshot.payload.get("models", []), settings.LEADERBOARD["PROVISIONAL_VOTES"])),
+            # From the snapshot's own figures, so one stored before these flags has them too.
+            **ratings_evidence(snapshot.payload, settings.LEADERBOARD["MIN_BATTLES_RATED"]),
         }
     cache.set(key, board, settings.LEADERBOARD["CACHE_SECONDS"])
     return board
