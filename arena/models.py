@@ -24,7 +24,7 @@ class Battle(models.Model):
     entrant_b = models.ForeignKey(Entrant, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The probability with which this unordered pair was drawn (arena.draw): published beside
-    # the dataset, so a fit can weigh each battle by its inverse. None before issue 31.
+    # the dataset, so anyone can check the design (docs/decision.md). None before issue 31.
     pair_probability = models.FloatField(null=True, blank=True)
 
     class Meta:

@@ -4,7 +4,8 @@ Two draws, one per contest setting (contest.Contest.PairDraw): uniform over the 
 or by given pair probabilities (the decision-aimed ones, computed by the statistics package when
 the boards are recomputed, with a floor so every pair keeps being seen). Either way the side of
 each entrant is a fair coin, and the probability with which the pair was drawn is returned so
-the battle can record it (the fit can then weigh each battle by its inverse, docs/decision.md).
+the battle can record it and the dataset publish it (the draw depends only on earlier votes, so
+the fit needs no weighting: docs/decision.md).
 """
 import math
 import random

@@ -9,8 +9,8 @@ the blindness audit's, voting/blindness/publication.py).
   Fixed labels, never free text, so nothing in it needs redacting.
 - `pair-draws.jsonl`: the probability with which each voted battle's pair was drawn
   (arena.draw; the contest's `pair_draw` setting is in contest.json), one row per vote:
-  `battle_id` and `pair_probability`. Under the decision-aimed draw a fit can weigh each
-  battle by its inverse (docs/decision.md).
+  `battle_id` and `pair_probability`. The draw depends only on earlier votes, so the fit
+  needs no weighting; the file lets anyone check the design (docs/decision.md).
 """
 from __future__ import annotations
 
