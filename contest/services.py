@@ -81,11 +81,13 @@ def _reason_clean(reason: object) -> str:
 def contest_rule_set(*, contest: Contest, rule: dict, actor=None, reason: object = "") -> Contest:
     """Set the contest's decision rule (Contest.RULE_FIELDS; missing keys keep their value).
 
-    Before the contest first opens the rule is simply declared. After it opened (any phase but
-    draft), a change needs a reason: it is logged (ContestRuleChange) and published beside the
-    result, as a reopen's reason is. Locks the contest row. Raises InvalidInput for an unknown
-    field or a value the model refuses (the message says which), PhaseTransitionRefused for a
-    change after opening without a reason; nothing changes when it raises. Returns the contest.
+    Before the contest first opens the rule is simply declared. While it is open or paused, a
+    change needs a reason: it is logged (ContestRuleChange) and published beside the result, as
+    a reopen's reason is. Once closed, the boards and their decision are frozen: the rule changes
+    only after reopening (with its reason), so the next close freezes the decision under it; once
+    published, never. Locks the contest row. Raises InvalidInput for an unknown field or a value
+    the model refuses (the message says which), PhaseTransitionRefused for a change without a
+    reason or after closing; nothing changes when it raises. Returns the contest.
     """
     from django.core.exceptions import ValidationError
 
@@ -107,6 +109,13 @@ def contest_rule_set(*, contest: Contest, rule: dict, actor=None, reason: object
     after = contest.rule()
     if after == before:
         return contest
+    if contest.phase in (Contest.Phase.CLOSED, Contest.Phase.PUBLISHED):
+        contest.refresh_from_db()
+        raise PhaseTransitionRefused(
+            _("발표된 결과의 결정 규칙은 바꿀 수 없습니다.") if contest.phase == Contest.Phase.PUBLISHED
+            else _("종료된 대회는 결정이 고정되어 있습니다. 규칙을 바꾸려면 사유를 적어 다시 연 뒤 "
+                   "바꾸세요. 아무것도 바뀌지 않았습니다.")
+        )
     if contest.phase != Contest.Phase.DRAFT and not reason:
         raise PhaseTransitionRefused(
             _("열린 뒤의 대회는 사유를 적어야 결정 규칙을 바꿀 수 있습니다. 아무것도 바뀌지 않았습니다.")

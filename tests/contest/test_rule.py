@@ -83,3 +83,18 @@ def test_bad_rule_values_get_a_clear_error_and_change_nothing(rule, words):
     assert words in str(refused.value.message)
     contest.refresh_from_db()
     assert contest.rule()["k"] == 2 and contest.phase == Contest.Phase.DRAFT
+
+
+@pytest.mark.parametrize(("phase", "words"), [("closed", "다시 연 뒤"), ("published", "발표된 결과")])
+def test_a_closed_or_published_contests_rule_is_frozen_even_with_a_reason(phase, words):
+    # The decision froze with the boards; a closed contest reopens (with its reason) first.
+    contest = ContestFactory(phase=phase, advance_k=2)
+    for _ in range(5):
+        EntrantFactory(contest=contest)
+
+    with pytest.raises(PhaseTransitionRefused) as refused:
+        contest_rule_set(contest=contest, rule={"advance_k": 3}, reason="심사위원회 결정")
+
+    assert words in str(refused.value.message)
+    contest.refresh_from_db()
+    assert contest.advance_k == 2 and not ContestRuleChange.objects.exists()
