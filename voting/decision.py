@@ -73,6 +73,12 @@ def decision_of_record(*, contest: Contest) -> dict | None:
     snapshot = selectors.snapshot_latest(contest=contest, track=contest.decision_board, category=None)
     payload = snapshot.payload if snapshot else {}
     advance = payload.get("advance") if payload.get("decision_rule") == contest.rule() else None
+    # No probability the deciding board cannot stand behind: while it withholds its ratings
+    # (stats.evidence), the pages and files withhold the decision's figures too.
+    withheld = bool(advance) and not board_assembly.ratings_evidence(
+        payload, settings.LEADERBOARD["MIN_BATTLES_RATED"])["ratings_shown"]
+    if withheld:
+        advance = None
     confidence = contest.decision_confidence
     rows = []
     if advance:
@@ -99,8 +105,11 @@ def decision_of_record(*, contest: Contest) -> dict | None:
         "rows": rows,
         "sure": sure,
         "undecided": undecided,
-        "sentence": decision_sentence(advance=advance, sure=sure, undecided=undecided,
-                                      confidence=confidence, k=contest.advance_k),
+        "sentence": (_("결정하는 순위표가 아직 점수를 보여 줄 만큼 근거가 없어, 진출 확률도 아직 계산해 보여 주지 않습니다.")
+                     if withheld else
+                     decision_sentence(advance=advance, sure=sure, undecided=undecided,
+                                       confidence=confidence, k=contest.advance_k)),
+        "withheld": withheld,
         "votes": snapshot.votes if snapshot else 0,
         "snapshot": snapshot.pk if snapshot else None,
         "changes": changes,

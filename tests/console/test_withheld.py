@@ -70,3 +70,18 @@ def test_the_combined_board_is_withheld_while_the_expert_track_is_empty(db):
 
     assert citizen["ratings_shown"] is True
     assert combined["ratings_shown"] is False and "전문가" in combined["withheld_note"]
+
+
+def test_the_decision_shows_no_probability_while_its_board_withholds_ratings(db, client):
+    # Given nine votes on the board declared to decide two of five, then published
+    contest = ContestFactory(phase=Contest.Phase.OPEN, slug="demo", advance_k=2)
+    entrants = [EntrantFactory(contest=contest, display_name=f"M{i}") for i in range(5)]
+    votes_simulate(contest, entrants, 9, seed=1)
+    contest_transition(contest=contest, to=Contest.Phase.CLOSED)
+    contest_transition(contest=contest, to=Contest.Phase.PUBLISHED)
+
+    page = client.get("/results/?contest=demo").content.decode()
+
+    # Then the decision says why it shows no probability, and draws no bar
+    assert 'id="decision-sentence"' in page and "근거가 없어" in page
+    assert 'class="bar bar-' not in page
