@@ -29,9 +29,10 @@ are Django's, in Django's order, each from its one home:
 - the rate limits (config.limits.alimits_check, the keys and script of Django's path), counted
   once every check above has passed; a start they refuse goes to Django with its count noted
   (config.limits.COUNTED), so that it is answered from that count, not counted twice;
-- the pair (arena.sampling.pair_sample) and the rows (arena.services.battle_new and turn_new,
-  which battle_start saves too), written in one statement: one transaction. Then the solution
-  is spent and both sides' tasks sent (arena.services.turn_dispatch) before the answer.
+- the pair (arena.draw.pair_choose, with the contest's setting) and the rows
+  (arena.services.battle_new and turn_new, which battle_start saves too), written in one
+  statement: one transaction. Then the solution is spent and both sides' tasks sent
+  (arena.services.turn_dispatch) before the answer.
 
 A check that fails after something was written cannot happen: the write is last but for the
 dispatch. If the dispatch fails, the battle stays and the reaper ends its sides (their tasks
@@ -59,13 +60,13 @@ from django.utils import timezone
 from arena import proof_of_work
 from arena.metrics import BATTLES_STARTED
 from arena.models import Battle, Response, Turn
+from arena.draw import adraw_probabilities, pair_choose
 from arena.notice import notice_accepted
-from arena.sampling import pair_sample
 from arena.services import battle_new, prompt_clean, turn_dispatch, turn_new
 from config.api import text_storable
 from config.front import DjangoChecks, LoopPools, Refused, answer_or_pass
 from config.limits import VOTER_VOUCHED, alimits_check, cache_redis
-from contest.models import Category
+from contest.models import Category, Contest
 from contest.selectors import contests_open, entrants_healthy
 from core.errors import DomainError
 
@@ -129,9 +130,10 @@ class Writes:
 
 
 def _read_sql() -> tuple[str, list]:
-    """The healthy entrants (id, contest id) of the contest the site is about, in Django's SQL."""
+    """The healthy entrants (id, contest id, its pair draw) of the contest the site is about, in
+    Django's SQL."""
     current = Subquery(contests_open().values("pk")[:1])
-    entrants = entrants_healthy(contest=current).values_list("pk", "contest_id")
+    entrants = entrants_healthy(contest=current).values_list("pk", "contest_id", "contest__pair_draw")
     return entrants.query.sql_with_params()
 
 
@@ -205,7 +207,12 @@ class FastStart:
             raise Refused() from error  # Django meets the same fault and says so
         if len(entrants) < 2:
             raise Refused()  # no open contest, or too few entrants: Django says which
-        (entrant_a, contest_id), (entrant_b, _) = pair_sample(entrants)
+        _first, contest_id, setting = entrants[0]
+        probabilities = (await adraw_probabilities(contest_id)
+                         if setting == Contest.PairDraw.DECISION else None)
+        (entrant_a, *_), (entrant_b, *_), probability = pair_choose(
+            entrants, pair_draw_setting=setting, contest_id=contest_id,
+            probabilities=probabilities, key=lambda row: row[0])
         try:
             await alimits_check(request, action="battle")
         except Exception as error:  # rate-limited, or Redis failed: Django says which
@@ -215,7 +222,8 @@ class FastStart:
             raise Refused()  # another request spent it first: Django says so
         battle = battle_new(contest_id=contest_id, category_id=category_id,
                             session_key=request.session.session_key,
-                            entrant_a_id=entrant_a, entrant_b_id=entrant_b)
+                            entrant_a_id=entrant_a, entrant_b_id=entrant_b,
+                            pair_probability=probability)
         turn, responses = turn_new(battle=battle, index=0, prompt=cleaned)
         try:
             async with pool.connection() as conn:

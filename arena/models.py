@@ -23,6 +23,9 @@ class Battle(models.Model):
     entrant_a = models.ForeignKey(Entrant, on_delete=models.PROTECT, related_name="+")
     entrant_b = models.ForeignKey(Entrant, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The probability with which this unordered pair was drawn (arena.draw): published beside
+    # the dataset, so anyone can check the design (docs/decision.md). None before issue 31.
+    pair_probability = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("대결")

@@ -24,8 +24,8 @@ from arena.exceptions import (
     TurnNotAllowed,
 )
 from arena.leases import leases_alive
+from arena.draw import draw_probabilities, pair_choose
 from arena.models import Battle, BattleShare, Response, Side, Turn
-from arena.sampling import pair_sample
 from arena.selectors import battle_get_for_owner
 from contest.models import Contest, Entrant
 from contest.selectors import (
@@ -55,11 +55,12 @@ def prompt_clean(prompt: object) -> str:
 
 
 def battle_new(*, contest_id: int, category_id: int | None, session_key: str,
-               entrant_a_id: int, entrant_b_id: int) -> Battle:
+               entrant_a_id: int, entrant_b_id: int, pair_probability: float | None) -> Battle:
     """Return a new battle, validated and not saved (battle_start saves it; so does the start
     answered in front of Django, arena.fast_start)."""
     battle = Battle(contest_id=contest_id, category_id=category_id, session_key=session_key,
-                    entrant_a_id=entrant_a_id, entrant_b_id=entrant_b_id)
+                    entrant_a_id=entrant_a_id, entrant_b_id=entrant_b_id,
+                    pair_probability=pair_probability)
     # The contest, category and entrants were just read, the id is a new UUID and the sampler
     # picks two different entrants (the database's constraints stay the last guard): checking
     # them again would cost seven queries of the battle's start.
@@ -125,12 +126,18 @@ def battle_start(
     candidates = list(entrants_healthy(contest=contest))
     if len(candidates) < 2:
         raise NoEntrantsAvailable()
-    entrant_a, entrant_b = pair_sample(candidates, rng=rng)
+    entrant_a, entrant_b, probability = pair_choose(
+        candidates, pair_draw_setting=contest.pair_draw, contest_id=contest.pk,
+        probabilities=(draw_probabilities(contest.pk)
+                       if contest.pair_draw == Contest.PairDraw.DECISION else None),
+        key=lambda entrant: entrant.pk, rng=rng,
+    )
     if callable(session_key):
         session_key = session_key()
     battle = battle_new(
         contest_id=contest.pk, category_id=category.pk if category else None,
         session_key=session_key, entrant_a_id=entrant_a.pk, entrant_b_id=entrant_b.pk,
+        pair_probability=probability,
     )
     battle.save(force_insert=True)
     _turn_create(battle=battle, index=0, prompt=cleaned)

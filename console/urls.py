@@ -1,7 +1,7 @@
 """URLs of the organizers' console, mounted at /console/."""
 from django.urls import path
 
-from console import views, views_blindness
+from console import views, views_blindness, views_decision
 
 urlpatterns = [
     path("", views.console_page, name="console"),
@@ -14,5 +14,8 @@ urlpatterns = [
     path("exports/<slug:job_id>/files/<str:name>", views.console_export_file,
          name="console-export-file"),
     path("results/", views.console_results, name="console-results"),
+    path("decision/", views_decision.console_decision, name="console-decision"),
+    path("decision/rule/", views_decision.console_rule_set, name="console-rule-set"),
+    path("decision/next-round/", views_decision.console_next_round, name="console-next-round"),
     path("blindness/", views_blindness.console_blindness_run, name="console-blindness-run"),
 ]

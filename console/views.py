@@ -22,6 +22,7 @@ from contest.models import Contest
 from core.errors import DomainError
 from voting import export_jobs, exports
 from voting.blindness.selectors import audit_shown
+from voting.decision import decision_of_record
 from voting.models import Track
 
 # What each change of phase does, shown beside its button; the ones that stop or end the contest
@@ -69,6 +70,10 @@ def console_page(request):
                                if Contest.Phase.PUBLISHED in phases.transitions_allowed(contest.phase)
                                else []),
         "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
+        "decision": decision_of_record(contest=contest),
+        "rule_choices": {"board": Contest.DecisionBoard.choices, "tie": Contest.TieRule.choices,
+                         "pair_draw": Contest.PairDraw.choices},
+        "entrant_names": list(contest.entrants.values_list("display_name", flat=True)),
     })
 
 
@@ -191,14 +196,15 @@ def _results_context(contest: Contest, **extra) -> dict:
         board for board in exports.boards_of_record(contest=contest) if board["category"] is None
     ]
     for board in boards:
-        board["plot"] = _interval_plot(board["models"])
+        board["plot"] = _interval_plot(board["models"] if board["ratings_shown"] else [])
     published = (contest.transitions.filter(to_phase=Contest.Phase.PUBLISHED)
                  .order_by("-created_at").values_list("created_at", flat=True).first())
     return {
         "contest": contest, "boards": boards, "published_at": published,
         "printed_at": timezone.now(), "any_provisional": any(b["provisional"] for b in boards),
         "provisional_votes": settings.LEADERBOARD["PROVISIONAL_VOTES"],
-        "blindness": audit_shown(contest=contest), **extra,
+        "blindness": audit_shown(contest=contest),
+        "decision": decision_of_record(contest=contest), **extra,
     }
 
 

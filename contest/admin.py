@@ -5,7 +5,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import (
-    Category, Contest, ContestTransition, Entrant, Panel, PanelInvite, PanelMember, Team,
+    Category, Contest, ContestRuleChange, ContestTransition, Entrant, Panel, PanelInvite, PanelMember, Team,
 )
 
 
@@ -29,9 +29,13 @@ class ContestAdmin(admin.ModelAdmin):
         # and freezes the boards at closing.
         # The system prompt is fixed once the contest opens: every battle of a contest was sent
         # the same one, the one its dataset records.
+        # The decision rule likewise: after opening it changes only in the console, with a
+        # reason that is logged and published (contest.services.contest_rule_set).
         if obj is None:
-            return []
-        return ["phase"] if obj.phase == Contest.Phase.DRAFT else ["phase", "system_prompt"]
+            return ["previous_round"]
+        if obj.phase == Contest.Phase.DRAFT:
+            return ["phase", "previous_round"]
+        return ["phase", "system_prompt", "previous_round", *Contest.RULE_FIELDS]
 
 
 @admin.register(Team)
@@ -68,10 +72,8 @@ class EntrantAdmin(admin.ModelAdmin):
     ]
 
 
-@admin.register(ContestTransition)
-class ContestTransitionAdmin(admin.ModelAdmin):
-    list_display = ["contest", "from_phase", "to_phase", "actor", "reason", "created_at"]
-    list_filter = ["contest", "to_phase"]
+class LogAdmin(admin.ModelAdmin):
+    """A contest's log, shown and never written (its services write it)."""
 
     def has_add_permission(self, request):
         return False
@@ -81,6 +83,18 @@ class ContestTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ContestRuleChange)
+class ContestRuleChangeAdmin(LogAdmin):
+    list_display = ["contest", "before", "after", "actor", "reason", "created_at"]
+    list_filter = ["contest"]
+
+
+@admin.register(ContestTransition)
+class ContestTransitionAdmin(LogAdmin):
+    list_display = ["contest", "from_phase", "to_phase", "actor", "reason", "created_at"]
+    list_filter = ["contest", "to_phase"]
 
 
 class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):

@@ -15,3 +15,11 @@ class PhaseTransitionRefused(DomainError):
 class PanelInviteInvalid(DomainError):
     code = "invite_invalid"
     default_message = _("초대 코드가 맞지 않거나 이미 사용되었습니다.")
+
+
+class NextRoundRefused(DomainError):
+    """The next round cannot start from this contest (not published, or no advancing set)."""
+
+    code = "next_round_refused"
+    status = 409
+    default_message = _("다음 라운드를 시작할 수 없습니다.")

@@ -48,6 +48,51 @@ class Contest(models.Model):
                     "(예: 자신의 이름이나 만든 회사를 밝히지 말 것). 대회가 열린 뒤에는 바꿀 수 없습니다."),
     )
 
+    # The decision rule (docs/decision.md), declared before the contest opens: how many advance,
+    # on which board, how sure the site must be, what a tie does; and how pairs are drawn.
+    # Once open, it changes only through contest.services.contest_rule_set, with a reason.
+    class DecisionBoard(models.TextChoices):  # voting.models.Track's values (a test checks)
+        CITIZEN = "citizen", _("시민")
+        EXPERT = "expert", _("전문가")
+        COMBINED = "combined", _("종합")
+        PANEL = "panel", _("국민평가단")
+
+    class TieRule(models.TextChoices):  # stats.decision.TIE_RULES (a test checks)
+        SHARE = "share", _("동률이면 결정하지 않고 투표를 더 받음 (확률은 자리를 나눔)")
+        ALL = "all", _("경계에서 동률인 팀 모두 진출")
+
+    class PairDraw(models.TextChoices):
+        UNIFORM = "uniform", _("균등 (모든 쌍을 같은 확률로)")
+        DECISION = "decision", _("결정 쪽으로 (진출 경계의 쌍을 더 자주, 하한 있음)")
+
+    RULE_FIELDS = ("advance_k", "decision_board", "decision_confidence", "decision_tie", "pair_draw")
+
+    advance_k = models.PositiveSmallIntegerField(
+        _("진출 팀 수"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("비워 두면 진출 결정을 하지 않습니다. 참가 모델 수보다 작아야 합니다."),
+    )
+    decision_board = models.CharField(
+        _("결정하는 순위표"), max_length=10, choices=DecisionBoard.choices,
+        default=DecisionBoard.CITIZEN,
+        help_text=_("종합 순위표는 공개된 트랙 가중치로, 국민평가단 순위표는 가중치를 준 순위로 결정합니다."),
+    )
+    decision_confidence = models.FloatField(
+        _("필요한 확신"), default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text=_("0.5에서 0.999 사이 (기본 0.95: 95%)."),
+    )
+    decision_tie = models.CharField(
+        _("동률일 때"), max_length=12, choices=TieRule.choices, default=TieRule.SHARE,
+    )
+    pair_draw = models.CharField(
+        _("대결 쌍 뽑기"), max_length=10, choices=PairDraw.choices, default=PairDraw.UNIFORM,
+        help_text=_("시민이 보는 화면은 어느 쪽이든 같습니다. 각 대결의 쌍이 뽑힌 확률은 기록되고 공개됩니다."),
+    )
+    previous_round = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_rounds",
+        verbose_name=_("이전 라운드"),
+    )
+
     class Meta:
         verbose_name = _("대회")
         verbose_name_plural = _("대회")
@@ -60,6 +105,22 @@ class Contest(models.Model):
     def title_shown(self) -> str:
         """The title in the page's language: the English one in English mode when it is set."""
         return self.title_en if self.title_en and in_english() else self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if isinstance(self.advance_k, int) and self.pk is not None:  # else clean_fields says why
+            entrants = self.entrants.filter(enabled=True).count()
+            if entrants and self.advance_k >= entrants:
+                raise ValidationError({"advance_k": _(
+                    "진출 팀 수는 참가 모델 수(%(n)d)보다 작아야 합니다.") % {"n": entrants}})
+
+    def rule(self) -> dict:
+        """Return the declared decision rule as published (contest.json, the boards' files)."""
+        return {"k": self.advance_k, "board": self.decision_board,
+                "confidence": self.decision_confidence, "tie": self.decision_tie,
+                "pair_draw": self.pair_draw}
 
     # The phases in which citizens battle and vote and experts judge: the one home of
     # "contest open" (the services, the pages, the fast vote path's SQL).
@@ -103,6 +164,31 @@ class ContestTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contest}: {self.from_phase} → {self.to_phase}"
+
+
+class ContestRuleChange(models.Model):
+    """One change of a contest's decision rule after it opened: who, when, from what, to what,
+    and the reason, published beside the result (as a reopen's reason is).
+
+    Written only by contest.services.contest_rule_set; the log is never edited.
+    """
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rule_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    before = models.JSONField(_("이전 규칙"))
+    after = models.JSONField(_("새 규칙"))
+    reason = models.TextField(_("사유"), max_length=2000)
+    created_at = models.DateTimeField(_("시각"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("결정 규칙 변경")
+        verbose_name_plural = _("결정 규칙 변경")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contest}: {self.before} → {self.after}"
 
 
 class Team(models.Model):

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contest import signals
-from contest.exceptions import PhaseTransitionRefused
-from contest.models import Contest, ContestTransition
+from contest.exceptions import NextRoundRefused, PhaseTransitionRefused
+from contest.models import Contest, ContestRuleChange, ContestTransition, Entrant, Panel
 from contest.phases import REASON_REQUIRED, TRANSITIONS
 from core.errors import InvalidInput
 
@@ -37,15 +37,7 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
         raise InvalidInput(
             _("단계는 %(phases)s 중 하나여야 합니다.") % {"phases": ", ".join(Phase.values)}
         )
-    if reason is None:
-        reason = ""
-    if not isinstance(reason, str):
-        raise InvalidInput(_("사유는 문자열이어야 합니다."))
-    reason = reason.replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
-    if len(reason) > REASON_MAX_CHARS:
-        raise InvalidInput(
-            _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}
-        )
+    reason = _reason_clean(reason)
     contest = Contest.objects.select_for_update().get(pk=contest.pk)
     current = contest.phase
     labels = dict(Phase.choices)
@@ -71,6 +63,124 @@ def contest_transition(*, contest: Contest, to: object, actor=None, reason: obje
     # The boards above react (freeze on closing, publish the files, clear their cache).
     signals.phase_changed.send(sender=Contest, contest=contest, from_phase=current, to_phase=to)
     return contest
+
+
+def _reason_clean(reason: object) -> str:
+    """Return `reason` as stored text, or raise InvalidInput (not text, or too long)."""
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        raise InvalidInput(_("사유는 문자열이어야 합니다."))
+    reason = reason.replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
+    if len(reason) > REASON_MAX_CHARS:
+        raise InvalidInput(
+            _("사유는 %(max)d자 이하로 써 주세요.") % {"max": REASON_MAX_CHARS}
+        )
+    return reason
+
+
+@transaction.atomic
+def contest_rule_set(*, contest: Contest, rule: dict, actor=None, reason: object = "") -> Contest:
+    """Set the contest's decision rule (Contest.RULE_FIELDS; missing keys keep their value).
+
+    Before the contest first opens the rule is simply declared. While it is open or paused, a
+    change needs a reason: it is logged (ContestRuleChange) and published beside the result, as
+    a reopen's reason is. Once closed, the boards and their decision are frozen: the rule changes
+    only after reopening (with its reason), so the next close freezes the decision under it; once
+    published, never. Locks the contest row. Raises InvalidInput for an unknown field or a value
+    the model refuses (the message says which), PhaseTransitionRefused for a change without a
+    reason or after closing; nothing changes when it raises. Returns the contest.
+    """
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(rule, dict) or not rule:
+        raise InvalidInput(_("바꿀 결정 규칙이 없습니다."))
+    unknown = sorted(set(rule) - set(Contest.RULE_FIELDS))
+    if unknown:
+        raise InvalidInput(_("알 수 없는 규칙 항목: %(names)s") % {"names": ", ".join(unknown)})
+    reason = _reason_clean(reason)
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    before = contest.rule()
+    for name, value in rule.items():
+        setattr(contest, name, value)
+    try:
+        contest.full_clean()
+    except ValidationError as error:
+        contest.refresh_from_db()
+        raise InvalidInput(" ".join(error.messages)) from None
+    after = contest.rule()
+    if after == before:
+        return contest
+    if contest.phase in (Contest.Phase.CLOSED, Contest.Phase.PUBLISHED):
+        contest.refresh_from_db()
+        raise PhaseTransitionRefused(
+            _("발표된 결과의 결정 규칙은 바꿀 수 없습니다.") if contest.phase == Contest.Phase.PUBLISHED
+            else _("종료된 대회는 결정이 고정되어 있습니다. 규칙을 바꾸려면 사유를 적어 다시 연 뒤 "
+                   "바꾸세요. 아무것도 바뀌지 않았습니다.")
+        )
+    if contest.phase != Contest.Phase.DRAFT and not reason:
+        raise PhaseTransitionRefused(
+            _("열린 뒤의 대회는 사유를 적어야 결정 규칙을 바꿀 수 있습니다. 아무것도 바뀌지 않았습니다.")
+        )
+    contest.save(update_fields=list(Contest.RULE_FIELDS))
+    if contest.phase != Contest.Phase.DRAFT:
+        log = ContestRuleChange(contest=contest, actor=actor, before=before, after=after,
+                                reason=reason)
+        log.full_clean()
+        log.save()
+    return contest
+
+
+# What the next round copies of an entrant: who it is and how it is reached, not its health.
+ENTRANT_COPIED = ("team_id", "display_name", "base_url", "model", "api_key_env", "params",
+                  "timeout_seconds")
+
+
+@transaction.atomic
+def contest_next_round(*, contest: Contest, advancing: list[str], slug: object, title: object,
+                       actor=None) -> Contest:
+    """Start the next round of a published contest with its advancing entrants; return it.
+
+    The new contest is a draft linked to `contest` (previous_round), with the same settings
+    (system prompt, paced streams, decision rule; `advance_k` only while it is still below the
+    number of entrants, else left for the organizer to declare), the same panel quotas and a
+    copy of each advancing entrant (the categories are the site's, shared by every round).
+    `advancing` names entrants of `contest` by display name: the caller (the console) takes
+    them from the declared board's decision. Raises NextRoundRefused when `contest` is not
+    published or fewer than two advance, InvalidInput for an unknown entrant or a slug or title
+    the model refuses (a slug in use among them); nothing is written when it raises.
+    """
+    from django.core.exceptions import ValidationError
+
+    if contest.phase != Contest.Phase.PUBLISHED:
+        raise NextRoundRefused(_("결과를 발표한 대회에서만 다음 라운드를 시작할 수 있습니다."))
+    if not isinstance(advancing, list) or len(set(advancing)) < 2:
+        raise NextRoundRefused(_("다음 라운드에는 진출 모델이 둘 이상 있어야 합니다."))
+    entrants = {entrant.display_name: entrant for entrant in contest.entrants.all()}
+    unknown = sorted(str(name) for name in set(advancing) - set(entrants))
+    if unknown:
+        raise InvalidInput(_("이 대회에 없는 모델: %(names)s") % {"names": ", ".join(unknown)})
+    k = contest.advance_k
+    nxt = Contest(
+        slug=slug if isinstance(slug, str) else "", title=title if isinstance(title, str) else "",
+        phase=Contest.Phase.DRAFT, paced_streams=contest.paced_streams,
+        system_prompt=contest.system_prompt, previous_round=contest,
+        **{name: getattr(contest, name) for name in Contest.RULE_FIELDS},
+    )
+    nxt.advance_k = k if k is not None and k < len(set(advancing)) else None
+    try:
+        nxt.full_clean()
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages)) from None
+    nxt.save()
+    Entrant.objects.bulk_create([
+        Entrant(contest=nxt, **{field: getattr(entrants[name], field) for field in ENTRANT_COPIED})
+        for name in sorted(set(advancing))
+    ])
+    panel = Panel.objects.filter(contest=contest).first()
+    if panel is not None:
+        Panel.objects.create(contest=nxt, name=panel.name, quotas=panel.quotas)
+    return nxt
 
 
 # Invite codes: no 0/O or 1/I/L, so a code read aloud or typed from paper is not mistaken.

@@ -58,7 +58,8 @@ def votes_simulate(contest, entrants, n, *, seed=0, category=None):
     for k in range(n):
         a, b = rng.sample(entrants, 2)
         battle = Battle.objects.create(
-            contest=contest, category=category, session_key=f"s{seed}-{k}", entrant_a=a, entrant_b=b
+            contest=contest, category=category, session_key=f"s{seed}-{k}", entrant_a=a, entrant_b=b,
+            pair_probability=2 / (len(entrants) * (len(entrants) - 1)),
         )
         turn = Turn.objects.create(battle=battle, index=0, prompt="질문")
         Response.objects.bulk_create(

@@ -97,6 +97,19 @@ class ChainHead(Schema):
     hash: str
 
 
+class Advance(Schema):
+    """Who advances on the contest's declared board (DESIGN.md's Ratings CLI, `--advance K`):
+    each model's probability of being among the top k (the share of the bootstrap refits in
+    which it is, a description), whether the set is decided (the verdict, valid however often it
+    is looked at) and the set."""
+
+    k: int
+    confidence: float
+    models: dict[str, float]
+    decided: bool
+    set: list[str]
+
+
 class Leaderboard(Schema):
     """The ratings contract (`models`, `method`, `votes`), as `manage.py ratings` prints it,
     plus where it came from and the figures the leaderboard page plots."""
@@ -115,8 +128,9 @@ class Leaderboard(Schema):
     provisional_votes: int | None = None
     # True when a model on the board has fewer than provisional_votes counted votes (잠정).
     provisional: bool = False
-    # False while the board cannot stand behind ratings and ranks (too few battles, no estimate):
-    # the pages show counts and win rates; ratings_withheld says why (docs/leaderboard.md).
+    # False while the board cannot stand behind ratings and ranks (too few battles, no estimate;
+    # the combined board while a track it weighs is empty): the pages show counts and win rates;
+    # ratings_withheld says why (docs/leaderboard.md).
     ratings_shown: bool = False
     ratings_withheld: str | None = None
     diagnostics: dict | None = None
@@ -125,6 +139,9 @@ class Leaderboard(Schema):
     online_elo: dict[str, float] | None = None
     style_control: dict | None = None
     panel: dict | None = None  # the panel board raked to its quotas, with the weights (track=panel)
+    # On the board the contest declared to decide (Contest.rule()), else absent (null).
+    advance: Advance | None = None
+    decision_rule: dict | None = None
 
 
 @router.get("/leaderboard", response={200: Leaderboard, 400: Error},

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 
-from stats import counts, evidence, ratings, style
+from stats import counts, decision, evidence, ratings, sampling, style
 from stats.raking import rake
 
 TextsReader = Callable[[list[str]], Mapping[tuple[str, str], str]]
@@ -30,6 +30,17 @@ def track_weights(rows: list[dict], published: Mapping[str, float] | None) -> li
     raw = [published[row["track"]] for row in rows]
     mean = sum(raw) / len(raw)
     return [weight / mean for weight in raw] if mean > 0 else None
+
+
+# Why the combined board shows no ratings while a track it weighs has no votes: its figures would
+# be one track's alone, under the other's name (docs/leaderboard.md).
+TRACK_EMPTY = "track_empty"
+
+
+def tracks_missing(rows: list[dict], published: Mapping[str, float]) -> list[str]:
+    """Return the tracks the combined board weighs (a positive weight) that have no counted row."""
+    present = {row["track"] for row in rows}
+    return sorted(track for track, weight in published.items() if weight > 0 and track not in present)
 
 
 def votes_over_time(rows: list[dict], zone: tzinfo) -> list[dict]:
@@ -95,13 +106,8 @@ def interval_known(row: Mapping) -> bool:
     return lower is not None and upper is not None and upper - lower >= 0.01
 
 
-def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
-                  answer_texts: TextsReader, zone: tzinfo) -> dict:
-    """Return the leaderboard JSON (ratings contract) plus the figures its plots need.
-
-    `rows` are the board's vote rows (voting.selectors.vote_rows), excluded ones included: they
-    do not count. `weights` are the tracks' published weights on the combined board, else None.
-    """
+def _counted_pairs(rows: list[dict], weights: Mapping[str, float] | None):
+    """Return the counted rows and their pair counts (weighted by track on the combined board)."""
     counted = [row for row in rows if not row["excluded"]]
     columns = {key: [row[key] for row in counted] for key in ("model_a", "model_b", "winner")}
     pairs = counts.aggregate(
@@ -110,12 +116,37 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
         columns["winner"],
         weights=track_weights(counted, weights),
     )
-    board = ratings.leaderboard_from_counts(
-        pairs,
-        bootstrap_rounds=config["BOOTSTRAP_ROUNDS"],
-        seed=config["SEED"],
-        min_battles_provisional=config["PROVISIONAL_VOTES"],
-    )
+    return counted, columns, pairs
+
+
+def decision_rule(rule: Mapping | None, models: int) -> decision.Rule | None:
+    """Return the contest's declared rule (Contest.rule()) as stats.decision's, or None when
+    none is declared or k does not cut the board's `models`."""
+    if not rule or not rule.get("k") or rule["k"] >= models:
+        return None
+    return decision.Rule(k=rule["k"], confidence=rule["confidence"], tie=rule["tie"])
+
+
+def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, float] | None,
+                  answer_texts: TextsReader, zone: tzinfo, rule: Mapping | None = None) -> dict:
+    """Return the leaderboard JSON (ratings contract) plus the figures its plots need.
+
+    `rows` are the board's vote rows (voting.selectors.vote_rows), excluded ones included: they
+    do not count. `weights` are the tracks' published weights on the combined board, else None.
+    `rule` is the contest's declared decision rule (Contest.rule()) on the board that decides,
+    else None: the board then also carries `advance` (DESIGN.md's Ratings CLI, from the same
+    bootstrap refits as its intervals) and the rule it was computed under (`decision_rule`).
+    """
+    counted, columns, pairs = _counted_pairs(rows, weights)
+    declared = decision_rule(rule, len(pairs.models))
+    options = dict(bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"],
+                   min_battles_provisional=config["PROVISIONAL_VOTES"])
+    if declared is None:
+        board = ratings.leaderboard_from_counts(pairs, **options)
+    else:
+        board = decision.leaderboard_with_advance(pairs, declared, **options)
+    if rule:
+        board["decision_rule"] = dict(rule)
     models = list(pairs.models)
     fitted = {row["model"]: row["rating"] for row in board["models"]}
     board["matrices"] = {
@@ -131,25 +162,44 @@ def board_payload(rows: list[dict], *, config: Mapping, weights: Mapping[str, fl
     board["online_elo"] = {model: round(value, 2) for model, value in elo.items()}
     board["style_control"] = style_controlled(counted, answer_texts, config)
     board["provisional"] = bool(provisional_models(board["models"], config["PROVISIONAL_VOTES"]))
+    if weights is not None:
+        board["tracks_missing"] = tracks_missing(counted, weights)
     board.update(ratings_evidence(board, config["MIN_BATTLES_RATED"]))
     return board
 
 
 def ratings_evidence(board: dict, min_battles: int) -> dict:
-    """Return the board JSON's `ratings_shown` and `ratings_withheld` (stats.evidence's reason):
-    whether the pages may show its ratings and ranks or only counts and win rates."""
+    """Return the board JSON's `ratings_shown` and `ratings_withheld` (stats.evidence's reason,
+    or TRACK_EMPTY on a combined board whose `tracks_missing` is not empty): whether the pages
+    may show its ratings and ranks or only counts and win rates."""
     withheld = evidence.ratings_withheld(board, min_battles=min_battles)
+    if withheld is None and board.get("tracks_missing"):
+        withheld = TRACK_EMPTY
     return {"ratings_shown": withheld is None, "ratings_withheld": withheld}
 
 
+def draw_probabilities(rows: list[dict], *, models: list[str], rule: Mapping,
+                       weights: Mapping[str, float] | None) -> dict[tuple[str, str], float] | None:
+    """Return the decision-aimed probability of each pair of `models` (stats.sampling, with
+    its floor) from the deciding board's rows, or None when the rule does not cut them."""
+    if len(models) < 2:
+        return None
+    _counted, _columns, pairs = _counted_pairs(rows, weights)
+    declared = decision_rule(rule, len(set(models) | set(pairs.models)))
+    if declared is None:
+        return None
+    return sampling.decision_probabilities(pairs, models, declared)
+
+
 def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[str, str]],
-                  config: Mapping) -> dict:
+                  config: Mapping, rule: Mapping | None = None) -> dict:
     """Return the panel board post-stratified to the panel's quotas, with the weights used.
 
     Each member's weight comes from raking their declared profile (`profiles`, by voter) to the
     quotas (stats/raking.py); each of their counted votes carries it (normalised to a mean of
     one). The plain panel board beside it is the one the export reproduces; this one shows how
-    far the panel's make-up moves it.
+    far the panel's make-up moves it. With the contest's `rule` (the panel's board decides), the
+    raked board carries `advance`, from its own refits: the decision is the weighted board's.
     """
     counted = [row for row in rows if not row["excluded"]]
     voters = sorted({row["voter"] for row in counted})
@@ -161,7 +211,7 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
         cell = cells.setdefault(key, {"profile": dict(zip(quotas, key)), "members": 0,
                                       "weight": round(weight_of[voter], 3)})
         cell["members"] += 1
-    models = []
+    models, advance = [], None
     if counted:
         weights = [weight_of[row["voter"]] for row in counted]
         mean = sum(weights) / len(weights)
@@ -169,10 +219,15 @@ def panel_payload(rows: list[dict], *, quotas: dict, profiles: dict[str, dict[st
             [row["model_a"] for row in counted], [row["model_b"] for row in counted],
             [row["winner"] for row in counted], weights=[w / mean for w in weights],
         )
-        models = ratings.leaderboard_from_counts(
-            pairs, bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"],
-        )["models"]
+        options = dict(bootstrap_rounds=config["BOOTSTRAP_ROUNDS"], seed=config["SEED"])
+        declared = decision_rule(rule, len(pairs.models))
+        if declared is None:
+            models = ratings.leaderboard_from_counts(pairs, **options)["models"]
+        else:
+            board = decision.leaderboard_with_advance(pairs, declared, **options)
+            models, advance = board["models"], board["advance"]
     return {
+        "advance": advance,
         "quotas": quotas,
         "members": len(profiles),
         "voters": len(voters),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Category, Contest, Panel
 from core.errors import InvalidInput
-from voting import board_assembly, dataset, selectors
+from voting import board_assembly, dataset, decision, selectors
 from voting.consumers import leaderboard_announce
 from voting.models import LeaderboardSnapshot, Track
 
@@ -40,16 +40,21 @@ def leaderboard_compute(
     track_check(track)
     rows = selectors.vote_rows(contest=contest, track=track, category=category)
     digest = dataset.rows_sha256(rows)
+    rule = decision.rule_for_board(contest=contest, track=track, category=category)
+    if rule is not None:  # the deciding board: the aimed draw follows it (cheap: one fit)
+        decision.draw_refresh(contest=contest, rows=rows)
     latest = selectors.snapshot_latest(contest=contest, track=track, category=category)
-    if latest is not None and latest.votes_sha256 == digest:
+    if (latest is not None and latest.votes_sha256 == digest
+            and latest.payload.get("decision_rule") == rule):
         return latest
     config = settings.LEADERBOARD
     payload = board_assembly.board_payload(
         rows,
         config=config,
-        weights=config["TRACK_WEIGHTS"] if track == Track.COMBINED else None,
+        weights=decision.track_weights_for(track),
         answer_texts=selectors.answer_texts,
         zone=timezone.get_default_timezone(),
+        rule=rule,
     )
     if track == Track.PANEL:
         panel = Panel.objects.filter(contest=contest).first()
@@ -58,7 +63,10 @@ def leaderboard_compute(
             quotas=dict(panel.quotas) if panel else {},
             profiles=selectors.panel_voters(contest=contest),
             config=config,
+            rule=rule,
         )
+        if rule is not None:  # the panel decides on its weighted board, not the plain one
+            payload["advance"] = payload["panel"]["advance"]
     snapshot = LeaderboardSnapshot(
         contest=contest,
         track=track,

@@ -7,6 +7,10 @@ the blindness audit's, voting/blindness/publication.py).
 - `vote-reasons.jsonl`: the reason tags a citizen ticked after voting (voting.reasons), one row
   per vote that has any: `battle_id`, `reasons` (the tags' slugs, in their list's order) and,
   when the citizen left one, `comment` (their short comment, redacted as prompts are).
+- `pair-draws.jsonl`: the probability with which each voted battle's pair was drawn
+  (arena.draw; the contest's `pair_draw` setting is in contest.json), one row per vote:
+  `battle_id` and `pair_probability`. The draw depends only on earlier votes, so the fit
+  needs no weighting; the file lets anyone check the design (docs/decision.md).
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from voting.models import Track
 
 REASONS_FILE = "vote-reasons.jsonl"
 REASONS_MANIFEST_FILE = "vote-reasons-manifest.json"
+DRAWS_FILE = "pair-draws.jsonl"
+DRAWS_MANIFEST_FILE = "pair-draws-manifest.json"
 
 
 def companion_write(*, contest: Contest, folder: Path, name: str, manifest_name: str,
@@ -51,3 +57,10 @@ def reasons_publish(*, contest: Contest, folder: Path) -> dict:
     lines = selectors.vote_reasons_rows(contest=contest, redactions=redactions)
     return companion_write(contest=contest, folder=folder, name=REASONS_FILE,
                            manifest_name=REASONS_MANIFEST_FILE, lines=lines, redactions=redactions)
+
+
+def draws_publish(*, contest: Contest, folder: Path) -> dict:
+    """Write DRAWS_FILE (each voted battle's pair probability) and its manifest into `folder`."""
+    return companion_write(contest=contest, folder=folder, name=DRAWS_FILE,
+                           manifest_name=DRAWS_MANIFEST_FILE,
+                           lines=selectors.pair_draw_rows(contest=contest))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from contest.models import Contest, Team
 from core.errors import InvalidInput
 from voting.exports import dataset_export, judgments_export, leaderboards_export
-from voting.companions import reasons_publish
+from voting.companions import draws_publish, reasons_publish
 from voting.style_publication import style_features_publish
 from voting.team_report import team_report_export
 
@@ -74,6 +74,7 @@ def export_job_run(*, job_id: str, contest_id: int, kind: str) -> dict:
             dataset_export(contest=contest, directory=folder, progress=progress)
             style_features_publish(contest=contest, folder=folder)
             reasons_publish(contest=contest, folder=folder)
+            draws_publish(contest=contest, folder=folder)
         elif kind == "judgments":
             judgments_export(contest=contest, directory=folder, progress=progress)
         elif kind == "leaderboards":

@@ -28,7 +28,14 @@ from voting import dataset, expert_source, redaction, selectors
 from voting.blindness.publication import AUDIT_FILE, AUDIT_MANIFEST_FILE, audit_publish
 from voting.board_files import BOARD_HEADERS, boards_of_record, leaderboards_export  # noqa: F401
 from voting.boards import leaderboard_compute
-from voting.companions import REASONS_FILE, REASONS_MANIFEST_FILE, reasons_publish
+from voting.companions import (
+    DRAWS_FILE,
+    DRAWS_MANIFEST_FILE,
+    REASONS_FILE,
+    REASONS_MANIFEST_FILE,
+    draws_publish,
+    reasons_publish,
+)
 from voting.style_publication import STYLE_FILE, STYLE_MANIFEST_FILE, style_features_publish
 from voting.models import LeaderboardSnapshot, Track
 
@@ -172,7 +179,7 @@ def manifest_verify(path: Path) -> list[str]:
 
 CONTEST_FILE = "contest.json"
 PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, STYLE_FILE, STYLE_MANIFEST_FILE,
-                REASONS_FILE, REASONS_MANIFEST_FILE,
+                REASONS_FILE, REASONS_MANIFEST_FILE, DRAWS_FILE, DRAWS_MANIFEST_FILE,
                 *JUDGMENT_FILES,
                 JUDGMENT_MANIFEST_FILE, "leaderboards.csv", "leaderboards.json", "leaderboards.xlsx",
                 AUDIT_FILE, AUDIT_MANIFEST_FILE)
@@ -180,9 +187,16 @@ PUBLIC_FILES = (CONTEST_FILE, *DATASET_FILES, MANIFEST_FILE, STYLE_FILE, STYLE_M
 
 def contest_settings_write(*, contest: Contest, folder: Path) -> None:
     """Write what every battle of the contest was run under: the one system prompt every entrant
-    was sent (fixed once the contest opened) and whether the two answers were paced."""
+    was sent (fixed once the contest opened), whether the two answers were paced, the decision
+    rule declared before it opened (with every later change and its reason) and the round
+    before, if any."""
+    changes = [{"at": change.created_at.isoformat(), "before": change.before,
+                "after": change.after, "reason": change.reason}
+               for change in contest.rule_changes.order_by("created_at", "pk")]
     document = {"contest": contest.slug, "title": contest.title,
-                "system_prompt": contest.system_prompt, "paced_streams": contest.paced_streams}
+                "system_prompt": contest.system_prompt, "paced_streams": contest.paced_streams,
+                "decision_rule": contest.rule(), "decision_rule_changes": changes,
+                "previous_round": contest.previous_round.slug if contest.previous_round else None}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONTEST_FILE).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
@@ -208,6 +222,7 @@ def published_files_write(*, contest_id: int) -> list[str]:
     dataset_export(contest=contest, directory=folder)
     style_features_publish(contest=contest, folder=folder)
     reasons_publish(contest=contest, folder=folder)
+    draws_publish(contest=contest, folder=folder)
     # Publication is also when the expert pairs are revealed: the judgments dataset names the
     # models each expert saw left and right.
     judgments_export(contest=contest, directory=folder)

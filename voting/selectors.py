@@ -93,6 +93,19 @@ def vote_reasons_rows(*, contest: Contest, redactions: Counter | None = None) ->
     return rows
 
 
+def pair_draw_rows(*, contest: Contest) -> list[dict]:
+    """Return the probability with which each voted battle's pair was drawn, in the vote
+    dataset's order: `battle_id` and `pair_probability` (None for battles from before it was
+    recorded)."""
+    drawn = (
+        Vote.objects.filter(battle__contest=contest)
+        .order_by("created_at", "pk")
+        .values_list("battle_id", "battle__pair_probability")
+    )
+    return [{"battle_id": str(battle_id), "pair_probability": probability}
+            for battle_id, probability in drawn]
+
+
 def panel_voters(*, contest: Contest) -> dict[str, dict[str, str]]:
     """Return each panel member's declared profile, keyed by their voter pseudonym.
 

@@ -14,6 +14,8 @@
   var hashes = document.getElementById("board-hashes");
   var provisionalNote = document.getElementById("board-provisional");
   var styleNote = document.getElementById("style-note");
+  // Shown instead of ratings and ranks while the board has too little evidence (stats.evidence).
+  var withheldNote = document.getElementById("board-withheld");
   var table = document.getElementById("board-table");
   var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
   var lang = document.documentElement.lang || "ko";
@@ -83,10 +85,16 @@
     (style.models || []).forEach(function (m) { styled[m.model] = m; });
     var elo = board.online_elo || {};
     table.classList.toggle("no-style", !styleShown);
-    board.models.forEach(function (model) {
+    var withheld = board.ratings_shown === false;
+    withheldNote.hidden = !(withheld && board.models.length);
+    // Withheld: no rating, rank or Elo, and the rows in the order of their votes, not of a rating.
+    var models = withheld ? board.models.slice().sort(function (a, b) { return b.battles - a.battles; }) : board.models;
+    models.forEach(function (model) {
       var row = document.createElement("tr");
       row.dataset.model = model.model;
-      var values = [model.rank, model.rank_ub, null, fmt(model.rating, 1), interval(model), model.battles,
+      var values = withheld ? ["—", "—", null, "—", "—", model.battles,
+        model.win_rate === null ? "—" : (model.win_rate * 100).toFixed(1) + "%", "—", "—"] :
+        [model.rank, model.rank_ub, null, fmt(model.rating, 1), interval(model), model.battles,
         model.win_rate === null ? "—" : (model.win_rate * 100).toFixed(1) + "%",
         styled[model.model] ? fmt(styled[model.model].rating, 1) : "—", fmt(elo[model.model], 1)];
       values.forEach(function (value, i) {
@@ -258,14 +266,16 @@
   function render(board) {
     renderTable(board);
     renderPanel(board);
-    replace("plot-ratings", plotRatings(board));
+    // A board without the evidence for ratings plots none, and its text alternative lists none.
+    var rated = board.ratings_shown === false ? Object.assign({}, board, { models: [] }) : board;
+    replace("plot-ratings", plotRatings(rated));
     var matrices = board.matrices || { models: [], win_rate: [], battle_count: [] };
     replace("plot-winrate", plotMatrix(matrices, "win_rate", function (v) { return Math.round(v * 100) + "%"; },
       function (v) { var t = Math.round(255 - Math.abs(v - 0.5) * 2 * 150); return v >= 0.5 ? "rgb(" + t + "," + t + ",255)" : "rgb(255," + t + "," + t + ")"; }));
     replace("plot-battles", plotMatrix(matrices, "battle_count", function (v) { return String(v); },
       function (v, max) { var t = Math.round(245 - 140 * v / max); return "rgb(" + t + "," + (t + 5) + ",255)"; }));
     replace("plot-time", plotTime(board.votes_over_time || []));
-    plotTexts(board, matrices);
+    plotTexts(rated, matrices);
   }
 
   function load() {

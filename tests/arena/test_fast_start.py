@@ -273,3 +273,27 @@ async def test_a_solved_challenge_starts_once_on_the_fast_path(
     assert replayed.status_code == 400 and replayed.json()["error"]["code"] == "pow_replayed"
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "pow_required"
     assert await sync_to_async(Battle.objects.count)() == 1
+
+
+async def test_the_fast_path_draws_as_the_contest_says_and_records_the_pairs_probability(
+        entrants, front, django_app, queued):
+    # Given a contest drawing toward the decision, with one pair favoured in the cache
+    from arena import draw
+
+    contest = await sync_to_async(Contest.objects.get)(pk=entrants[0].contest_id)
+    contest.pair_draw = Contest.PairDraw.DECISION
+    await sync_to_async(contest.save)()
+    ids = [entrant.pk for entrant in entrants]
+    probabilities = {(a, b): 0.0001 for i, a in enumerate(ids) for b in ids[i + 1:]}
+    probabilities[(ids[0], ids[1])] = 1 - 0.0001 * (len(probabilities) - 1)
+    await sync_to_async(draw.draw_probabilities_store)(contest_id=contest.pk, probabilities=probabilities)
+    (visitor,) = await visitors()
+
+    response = await visitor.start(front)
+
+    # Then the fast path stored it, with the favoured pair and its probability
+    assert response.status_code == 201 and django_app.requests == 0
+    battle = await sync_to_async(Battle.objects.get)(pk=response.json()["id"])
+    assert {battle.entrant_a_id, battle.entrant_b_id} == {ids[0], ids[1]}
+    assert battle.pair_probability == pytest.approx(probabilities[(ids[0], ids[1])])
+    await sync_to_async(draw.draw_probabilities_store)(contest_id=contest.pk, probabilities=None)

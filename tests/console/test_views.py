@@ -145,7 +145,8 @@ def test_export_button_runs_the_task_and_offers_the_files(organizer_client, demo
     job_id = page.redirect_chain[-1][0].rstrip("/").split("/")[-1]
     status = organizer_client.get(reverse("console-export-status", args=[job_id])).json()
     assert status["status"] == "done"
-    assert status["files"] == ["manifest.json", "style-features-manifest.json", "style-features.jsonl",
+    assert status["files"] == ["manifest.json", "pair-draws-manifest.json", "pair-draws.jsonl",
+                               "style-features-manifest.json", "style-features.jsonl",
                                "vote-reasons-manifest.json", "vote-reasons.jsonl",
                                "votes.jsonl", "votes.parquet"]
     download = organizer_client.get(reverse("console-export-file", args=[job_id, "manifest.json"]))
@@ -167,6 +168,8 @@ def test_unknown_export_kind_or_file_is_refused(organizer_client, finished_job):
 def test_results_page_has_one_printable_section_per_track_with_an_svg_plot(
     organizer_client, demo
 ):
+    # Enough votes for the citizens' board to be rated (a dozen shows counts only: test_withheld.py)
+    votes_simulate(demo, list(demo.entrants.order_by("pk")), 18, seed=1)
     page = organizer_client.get(reverse("console-results")).content.decode()
     assert page.count('class="results-page"') == 4  # citizen, expert, combined, panel
     assert "<svg" in page and "break-after" not in page  # print rules live in results.css
@@ -217,7 +220,9 @@ def test_publish_form_warns_in_words_when_a_board_is_provisional(organizer_clien
 def test_results_page_marks_provisional_boards_dates_in_kst_and_hides_zero_width_intervals(
     organizer_client, demo
 ):
-    # Given a published contest whose boards rest on a dozen votes.
+    # Given a published contest whose boards rest on thirty votes: rated, and yet provisional
+    # (a dozen would show counts only: tests/console/test_withheld.py).
+    votes_simulate(demo, list(demo.entrants.order_by("pk")), 18, seed=1)
     organizer_client.post(reverse("console-transition"),
                           {"contest": "demo", "to": "closed", "confirm": "closed"})
     organizer_client.post(reverse("console-transition"), {

@@ -9,6 +9,9 @@ pytestmark = pytest.mark.django_db
 def change_form(contest, **overrides):
     data = {"title": contest.title, "slug": contest.slug, "paced_streams": "on",
             "system_prompt": contest.system_prompt,
+            # the decision rule's defaults (contest.Contest.RULE_FIELDS)
+            "decision_board": "citizen", "decision_confidence": "0.95", "decision_tie": "share",
+            "pair_draw": "uniform",
             "entrants-TOTAL_FORMS": "0", "entrants-INITIAL_FORMS": "0",
             "entrants-MIN_NUM_FORMS": "0", "entrants-MAX_NUM_FORMS": "1000"}
     data.update(overrides)
@@ -45,3 +48,13 @@ def test_a_nul_in_an_admin_filter_or_search_is_a_400_not_a_500(admin_client, que
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
 
+
+def test_an_open_contests_decision_rule_cannot_be_changed_in_the_admin(contest, admin_client):
+    # After opening, the rule changes only in the console, with a reason (contest_rule_set).
+    contest.phase = Contest.Phase.OPEN
+    contest.advance_k = 2
+    contest.save()
+    admin_client.post(f"/admin/contest/contest/{contest.pk}/change/",
+                      change_form(contest, advance_k="3", pair_draw="decision"))
+    contest.refresh_from_db()
+    assert (contest.advance_k, contest.pair_draw) == (2, "uniform")

@@ -16,8 +16,10 @@ VIEWPORTS = [{"width": 390, "height": 844}, {"width": 1440, "height": 900}]
 @pytest.fixture
 def published_contest(live_contest):
     # Made before the browser starts: Playwright's event loop forbids database calls afterwards.
+    # 49 votes (seed 1): every model has the battles for a rating (stats.evidence), none yet 30
+    # (잠정), and too few votes for the style-controlled column.
     entrants = list(live_contest.entrants.order_by("pk"))
-    votes_simulate(live_contest, entrants, 14)
+    votes_simulate(live_contest, entrants, 49, seed=1)
     contest_transition(contest=live_contest, to=Contest.Phase.CLOSED)
     contest_transition(contest=live_contest, to=Contest.Phase.PUBLISHED)
     return live_contest
@@ -79,6 +81,30 @@ def test_leaderboard_reads_on_any_screen_and_its_tabs_follow_the_keyboard(
     # Tab leaves the tab list from the selected tab (one stop), to the category filter.
     page.keyboard.press("Tab")
     expect(page.locator("#board-category")).to_be_focused()
+
+
+@pytest.fixture
+def fourteen_votes(live_contest):
+    # Fewer battles for each of five models than a rating needs (made before the browser starts).
+    votes_simulate(live_contest, list(live_contest.entrants.order_by("pk")), 14)
+    return live_contest
+
+
+def test_a_board_without_the_evidence_shows_counts_and_win_rates_only(
+    live_stack, fourteen_votes, browser, tmp_path  # noqa: F811
+):
+    page = browser.new_page(viewport=VIEWPORTS[1])
+    page.goto(live_stack.web_url + "/leaderboard/")
+    rows = page.locator("#board-table tbody tr")
+    expect(rows).to_have_count(5)
+
+    # Then the page says why in a sentence and shows no rating, interval or rank, nor a plot
+    expect(page.locator("#board-withheld")).to_be_visible()
+    for label in ("순위", "점수", "95% 신뢰구간"):
+        assert set(rows.locator(f'td[data-label="{label}"]').all_inner_texts()) == {"—"}
+    battles = [int(text) for text in rows.locator('td[data-label="투표 수"]').all_inner_texts()]
+    assert battles == sorted(battles, reverse=True)
+    expect(page.locator("#text-ratings tbody tr")).to_have_count(0)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["phone", "desktop"])

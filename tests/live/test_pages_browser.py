@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from arena.models import Response
 from contest.models import Contest
-from contest.services import contest_transition
+from contest.services import contest_rule_set, contest_transition
 from expert.onboarding import invitation_link
 from tests.factories import (
     ContestFactory, EntrantFactory, OrganizerFactory, expert_make, expert_pairs_make, votes_simulate,
@@ -21,6 +21,7 @@ from tests.factories import (
 from tests.live.axe import serious_violations
 from tests.live.test_browser import browser  # noqa: F401 (the fixture)
 from voting.blindness.services import blindness_audit_run
+from voting.boards import leaderboard_compute
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,11 @@ def site(live_contest):
     # The blindness audit's tables, on the console and on the published results
     blindness_audit_run(contest=live_contest)
     blindness_audit_run(contest=past)
+    # The decision's panel, bars and forms, on the console and on the published results
+    past = contest_rule_set(contest=past, rule={"advance_k": 2}, reason="두 팀 진출")
+    contest_rule_set(contest=live_contest, rule={"advance_k": 2, "pair_draw": "decision"},
+                     reason="두 팀 진출")
+    leaderboard_compute(contest=Contest.objects.get(pk=live_contest.pk), track="citizen")
     contest_transition(contest=past, to=Contest.Phase.CLOSED)
     contest_transition(contest=past, to=Contest.Phase.PUBLISHED)
 
@@ -122,6 +128,7 @@ def test_public_pages_pass_axe(site, pages):
     # The published results
     pages.visit("/results/?contest=past", "results-published")
     expect(page.locator(".results-table").first).to_be_visible()
+    expect(page.locator("#decision-sentence")).to_be_visible()
     # with the blindness audit's tables, which scroll in their own region rather than the page
     expect(page.locator('[data-blindness="models"]')).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
@@ -168,6 +175,7 @@ def test_console_pages_pass_axe(pages):
     pages.login("page-organizer")
 
     pages.visit("/console/?contest=live", "console")
+    expect(page.locator("#decision-sentence")).to_be_visible()
     expect(page.locator('[data-plot="battles"] svg')).to_have_count(1)
     pages.visit("/console/results/?contest=live", "console-results")
     for path, name in (("", "expert-overview"), ("import/", "expert-import"), ("invite/", "expert-invite"),

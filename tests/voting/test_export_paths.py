@@ -167,5 +167,36 @@ def test_publication_records_the_system_prompt_every_entrant_was_sent(db, settin
     assert download.status_code == 200
     document = json.loads(b"".join(download.streaming_content))
     assert document == {"contest": "demo", "title": contest.title, "paced_streams": True,
-                        "system_prompt": "자신의 이름이나 만든 회사를 밝히지 마세요."}
+                        "system_prompt": "자신의 이름이나 만든 회사를 밝히지 마세요.",
+                        "decision_rule": contest.rule(), "decision_rule_changes": [],
+                        "previous_round": None}
     assert "contest.json" in client.get("/results/").content.decode()
+
+
+def test_publication_records_the_decision_rule_its_changes_with_their_reasons_and_each_draw(
+        db, settings, tmp_path, client):
+    # Given a contest whose rule changed after opening, with a reason, and one voted battle
+    from contest.services import contest_rule_set
+    from tests.factories import EntrantFactory, votes_simulate
+
+    settings.EXPORTS_DIR = tmp_path / "site"
+    contest = ContestFactory(phase=Contest.Phase.OPEN, slug="demo", advance_k=2)
+    entrants = [EntrantFactory(contest=contest) for _ in range(4)]
+    contest_rule_set(contest=contest, rule={"advance_k": 3}, reason="심사위원회 결정")
+    votes_simulate(contest, entrants, n=3)
+    contest_transition(contest=contest, to=Contest.Phase.CLOSED)
+    contest_transition(contest=contest, to=Contest.Phase.PUBLISHED)
+    # When the results are published
+    exports.published_files_write(contest_id=contest.pk)
+    # Then contest.json carries the rule and its change's reason
+    document = json.loads(b"".join(client.get("/results/demo/contest.json").streaming_content))
+    assert document["decision_rule"]["k"] == 3
+    assert [(c["before"]["k"], c["after"]["k"], c["reason"])
+            for c in document["decision_rule_changes"]] == [(2, 3, "심사위원회 결정")]
+    # And each voted battle's pair probability is a file beside the dataset, in its manifest
+    draws = b"".join(client.get("/results/demo/pair-draws.jsonl").streaming_content).decode()
+    rows = [json.loads(line) for line in draws.splitlines()]
+    assert len(rows) == 3 and all(set(row) == {"battle_id", "pair_probability"} for row in rows)
+    manifest = json.loads(b"".join(
+        client.get("/results/demo/pair-draws-manifest.json").streaming_content))
+    assert list(manifest["files"]) == ["pair-draws.jsonl"] and manifest["rows"] == 3

@@ -103,6 +103,7 @@ class Command(BaseCommand):
         mock_url = f"http://127.0.0.1:{mock_port}"
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo", mock_url=mock_url)
+        call_command("seed_demo_round")  # a published first round that shows the decision
 
         queue = demo_queue()
         env = {**os.environ, "REDIS_URL": redis_url, "MOCK_TEAMS_URL": mock_url,

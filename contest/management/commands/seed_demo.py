@@ -81,9 +81,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, mock_url, **options):
+        # Declared once, when the demo is made: four of five advance on the citizens' board,
+        # pairs drawn toward that decision (a later change needs a reason, in the console).
         contest, _ = Contest.objects.update_or_create(
             slug="demo",
             defaults={"title": "K-AI 아레나 데모 대결", "phase": Contest.Phase.OPEN},
+            create_defaults={"title": "K-AI 아레나 데모 대결", "phase": Contest.Phase.OPEN,
+                             "advance_k": 4, "pair_draw": Contest.PairDraw.DECISION},
         )
         for slug, name in DEMO_CATEGORIES:
             Category.objects.update_or_create(
