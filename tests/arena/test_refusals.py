@@ -5,6 +5,7 @@ from django.test import Client
 
 from contest.models import Contest
 from contest.services import contest_transition
+from tests.conftest import notice_accept
 from tests.arena.test_api import assert_error, post
 from tests.factories import OrganizerFactory
 
@@ -18,7 +19,7 @@ def battle_limits(settings, voter, network):
 
 def test_a_capped_start_says_the_hourly_limit_and_when_to_come_back(entrants, settings, fresh_cache):
     battle_limits(settings, ["2/h"], ["100/h"])
-    client = Client()
+    client = notice_accept(Client())
     assert [post(client, "/api/battles", {"prompt": "질문"}).status_code for _ in range(2)] == [201, 201]
 
     refused = post(client, "/api/battles", {"prompt": "질문"})
@@ -32,9 +33,9 @@ def test_a_capped_start_says_the_hourly_limit_and_when_to_come_back(entrants, se
 
 def test_a_network_cap_says_it_is_the_networks_and_per_day(entrants, settings, fresh_cache):
     battle_limits(settings, ["100/h"], ["1/d"])
-    assert post(Client(), "/api/battles", {"prompt": "질문"}).status_code == 201
+    assert post(notice_accept(Client()), "/api/battles", {"prompt": "질문"}).status_code == 201
 
-    refused = post(Client(), "/api/battles", {"prompt": "질문"})  # another browser, same network
+    refused = post(notice_accept(Client()), "/api/battles", {"prompt": "질문"})  # another browser, same network
 
     assert_error(refused, 429, "rate_limited")
     message = refused.json()["error"]["message"]
@@ -43,7 +44,7 @@ def test_a_network_cap_says_it_is_the_networks_and_per_day(entrants, settings, f
 
 def test_no_two_models_says_so_and_what_to_do(entrants):
     entrants[1].__class__.objects.exclude(pk=entrants[0].pk).update(enabled=False)
-    refused = post(Client(), "/api/battles", {"prompt": "질문"})
+    refused = post(notice_accept(Client()), "/api/battles", {"prompt": "질문"})
     assert_error(refused, 503, "no_entrants")
     assert "잠시 후 다시 시도해 주세요" in refused.json()["error"]["message"]
 

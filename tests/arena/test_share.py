@@ -9,6 +9,7 @@ from django.test import Client
 
 from arena.models import BattleShare
 from contest.models import Entrant
+from tests.conftest import notice_accept
 from tests.arena.test_api import assert_error, battle_finish, post
 from tests.voting.test_reasons import reasons, voted
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_nothing_is_shared_until_the_owner_asks_and_the_page_shows_no_voter_data(entrants):
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = voted(owner, choice="b")
     reasons(owner, battle_id, {"reasons": ["accurate"], "comment": "비밀스러운 한마디"})
 
@@ -49,7 +50,7 @@ def test_nothing_is_shared_until_the_owner_asks_and_the_page_shows_no_voter_data
 
 
 def test_a_revoked_link_answers_404_and_only_the_owner_may_share_or_revoke(entrants):
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = voted(owner)
     url = post(owner, f"/api/battles/{battle_id}/share").json()["url"]
 
@@ -69,7 +70,7 @@ def test_a_revoked_link_answers_404_and_only_the_owner_may_share_or_revoke(entra
 
 
 def test_a_battle_cannot_be_shared_before_its_vote_and_unknown_links_are_404(entrants):
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = post(owner, "/api/battles", {"prompt": "질문"}).json()["id"]
     battle_finish(battle_id)
     assert_error(post(owner, f"/api/battles/{battle_id}/share"), 409, "not_voted")
@@ -81,7 +82,7 @@ def test_a_battle_cannot_be_shared_before_its_vote_and_unknown_links_are_404(ent
 def test_model_cards_appear_only_after_the_vote_with_what_the_team_declared(entrants):
     Entrant.objects.update(card_parameters="32B", card_license="Apache-2.0", card_open_weights=True,
                            card_released=datetime.date(2026, 7, 1), card_url="https://example.org/model")
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = post(owner, "/api/battles", {"prompt": "질문"}).json()["id"]
     battle_finish(battle_id)
 
@@ -97,7 +98,7 @@ def test_model_cards_appear_only_after_the_vote_with_what_the_team_declared(entr
 
 def test_a_card_leaves_out_what_was_not_declared_and_any_link_that_is_not_http(entrants):
     Entrant.objects.update(card_url="javascript:alert(1)")  # an old row, past the admin's validator
-    owner = Client()
+    owner = notice_accept(Client())
     battle_id = voted(owner)
     card = owner.get(f"/api/battles/{battle_id}").json()["cards"]["a"]
     assert card == {"parameters": None, "license": None, "open_weights": None, "released": None, "url": None}

@@ -124,7 +124,7 @@ def test_production_refuses_mail_written_to_the_console_or_a_file():
     # Invitation and password-reset links are credentials: never in the web log or a file.
     for url in (None, "consolemail://", "filemail:///tmp/mail"):
         stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY,
-                         **({"EMAIL_URL": url} if url else {}))
+                         METRICS_TOKEN=STRONG_METRICS_TOKEN, **({"EMAIL_URL": url} if url else {}))
         assert "refuses an EMAIL_URL that writes mail to the console or a file" in stderr, url
         assert "smtp+tls://" in stderr
     # The demo still prints its mail.
@@ -133,11 +133,11 @@ def test_production_refuses_mail_written_to_the_console_or_a_file():
 
 def test_production_refuses_metrics_without_a_token_unless_they_are_turned_off():
     # A proxy on the same host makes every public request a loopback one: no token, no /metrics
-    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY)
+    stderr = refusal(SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY, EMAIL_URL=MAIL_SERVER)
     assert "refuses /metrics without METRICS_TOKEN" in stderr
     assert "METRICS_ENABLED=false" in stderr and "secrets.token_urlsafe" in stderr
-    assert settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET,
-                       VOTER_HASH_KEY=STRONG_VOTER_KEY, METRICS_ENABLED="false").returncode == 0
+    assert settings_in(ARENA_ENV="production", SECRET_KEY=STRONG_SECRET, VOTER_HASH_KEY=STRONG_VOTER_KEY,
+                       EMAIL_URL=MAIL_SERVER, METRICS_ENABLED="false").returncode == 0
 
 
 def test_the_refusal_is_said_first_not_under_a_traceback():

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from tests.conftest import notice_accept
 from tests.arena.test_api import assert_error
 from tests.voting.test_reasons import chain_intact, reasons, voted
 from voting.companions import REASONS_FILE, reasons_publish
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_comment_is_stored_said_back_and_published_redacted_outside_the_chain(entrants, tmp_path):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     vote = Vote.objects.get(battle_id=battle_id)
 
@@ -48,7 +49,7 @@ def test_a_comment_is_stored_said_back_and_published_redacted_outside_the_chain(
 
 
 def test_a_comment_alone_is_kept_and_published(entrants, tmp_path):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client, choice="tie")
     assert reasons(client, battle_id, {"reasons": [], "comment": "둘 다 괜찮았어요"}).status_code == 200
     reasons_publish(contest=entrants[0].contest, folder=tmp_path)
@@ -59,7 +60,7 @@ def test_a_comment_alone_is_kept_and_published(entrants, tmp_path):
 @pytest.mark.parametrize("comment", ["가" * (COMMENT_MAX_CHARS + 1), 12, ["x"], {"x": 1}, "\ud800"],
                          ids=["too-long", "number", "list", "object", "surrogate"])
 def test_a_bad_comment_gets_a_clear_error_and_changes_nothing(entrants, comment):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     reasons(client, battle_id, {"reasons": ["safe"], "comment": "처음 한마디"})
 
@@ -71,7 +72,7 @@ def test_a_bad_comment_gets_a_clear_error_and_changes_nothing(entrants, comment)
 
 
 def test_a_comment_at_the_limit_is_kept(entrants):
-    client = Client()
+    client = notice_accept(Client())
     battle_id = voted(client)
     comment = "가" * COMMENT_MAX_CHARS
     assert reasons(client, battle_id, {"reasons": [], "comment": comment}).status_code == 200
