@@ -319,28 +319,45 @@ def votes_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-_NEEDS_PYTHON = r"[\x00-\x1f]"
-
-
 def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
-def _json_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Return each value as its JSON text (json.dumps' output), or None to fall back to Python."""
+def _text_bytes(column: pa.ChunkedArray) -> np.ndarray:
+    """Return the bytes of a large_string column's values, every chunk's, one after another."""
+    pieces = []
+    for chunk in column.chunks:
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        pieces.append(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[start:end])
+    return np.concatenate(pieces) if pieces else np.empty(0, np.uint8)
+
+
+def _json_parts(column: pa.ChunkedArray) -> list | None:
+    """Return the pieces that join into each value's JSON text (json.dumps' output), literals
+    and columns, or None to fall back to Python.
+
+    A text column without nulls is its own quoted text between two literal quotes, so the one
+    join of the whole line does the quoting: a join per column was most of a Parquet file's hash.
+    """
     if pa.types.is_null(column.type):
-        return pa.chunked_array([pa.array(["null"] * len(column), pa.large_string())])
+        return [_large("null")]
     if pa.types.is_integer(column.type):
-        text = pc.cast(column, pa.large_string())
-    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.large_string())
-        if pc.any(pc.match_substring_regex(column, _NEEDS_PYTHON)).as_py():
-            return None
-        escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
-        text = pc.binary_join_element_wise(_large('"'), escaped, _large('"'), _large(""))
-    else:
+        return [pc.fill_null(pc.cast(column, pa.large_string()), _large("null"))]
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return None
-    return pc.fill_null(text, _large("null"))
+    column = pc.cast(column, pa.large_string())
+    data = _text_bytes(column)
+    if (data < 0x20).any():
+        return None  # control characters: json.dumps' escapes
+    if ((data == ord('"')) | (data == ord("\\"))).any():
+        column = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+    if column.null_count == 0:
+        return [_large('"'), column, _large('"')]
+    quoted = pc.binary_join_element_wise(_large('"'), column, _large('"'), _large(""))
+    return [pc.fill_null(quoted, _large("null"))]
 
 
 def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
@@ -348,12 +365,20 @@ def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
     needs json.dumps itself (control characters, floats, nested values)."""
     if table.num_rows == 0:
         return pa.chunked_array([], pa.large_string())
-    parts = []
+    parts: list = []
     for index, name in enumerate(sorted(table.column_names)):
-        text = _json_text(table.column(name))
-        if text is None:
+        pieces = _json_parts(table.column(name))
+        if pieces is None:
             return None
         key = json.dumps(name, ensure_ascii=False)
-        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), text])
+        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), *pieces])
     parts.append(_large("}\n"))
-    return pc.binary_join_element_wise(*parts, _large(""))
+    merged: list = []
+    for part in parts:  # adjacent literals become one: fewer pieces to join per row
+        if merged and isinstance(part, pa.Scalar) and isinstance(merged[-1], pa.Scalar):
+            merged[-1] = _large(merged[-1].as_py() + part.as_py())
+        else:
+            merged.append(part)
+    if len(merged) == 1:
+        return pa.chunked_array([pa.array([merged[0].as_py()] * table.num_rows, pa.large_string())])
+    return pc.binary_join_element_wise(*merged, _large(""))
