@@ -168,15 +168,17 @@ def files_report(votes: int, rounds: int, repeats: int) -> bool:
 
 
 def process_cpu(command: list[str]) -> float:
-    """Run ``command`` and return its CPU seconds (user + system), its output thrown away."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    """Run ``command`` in the folder of its script (a checkout's own, as a user runs it) and
+    return its CPU seconds (user + system), its output thrown away."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=Path(command[1]).parent)
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command} failed")
     return usage.ru_utime + usage.ru_stime
 
 
-def versus_reference(votes: int, rounds: int, repeats: int = 3) -> None:
+def versus_reference(votes: int, rounds: int, repeats: int = 3, others: tuple = ()) -> None:
+    """Also time each of ``others`` (checkouts of another commit) in the same run, alternated."""
     import tempfile
 
     root = Path(__file__).resolve().parent.parent
@@ -185,7 +187,7 @@ def versus_reference(votes: int, rounds: int, repeats: int = 3) -> None:
         print(f"manage.py ratings against the plain numpy reference, {votes:,} votes, 10 models, "
               f"{rounds} rounds, CPU seconds, {repeats} alternated runs each (median)")
         for name, path in paths.items():
-            ours, reference = [], []
+            ours, reference, earlier = [], [], {}
             for _ in range(repeats):
                 ours.append(process_cpu([sys.executable, str(root / "manage.py"), "ratings",
                                          "--input", str(path), "--bootstrap", str(rounds),
@@ -193,6 +195,14 @@ def versus_reference(votes: int, rounds: int, repeats: int = 3) -> None:
                 reference.append(process_cpu([sys.executable,
                                               str(root / "benchmarks/ratings_reference.py"),
                                               str(path), "--rounds", str(rounds)]))
+                for other in others:
+                    earlier.setdefault(other, []).append(process_cpu(
+                        [sys.executable, str(Path(other) / "manage.py"), "ratings", "--input",
+                         str(path), "--bootstrap", str(rounds), "--json"]))
+            for other, times in earlier.items():
+                print(f"{name:>8}: {other}: {statistics.median(times):.2f} s "
+                      f"({', '.join(f'{x:.2f}' for x in times)}), ratio "
+                      f"{statistics.median(times) / statistics.median(reference):.2f}")
             ratio = statistics.median(ours) / statistics.median(reference)
             print(f"{name:>8}: ours {statistics.median(ours):.2f} s "
                   f"({', '.join(f'{x:.2f}' for x in ours)}), reference "
@@ -252,6 +262,8 @@ def main() -> None:
     parser.add_argument("--files", action="store_true", help="only the end-to-end case from files")
     parser.add_argument("--versus-reference", action="store_true", dest="versus_reference",
                         help="manage.py ratings against the plain numpy reference")
+    parser.add_argument("--also", nargs="*", default=[],
+                        help="with --versus-reference: other checkouts' manage.py, same run")
     parser.add_argument("--case", choices=["ours", "row-level", "file"], help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--models", type=int, help=argparse.SUPPRESS)
@@ -266,7 +278,8 @@ def main() -> None:
         print(json.dumps(run_file(options.path, options.rounds, options.repeats)))
         return
     if options.versus_reference:
-        versus_reference(100_000 if options.quick else 1_000_000, 1000)
+        versus_reference(100_000 if options.quick else 1_000_000, 1000,
+                         others=tuple(options.also))
         return
     if options.files:
         files_report(100_000 if options.quick else 1_000_000, 1000, 3 if options.quick else 7)
