@@ -15,9 +15,9 @@ class VotingConfig(AppConfig):
 
 def phase_changed_receive(sender, **kwargs) -> None:
     """Hand a phase change to voting.lifecycle, imported at the first one, not at start: the
-    boards and their statistics (scipy.stats, scikit-learn) were half of every process's start,
-    and a command that reads a file (manage.py ratings) needs none of them. The web and the
-    workers import them anyway, through their URLs and tasks."""
+    boards and their statistics (scipy.stats, scikit-learn) are heavy to import, and a command
+    that reads a file (manage.py ratings) needs none of them. The web and the workers import
+    them anyway, through their URLs and tasks."""
     from voting import lifecycle
 
     lifecycle.phase_changed_receive(sender, **kwargs)

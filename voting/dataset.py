@@ -267,7 +267,7 @@ def _encoded(column: pa.ChunkedArray) -> tuple[list, np.ndarray]:
         local = np.array([values.setdefault(value, len(values))
                           for value in chunk.dictionary.to_pylist()] + [-1], dtype=np.int64)
         indices = chunk.indices.fill_null(-1) if chunk.null_count else chunk.indices
-        # Read from the buffer: pyarrow's to_numpy imports pandas, a tenth of a run.
+        # Read from the buffer: pyarrow's to_numpy imports pandas, which nothing here needs.
         whole = np.frombuffer(indices.buffers()[1], dtype=np.dtype(str(indices.type)))
         codes.append(local[whole[indices.offset:indices.offset + len(indices)]])
     return list(values), (np.concatenate(codes) if codes else np.empty(0, np.int64))
@@ -350,7 +350,7 @@ def votes_sha256(path: str | Path) -> str:
 
 
 def _large(text: str) -> pa.Scalar:
-    # From buffers: pa.scalar and pa.array import pandas, a tenth of a ratings run's CPU.
+    # From buffers: pa.scalar and pa.array import pandas, which nothing here needs.
     data = text.encode()
     offsets = pa.py_buffer(np.array([0, len(data)], np.int64).tobytes())
     return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))[0]
@@ -373,7 +373,7 @@ def _json_parts(column: pa.ChunkedArray) -> list | None:
     and columns, or None to fall back to Python.
 
     A text column without nulls is its own quoted text between two literal quotes, so the one
-    join of the whole line does the quoting: a join per column was most of a Parquet file's hash.
+    join of the whole line does the quoting, not a join of its own (docs/performance.md).
     """
     if pa.types.is_null(column.type):
         return [_large("null")]
