@@ -3,7 +3,10 @@
 Run: ``.venv/bin/python benchmarks/ratings.py`` (about 6 minutes on 2 cores: the row-level
 baseline runs all 100 of its rounds), or ``--quick`` (100k votes, baseline extrapolated from 5),
 or ``--files`` (only the end-to-end case from a file: the vote dataset written as JSONL and as
-Parquet, then read column-wise + aggregate + fit + bootstrap, as ``manage.py ratings`` does).
+Parquet, then read column-wise + aggregate + fit + bootstrap, as ``manage.py ratings`` does),
+or ``--versus-reference`` (``manage.py ratings --input F --json`` as a user runs it, Django's
+start included, against benchmarks/ratings_reference.py's plain numpy Bradley–Terry on the same
+file, alternated three times each; CPU seconds of each process, user + system).
 
 Each case runs in a fresh subprocess. Peak memory is the rise of the process's peak resident set
 size (Linux VmHWM, reset through /proc/self/clear_refs just before the timed work) above its
@@ -164,6 +167,49 @@ def files_report(votes: int, rounds: int, repeats: int) -> bool:
         return met
 
 
+def process_cpu(command: list[str]) -> float:
+    """Run ``command`` in the folder of its script (a checkout's own, as a user runs it) and
+    return its CPU seconds (user + system), its output thrown away."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=Path(command[1]).parent)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command} failed")
+    return usage.ru_utime + usage.ru_stime
+
+
+def versus_reference(votes: int, rounds: int, repeats: int = 3, others: tuple = ()) -> None:
+    """Also time each of ``others`` (checkouts of another commit) in the same run, alternated."""
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        paths = dataset_files_write(Path(folder), votes)
+        print(f"manage.py ratings against the plain numpy reference, {votes:,} votes, 10 models, "
+              f"{rounds} rounds, CPU seconds, {repeats} alternated runs each (median)")
+        for name, path in paths.items():
+            ours, reference, earlier = [], [], {}
+            for _ in range(repeats):
+                ours.append(process_cpu([sys.executable, str(root / "manage.py"), "ratings",
+                                         "--input", str(path), "--bootstrap", str(rounds),
+                                         "--json"]))
+                reference.append(process_cpu([sys.executable,
+                                              str(root / "benchmarks/ratings_reference.py"),
+                                              str(path), "--rounds", str(rounds)]))
+                for other in others:
+                    earlier.setdefault(other, []).append(process_cpu(
+                        [sys.executable, str(Path(other) / "manage.py"), "ratings", "--input",
+                         str(path), "--bootstrap", str(rounds), "--json"]))
+            for other, times in earlier.items():
+                print(f"{name:>8}: {other}: {statistics.median(times):.2f} s "
+                      f"({', '.join(f'{x:.2f}' for x in times)}), ratio "
+                      f"{statistics.median(times) / statistics.median(reference):.2f}")
+            ratio = statistics.median(ours) / statistics.median(reference)
+            print(f"{name:>8}: ours {statistics.median(ours):.2f} s "
+                  f"({', '.join(f'{x:.2f}' for x in ours)}), reference "
+                  f"{statistics.median(reference):.2f} s "
+                  f"({', '.join(f'{x:.2f}' for x in reference)}), ratio {ratio:.2f}")
+
+
 def row_level_fit(design: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Fit BT as LMSYS's notebook does with sklearn: logistic loss, one row per (half) vote."""
     def loss(beta):
@@ -214,6 +260,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k votes, fewer repeats")
     parser.add_argument("--files", action="store_true", help="only the end-to-end case from files")
+    parser.add_argument("--versus-reference", action="store_true", dest="versus_reference",
+                        help="manage.py ratings against the plain numpy reference")
+    parser.add_argument("--also", nargs="*", default=[],
+                        help="with --versus-reference: other checkouts' manage.py, same run")
     parser.add_argument("--case", choices=["ours", "row-level", "file"], help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--models", type=int, help=argparse.SUPPRESS)
@@ -226,6 +276,10 @@ def main() -> None:
         return
     if options.case == "file":
         print(json.dumps(run_file(options.path, options.rounds, options.repeats)))
+        return
+    if options.versus_reference:
+        versus_reference(100_000 if options.quick else 1_000_000, 1000,
+                         others=tuple(options.also))
         return
     if options.files:
         files_report(100_000 if options.quick else 1_000_000, 1000, 3 if options.quick else 7)

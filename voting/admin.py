@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from contest.admin import ContestAdmin
-from voting import boards, screening, selectors
+from voting import selectors
 from voting.models import ChainHead, Vote, VoterReview, VoterReviewLog
 
 
@@ -37,6 +37,8 @@ class VoteAdmin(ReadOnlyAdmin):
 
 @admin.action(description=_("순위 지금 다시 계산"))
 def leaderboards_refresh(modeladmin, request, queryset):
+    from voting import boards  # at use: see VotingConfig.ready
+
     for contest in queryset:
         refreshed = boards.leaderboards_refresh(contest=contest)
         modeladmin.message_user(
@@ -109,6 +111,8 @@ class VoterReviewAdmin(admin.ModelAdmin):
         )
 
     def _decide(self, request, queryset, status, done):
+        from voting import screening  # at use: see VotingConfig.ready
+
         for review in queryset:
             screening.voter_review_decide(review_id=review.pk, status=status, actor=request.user)
         self.message_user(request, done % {"count": queryset.count()}, messages.SUCCESS)

@@ -202,10 +202,15 @@ def _table_read(path: str | Path, *, columns: tuple[str, ...] | None = None) -> 
         raise DatasetError(f"{path}: expected a .jsonl or .parquet file")
     try:
         if suffix == ".parquet":
+            # ParquetFile, not read_table: read_table imports pyarrow.dataset, and with it pandas.
             if columns is None:
-                return pq.read_table(path)
+                return pq.ParquetFile(path).read()
             present = set(pq.read_schema(path).names)
-            return pq.read_table(path, columns=[name for name in columns if name in present])
+            wanted = [name for name in columns if name in present]
+            # The models and winners come as Parquet stored them, dictionary-encoded.
+            return pq.ParquetFile(path, read_dictionary=[
+                name for name in ("model_a", "model_b", "winner") if name in wanted]
+            ).read(columns=wanted)
         if Path(path).stat().st_size == 0:
             return SCHEMA.empty_table()
         parse = None
@@ -240,16 +245,32 @@ def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
     if name not in table.column_names:
         raise DatasetError(f"missing field {name!r}")
     column = table.column(name)
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+    kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    if not pa.types.is_string(kind) and not pa.types.is_large_string(kind):
         if pa.types.is_null(column.type) and len(column) == 0:
             return column.cast(pa.string())
         raise DatasetError(f"field {name!r} is not text")
     return column
 
 
-def _first_bad(mask: pa.ChunkedArray | pa.Array) -> int:
-    """Return the 1-based number of the first row where ``mask`` is true."""
-    return int(np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))[0]) + 1
+def _encoded(column: pa.ChunkedArray) -> tuple[list, np.ndarray]:
+    """Return a text column's distinct values and each row's index among them (-1: null).
+
+    Chunk by chunk through its dictionary (Parquet's own, or one built here), so every check
+    and code after it works on small integers, not on a million strings.
+    """
+    values: dict = {}
+    codes = []
+    for chunk in column.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        local = np.array([values.setdefault(value, len(values))
+                          for value in chunk.dictionary.to_pylist()] + [-1], dtype=np.int64)
+        indices = chunk.indices.fill_null(-1) if chunk.null_count else chunk.indices
+        # Read from the buffer: pyarrow's to_numpy imports pandas, which nothing here needs.
+        whole = np.frombuffer(indices.buffers()[1], dtype=np.dtype(str(indices.type)))
+        codes.append(local[whole[indices.offset:indices.offset + len(indices)]])
+    return list(values), (np.concatenate(codes) if codes else np.empty(0, np.int64))
 
 
 def votes_read(path: str | Path, *, with_ids: bool = False) -> VoteColumns:
@@ -264,7 +285,7 @@ def votes_read(path: str | Path, *, with_ids: bool = False) -> VoteColumns:
     total = table.num_rows
     if "excluded" in table.column_names and total:
         excluded = table.column("excluded")
-        if pa.types.is_null(excluded.type):
+        if pa.types.is_null(excluded.type) or excluded.null_count == total:
             counted = table
         else:
             keep = pc.or_kleene(pc.is_null(excluded), pc.equal(pc.cast(excluded, pa.string()), ""))
@@ -275,26 +296,35 @@ def votes_read(path: str | Path, *, with_ids: bool = False) -> VoteColumns:
     if counted.num_rows == 0:
         return VoteColumns((), np.empty(0, np.int64), np.empty(0, np.int64),
                            np.empty(0, np.int64), total)
-    model_a, model_b, winner = (_text_column(counted, key) for key in ("model_a", "model_b", "winner"))
-    for key, column in (("model_a", model_a), ("model_b", model_b), ("winner", winner)):
-        empty = pc.fill_null(pc.equal(column, ""), True)
-        if pc.any(empty).as_py():
-            raise DatasetError(f"row {_first_bad(empty)} of the counted rows: missing field {key!r}")
-    known = pc.is_in(winner, value_set=pa.array(WINNER_LABELS))
-    if not pc.all(known).as_py():
-        row = _first_bad(pc.invert(known))
-        label = winner[row - 1].as_py()
-        raise DatasetError(f"row {row} of the counted rows: winner {label!r} is not one of "
-                           f"{sorted(WINNER_LABELS)}")
-    same = pc.equal(model_a, model_b)
-    if pc.any(same).as_py():
-        raise DatasetError(f"row {_first_bad(same)} of the counted rows: a model cannot battle itself")
-    names = pc.unique(pa.chunked_array(model_a.chunks + model_b.chunks)).to_pylist()
-    names = sorted(names)
-    value_set = pa.array(names, pa.string())
-    code_a = pc.index_in(model_a, value_set=value_set).to_numpy().astype(np.int64)
-    code_b = pc.index_in(model_b, value_set=value_set).to_numpy().astype(np.int64)
-    outcome = pc.index_in(winner, value_set=pa.array(WINNER_LABELS)).to_numpy().astype(np.int64)
+    encoded = {}
+    for key in ("model_a", "model_b", "winner"):
+        values, codes = _encoded(_text_column(counted, key))
+        # A null (-1) or an empty text is a missing field.
+        missing = np.r_[[value == "" for value in values], True][codes]
+        if missing.any():
+            raise DatasetError(f"row {int(np.argmax(missing)) + 1} of the counted rows: "
+                               f"missing field {key!r}")
+        encoded[key] = values, codes
+    labels, winner_codes = encoded["winner"]
+    outcome = np.array([WINNER_LABELS.index(label) if label in WINNER_LABELS else -1
+                        for label in labels], dtype=np.int64)[winner_codes]
+    if (outcome < 0).any():
+        row = int(np.argmax(outcome < 0)) + 1
+        raise DatasetError(f"row {row} of the counted rows: winner {labels[winner_codes[row - 1]]!r}"
+                           f" is not one of {sorted(WINNER_LABELS)}")
+    (names_a, codes_a), (names_b, codes_b) = encoded["model_a"], encoded["model_b"]
+    # Only the names some counted row carries, sorted: the codes of aggregate_encoded.
+    used_a = np.bincount(codes_a, minlength=len(names_a)) > 0
+    used_b = np.bincount(codes_b, minlength=len(names_b)) > 0
+    names = sorted({name for name, used in zip(names_a, used_a) if used}
+                   | {name for name, used in zip(names_b, used_b) if used})
+    index = {name: code for code, name in enumerate(names)}
+    code_a = np.array([index.get(name, -1) for name in names_a], dtype=np.int64)[codes_a]
+    code_b = np.array([index.get(name, -1) for name in names_b], dtype=np.int64)[codes_b]
+    same = code_a == code_b
+    if same.any():
+        raise DatasetError(f"row {int(np.argmax(same)) + 1} of the counted rows: "
+                           "a model cannot battle itself")
     ids = tuple(_text_column(counted, "battle_id").to_pylist()) if with_ids else ()
     return VoteColumns(tuple(names), code_a, code_b, outcome, total, ids)
 
@@ -319,28 +349,48 @@ def votes_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-_NEEDS_PYTHON = r"[\x00-\x1f]"
-
-
 def _large(text: str) -> pa.Scalar:
-    return pa.scalar(text, pa.large_string())
+    # From buffers: pa.scalar and pa.array import pandas, which nothing here needs.
+    data = text.encode()
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64).tobytes())
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))[0]
 
 
-def _json_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Return each value as its JSON text (json.dumps' output), or None to fall back to Python."""
+def _text_bytes(column: pa.ChunkedArray) -> np.ndarray:
+    """Return the bytes of a large_string column's values, every chunk's, one after another."""
+    pieces = []
+    for chunk in column.chunks:
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        pieces.append(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[start:end])
+    return np.concatenate(pieces) if pieces else np.empty(0, np.uint8)
+
+
+def _json_parts(column: pa.ChunkedArray) -> list | None:
+    """Return the pieces that join into each value's JSON text (json.dumps' output), literals
+    and columns, or None to fall back to Python.
+
+    A text column without nulls is its own quoted text between two literal quotes, so the one
+    join of the whole line does the quoting, not a join of its own (docs/performance.md).
+    """
     if pa.types.is_null(column.type):
-        return pa.chunked_array([pa.array(["null"] * len(column), pa.large_string())])
+        return [_large("null")]
     if pa.types.is_integer(column.type):
-        text = pc.cast(column, pa.large_string())
-    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.large_string())
-        if pc.any(pc.match_substring_regex(column, _NEEDS_PYTHON)).as_py():
-            return None
-        escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
-        text = pc.binary_join_element_wise(_large('"'), escaped, _large('"'), _large(""))
-    else:
+        return [pc.fill_null(pc.cast(column, pa.large_string()), _large("null"))]
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return None
-    return pc.fill_null(text, _large("null"))
+    column = pc.cast(column, pa.large_string())
+    data = _text_bytes(column)
+    if (data < 0x20).any():
+        return None  # control characters: json.dumps' escapes
+    if ((data == ord('"')) | (data == ord("\\"))).any():
+        column = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
+    if column.null_count == 0:
+        return [_large('"'), column, _large('"')]
+    quoted = pc.binary_join_element_wise(_large('"'), column, _large('"'), _large(""))
+    return [pc.fill_null(quoted, _large("null"))]
 
 
 def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
@@ -348,12 +398,20 @@ def _canonical_lines(table: pa.Table) -> pa.ChunkedArray | None:
     needs json.dumps itself (control characters, floats, nested values)."""
     if table.num_rows == 0:
         return pa.chunked_array([], pa.large_string())
-    parts = []
+    parts: list = []
     for index, name in enumerate(sorted(table.column_names)):
-        text = _json_text(table.column(name))
-        if text is None:
+        pieces = _json_parts(table.column(name))
+        if pieces is None:
             return None
         key = json.dumps(name, ensure_ascii=False)
-        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), text])
+        parts.extend([_large(("{" if index == 0 else ",") + key + ":"), *pieces])
     parts.append(_large("}\n"))
-    return pc.binary_join_element_wise(*parts, _large(""))
+    merged: list = []
+    for part in parts:  # adjacent literals become one: fewer pieces to join per row
+        if merged and isinstance(part, pa.Scalar) and isinstance(merged[-1], pa.Scalar):
+            merged[-1] = _large(merged[-1].as_py() + part.as_py())
+        else:
+            merged.append(part)
+    if len(merged) == 1:
+        return pa.chunked_array([pa.array([merged[0].as_py()] * table.num_rows, pa.large_string())])
+    return pc.binary_join_element_wise(*merged, _large(""))

@@ -40,3 +40,30 @@ def test_empty_files_give_no_votes(tmp_path):
     dataset.parquet_write([], tmp_path / "v.parquet")
     for name in ("v.jsonl", "v.parquet"):
         assert dataset.votes_read(tmp_path / name).models == ()
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+@pytest.mark.parametrize("change, message", [
+    ({"model_b": None}, "row 2 of the counted rows: missing field 'model_b'"),
+    ({"model_a": ""}, "row 2 of the counted rows: missing field 'model_a'"),
+    ({"winner": "draw"}, "row 2 of the counted rows: winner 'draw' is not one of"),
+    ({"model_b": "A"}, "row 2 of the counted rows: a model cannot battle itself"),
+])
+def test_a_bad_counted_row_is_named_in_either_format(tmp_path, suffix, change, message):
+    good = dict(ROWS[1], excluded=None)
+    rows = [good, dict(good, battle_id="b3", **change), good]
+    path = tmp_path / f"v.{suffix}"
+    (dataset.jsonl_write if suffix == "jsonl" else dataset.parquet_write)(rows, path)
+    with pytest.raises(dataset.DatasetError, match=message.replace("(", r"\(")):
+        dataset.votes_read(path)
+
+
+def test_models_of_many_chunks_keep_one_code_each(tmp_path):
+    rows = [dict(ROWS[1], battle_id=f"b{i}", excluded=None, model_a=f"M{i % 3}",
+                 model_b=f"M{(i + 1) % 3}", winner="model_b") for i in range(2500)]
+    dataset.parquet_write(rows, tmp_path / "v.parquet", batch_rows=1000)
+    columns = dataset.votes_read(tmp_path / "v.parquet")
+    assert columns.models == ("M0", "M1", "M2")
+    assert columns.code_a.tolist() == [i % 3 for i in range(2500)]
+    assert columns.code_b.tolist() == [(i + 1) % 3 for i in range(2500)]
+    assert set(columns.outcome.tolist()) == {1}

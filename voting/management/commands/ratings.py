@@ -70,6 +70,9 @@ def rows_read(path: str) -> tuple[list[str], list[str], list[str]]:
 
 class Command(BaseCommand):
     help = "Compute Bradley–Terry ratings with bootstrap intervals from a vote dataset (JSONL or Parquet)."
+    # The command reads files and touches neither the database nor the site: the system checks
+    # would import every URLconf, view and API module for nothing (docs/performance.md).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
