@@ -179,6 +179,18 @@ def watch_requests(page, web_url: str) -> list[str]:
     return outside
 
 
+def battle_page_watched(chromium, live_stack, viewport):
+    """Open the battle page past the notice with its outside requests watched; return the page,
+    the list of outside requests, each side's answers and status, and the vote buttons."""
+    page = chromium.new_page(viewport=viewport, locale="ko-KR")
+    outside = watch_requests(page, live_stack.web_url)
+    page.goto(live_stack.web_url + "/")
+    accept_notice(page)
+    answers = {side: page.locator(f"#pane-{side} > .conversation > .bubble.answer") for side in "ab"}
+    statuses = {side: page.locator(f"#pane-{side} > h2 > .status") for side in "ab"}
+    return page, outside, answers, statuses, page.locator("#votes > .vote-buttons > button")
+
+
 def assert_controls_on_top(controls) -> None:
     covered = {}
     for i in range(controls.count()):
@@ -220,13 +232,7 @@ def slot_shown(text: str, expected: dict[int, list[str]]) -> list[int]:
 def test_a_hostile_answer_cannot_touch_the_battle_page(
     live_stack, live_contest, browser, mock_answers, group, viewport  # noqa: F811
 ):
-    page = browser.new_page(viewport=viewport, locale="ko-KR")
-    outside = watch_requests(page, live_stack.web_url)
-    page.goto(live_stack.web_url + "/")
-    accept_notice(page)
-    answers = {side: page.locator(f"#pane-{side} > .conversation > .bubble.answer") for side in "ab"}
-    statuses = {side: page.locator(f"#pane-{side} > h2 > .status") for side in "ab"}
-    vote_buttons = page.locator("#votes > .vote-buttons > button")
+    page, outside, answers, statuses, vote_buttons = battle_page_watched(browser, live_stack, viewport)
 
     # Given every team answering the group's hostile markup, in the first turn and in follow-ups
     turns = GROUPS[group] * 2

@@ -12,7 +12,7 @@ nothing in an answer carries a link, an id, a data attribute or a class of the p
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.citizen import accept_notice, show_side
+from tests.live.citizen import show_side
 from tests.live.conftest import PERSONAS
 from tests.live.test_browser import browser  # noqa: F401  (the fixture)
 from tests.live.test_hostile_answers import (
@@ -22,8 +22,8 @@ from tests.live.test_hostile_answers import (
     TRACKER,
     VIEWPORTS,
     assert_controls_on_top,
+    battle_page_watched,
     click_all_over,
-    watch_requests,
 )
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,13 +74,7 @@ DRAWN = """root => {
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["phone", "desktop"])
 def test_hostile_tex_and_code_stay_data(live_stack, live_contest, browser, mock_answers, viewport):  # noqa: F811
-    page = browser.new_page(viewport=viewport, locale="ko-KR")
-    outside = watch_requests(page, live_stack.web_url)
-    page.goto(live_stack.web_url + "/")
-    accept_notice(page)
-    answers = {side: page.locator(f"#pane-{side} > .conversation > .bubble.answer") for side in "ab"}
-    statuses = {side: page.locator(f"#pane-{side} > h2 > .status") for side in "ab"}
-    vote_buttons = page.locator("#votes > .vote-buttons > button")
+    page, outside, answers, statuses, vote_buttons = battle_page_watched(browser, live_stack, viewport)
 
     # Given every team answering hostile TeX and code, in the first turn and a follow-up
     mock_answers({persona: f"처음 {persona}\n\n{BODY}\n\n끝 {persona}" for persona, _, _ in PERSONAS})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0011_panel_no_answer'),
+        ('contest', '0012_contest_decision_rule_and_rounds'),
     ]
 
     operations = [

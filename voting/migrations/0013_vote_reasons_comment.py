@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0011_vote_reasons'),
+        ('voting', '0012_chain_answered_by'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0011_panel_no_answer'),
+        ('contest', '0013_contest_title_en_category_name_en'),
     ]
 
     operations = [
