@@ -7,6 +7,7 @@ Ctrl-C stops every process it started.
 import os
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -101,13 +102,15 @@ class Command(BaseCommand):
 
     def run_site(self, redis_url, host, port, mock_port, worker_concurrency):
         mock_url = f"http://127.0.0.1:{mock_port}"
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("seed_demo", mock_url=mock_url)
-        call_command("seed_demo_round")  # a published first round that shows the decision
-
         queue = demo_queue()
         env = {**os.environ, "REDIS_URL": redis_url, "MOCK_TEAMS_URL": mock_url,
                "CELERY_QUEUE": queue}
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed_demo", mock_url=mock_url)
+        # A published first round that shows the decision. Publishing reaches the cache and the
+        # broker, so it runs where REDIS_URL is the Redis this command found or started.
+        subprocess.run([sys.executable, "manage.py", "seed_demo_round"], env=env,
+                       cwd=settings.BASE_DIR, check=True)
         commands = {
             "mock teams": mock_command(mock_port),
             "worker": worker_command(concurrency=worker_concurrency),
