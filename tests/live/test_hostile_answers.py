@@ -191,6 +191,16 @@ def battle_page_watched(chromium, live_stack, viewport):
     return page, outside, answers, statuses, page.locator("#votes > .vote-buttons > button")
 
 
+def turn_sent_and_answered(page, prompt, turn, answers, statuses, vote_buttons) -> None:
+    """Send `prompt` as turn `turn` and wait until both sides answered it and the vote opened."""
+    page.locator("#prompt").fill(prompt)
+    page.locator("#send").click()
+    for side in "ab":
+        expect(answers[side]).to_have_count(turn + 1)
+        expect(statuses[side]).to_have_text("완료", timeout=30_000)
+    expect(vote_buttons.first).to_be_enabled()
+
+
 def assert_controls_on_top(controls) -> None:
     covered = {}
     for i in range(controls.count()):
@@ -241,12 +251,8 @@ def test_a_hostile_answer_cannot_touch_the_battle_page(
         texts = {slot: answer(slot, turn) for slot in range(len(PERSONAS))}
         mock_answers({persona: texts[slot][0] for slot, (persona, _, _) in enumerate(PERSONAS)})
         expected.append({slot: parts for slot, (_, parts) in texts.items()})
-        page.locator("#prompt").fill(f'<label for="new-battle">질문 {turn}</label> 설명해 줘')
-        page.locator("#send").click()
-        for side in "ab":
-            expect(answers[side]).to_have_count(turn + 1)
-            expect(statuses[side]).to_have_text("완료", timeout=30_000)
-        expect(vote_buttons.first).to_be_enabled()
+        turn_sent_and_answered(page, f'<label for="new-battle">질문 {turn}</label> 설명해 줘', turn,
+                               answers, statuses, vote_buttons)
     battle_id = page.locator("#battle").get_attribute("data-battle-id")
 
     # Then every vote button is the element at its own centre

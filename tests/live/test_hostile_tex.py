@@ -24,6 +24,7 @@ from tests.live.test_hostile_answers import (
     assert_controls_on_top,
     battle_page_watched,
     click_all_over,
+    turn_sent_and_answered,
 )
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,12 +80,7 @@ def test_hostile_tex_and_code_stay_data(live_stack, live_contest, browser, mock_
     # Given every team answering hostile TeX and code, in the first turn and a follow-up
     mock_answers({persona: f"처음 {persona}\n\n{BODY}\n\n끝 {persona}" for persona, _, _ in PERSONAS})
     for turn in range(2):
-        page.locator("#prompt").fill(f"수식을 보여 줘 {turn}")
-        page.locator("#send").click()
-        for side in "ab":
-            expect(answers[side]).to_have_count(turn + 1)
-            expect(statuses[side]).to_have_text("완료", timeout=30_000)
-        expect(vote_buttons.first).to_be_enabled()
+        turn_sent_and_answered(page, f"수식을 보여 줘 {turn}", turn, answers, statuses, vote_buttons)
     battle_id = page.locator("#battle").get_attribute("data-battle-id")
 
     # Then the formulas were drawn (as KaTeX, or as its error), and none drew a link, an id,
