@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,39 +194,66 @@ def table_rows(table: pa.Table, *, batch_rows: int = 100_000) -> Iterator[dict]:
 
 
 RATING_COLUMNS = ("model_a", "model_b", "winner", "excluded")
+# pyarrow's JSON block: its default, the cheapest in CPU; a longer line is read again in one block.
+JSON_BLOCK_BYTES = 1 << 20
+# The Parquet rows are hashed this many at a time: small enough that each batch's lines reuse the
+# last one's memory, large enough that pyarrow's cost per call is nothing.
+HASH_BATCH_ROWS = 1 << 16
 
 
-def _table_read(path: str | Path, *, columns: tuple[str, ...] | None = None) -> pa.Table:
-    """Read a dataset file; with `columns`, only those (as text), ignoring every other field."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise DatasetError(f"{path}: expected a .jsonl or .parquet file")
-    try:
-        if suffix == ".parquet":
+def _table_read(path: str | Path, *, columns: tuple[str, ...]) -> pa.Table:
+    """Read a dataset file's `columns` (as text), ignoring every other field.
+
+    In this thread only: pyarrow's thread pool saves no time on a busy machine and costs CPU.
+    """
+    with _read_errors(path):
+        if _format(path) == ".parquet":
             # ParquetFile, not read_table: read_table imports pyarrow.dataset, and with it pandas.
-            if columns is None:
-                return pq.ParquetFile(path).read()
             present = set(pq.read_schema(path).names)
             wanted = [name for name in columns if name in present]
             # The models and winners come as Parquet stored them, dictionary-encoded.
             return pq.ParquetFile(path, read_dictionary=[
                 name for name in ("model_a", "model_b", "winner") if name in wanted]
-            ).read(columns=wanted)
-        if Path(path).stat().st_size == 0:
+            ).read(columns=wanted, use_threads=False)
+        size = Path(path).stat().st_size
+        if size == 0:
             return SCHEMA.empty_table()
-        parse = None
-        if columns is not None:
-            # Only the needed fields are converted; the others are skipped while parsing.
-            parse = pa_json.ParseOptions(
-                explicit_schema=pa.schema([(name, pa.string()) for name in columns]),
-                unexpected_field_behavior="ignore",
-            )
-        return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=1 << 24),
-                                 parse_options=parse)
+        # Only the needed fields are converted; the others are skipped while parsing.
+        parse = pa_json.ParseOptions(
+            explicit_schema=pa.schema([(name, pa.string()) for name in columns]),
+            unexpected_field_behavior="ignore",
+        )
+        try:
+            return _json_read(path, parse, JSON_BLOCK_BYTES)
+        except pa.ArrowInvalid as error:
+            if "straddl" not in str(error) or size <= JSON_BLOCK_BYTES:
+                raise
+            return _json_read(path, parse, min(size + 1, 2**31 - 1))
+
+
+def _format(path: str | Path) -> str:
+    """Return the file's format (its suffix, lower case), or raise DatasetError."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DatasetError(f"{path}: expected a .jsonl or .parquet file")
+    return suffix
+
+
+@contextmanager
+def _read_errors(path: str | Path) -> Iterator[None]:
+    """Turn what pyarrow raises for a missing or unreadable file into DatasetError."""
+    try:
+        yield
     except FileNotFoundError as error:
         raise DatasetError(f"Cannot read {path}: no such file") from error
     except (pa.ArrowInvalid, OSError) as error:
         raise DatasetError(f"{path}: {error}") from error
+
+
+def _json_read(path: str | Path, parse: pa_json.ParseOptions, block: int) -> pa.Table:
+    return pa_json.read_json(
+        path, read_options=pa_json.ReadOptions(block_size=block, use_threads=False),
+        parse_options=parse)
 
 
 @dataclass(frozen=True)
@@ -335,18 +363,26 @@ def votes_sha256(path: str | Path) -> str:
     For a JSONL file that is the hash of the file itself (a published file is canonical); for
     Parquet the rows are written back as canonical lines, in the file's order.
     """
-    if Path(path).suffix.lower() == ".jsonl":
+    if _format(path) == ".jsonl":
         return file_sha256(path)
-    table = _table_read(path)
-    lines = _canonical_lines(table)
-    if lines is None:
-        return rows_sha256(table_rows(table))
     digest = hashlib.sha256()
-    for chunk in lines.chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
-        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
-        digest.update(memoryview(chunk.buffers()[2])[start:end])
+    for batch in _parquet_batches(path):
+        lines = _canonical_lines(pa.Table.from_batches([batch]))
+        if lines is None:  # a value json.dumps must write itself: this batch through Python
+            digest.update("".join(map(row_line, batch.to_pylist())).encode())
+            continue
+        for chunk in lines.chunks:
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+            digest.update(memoryview(chunk.buffers()[2])[start:end])
     return digest.hexdigest()
+
+
+def _parquet_batches(path: str | Path) -> Iterator[pa.RecordBatch]:
+    """Yield a Parquet file's rows, every column, HASH_BATCH_ROWS at a time, in this thread: a
+    batch's memory is reused by the next, where a whole table would be fresh memory."""
+    with _read_errors(path):
+        yield from pq.ParquetFile(path).iter_batches(batch_size=HASH_BATCH_ROWS, use_threads=False)
 
 
 def _large(text: str) -> pa.Scalar:

@@ -67,3 +67,28 @@ def test_models_of_many_chunks_keep_one_code_each(tmp_path):
     assert columns.code_a.tolist() == [i % 3 for i in range(2500)]
     assert columns.code_b.tolist() == [(i + 1) % 3 for i in range(2500)]
     assert set(columns.outcome.tolist()) == {1}
+
+
+def test_a_parquet_file_hashes_as_its_jsonl_across_batches_of_either_kind(tmp_path, monkeypatch):
+    # Given rows in several row groups, one of them with a control character (json.dumps's own
+    # escape, so its batch is written back through Python) between plain ones
+    rows = [dict(ROWS[1], battle_id=f"b{i}", voter="탭\there" if i == 3 else f"v{i}")
+            for i in range(7)]
+    dataset.jsonl_write(rows, tmp_path / "v.jsonl")
+    dataset.parquet_write(rows, tmp_path / "v.parquet", batch_rows=3)
+    # When the Parquet rows are hashed two at a time
+    monkeypatch.setattr(dataset, "HASH_BATCH_ROWS", 2)
+    # Then the hash is the JSONL file's, and the rows' own
+    assert dataset.votes_sha256(tmp_path / "v.parquet") == dataset.votes_sha256(tmp_path / "v.jsonl")
+    assert dataset.votes_sha256(tmp_path / "v.parquet") == dataset.rows_sha256(rows)
+
+
+def test_a_jsonl_line_longer_than_the_read_block_is_read(tmp_path, monkeypatch):
+    # Given a vote whose line (an unknown field of long text) is longer than pyarrow's block
+    monkeypatch.setattr(dataset, "JSON_BLOCK_BYTES", 256)
+    rows = [dict(ROWS[1], excluded=None), dict(ROWS[1], excluded=None, note="긴 글 " * 200),
+            dict(ROWS[1], excluded=None, winner="model_b")]
+    dataset.jsonl_write(rows, tmp_path / "v.jsonl")
+    # When it is read, then every row counts
+    columns = dataset.votes_read(tmp_path / "v.jsonl")
+    assert columns.outcome.tolist() == [0, 0, 1]
