@@ -34,7 +34,7 @@ import numpy as np
 
 from stats import counts, decision, evidence, ratings, style
 from voting import dataset
-from voting.style_publication import StyleFeaturesInvalid, style_features_read
+from voting.style_features import StyleFeaturesInvalid, style_features_read
 
 REQUIRED = ("model_a", "model_b", "winner")
 WINNERS = set(counts.WINNER_LABELS)
