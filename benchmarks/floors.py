@@ -1,6 +1,6 @@
 """The site's CPU per start, per forwarded batch and per vote, beside each one's floor, in one run.
 
-    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3]
+    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3] [--only start vote forward]
         [--burst 50] [--forward-battles 20]
 
 Starts what it needs and stops it: PostgreSQL as .ci/run finds it (started with pg_ctlcluster
@@ -50,6 +50,7 @@ PROMPT = b'{"prompt": "\\uc11c\\uc6b8 \\uc5ec\\ud589\\uc9c0\\ub97c \\ucd94\\ucc9
 CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
+PARTS = ("start", "vote", "forward")
 
 
 def postgres_ready(dsn: str) -> None:
@@ -324,6 +325,8 @@ def main() -> None:
     parser.add_argument("--forward-battles", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=30)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=PARTS, nargs="+", default=list(PARTS),
+                        help="measure these only (the start's bursts are run in any case)")
     args = parser.parse_args()
     dsn = args.database.replace("postgres://", "postgresql://", 1)
     postgres_ready(dsn)
@@ -383,27 +386,13 @@ def main() -> None:
                   f"{ {k: round(v, 2) for k, v in floor_net.items()} }", flush=True)
         result = {"start": figures(statistics.median(site_rows), statistics.median(floor_rows))}
 
-        site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, args.in_flight)
-        floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), args.in_flight)
-        print(f"  vote, {len(battles)} votes, {args.in_flight} in flight: site "
-              f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
-              flush=True)
-        result["vote"] = figures(site_vote, floor_vote)
-
-        mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
-        result["forward"] = {}
-        for paced in (True, False):
-            poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
-            row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
-                              web_port, forward_port, args.forward_battles)
-            print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
-                  f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
-                  f"{row['worker_cpu_ms']:.3f} ms", flush=True)
-            result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
-        poll.execute("UPDATE contest_contest SET paced_streams = true")
-        result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
+        if "vote" in args.only:
+            vote_part(result, meter, dsn, web, web_port, battles, args.in_flight)
+        if "forward" in args.only:
+            forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port,
+                         args.forward_battles)
         print(f"load average {os.getloadavg()}; a 10-million-step Python loop {loop_seconds():.2f} s")
-        for what in ("start", "forward", "vote"):
+        for what in result:
             row = result[what]
             print(f"{what}: site {row['site_cpu_ms']} ms of CPU, floor {row['floor_cpu_ms']} ms, "
                   f"ratio {row['ratio']}" + (f" (paced; unpaced: site {row['unpaced']['site_cpu_ms']}, "
@@ -413,6 +402,30 @@ def main() -> None:
             print(json.dumps(result))
     finally:
         stack.stop()
+
+
+def vote_part(result, meter, dsn, web, web_port, battles, in_flight) -> None:
+    site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, in_flight)
+    floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), in_flight)
+    print(f"  vote, {len(battles)} votes, {in_flight} in flight: site "
+          f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
+          flush=True)
+    result["vote"] = figures(site_vote, floor_vote)
+
+
+def forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port, n) -> None:
+    mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
+    result["forward"] = {}
+    for paced in (True, False):
+        poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
+        row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
+                          web_port, forward_port, n)
+        print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
+              f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
+              f"{row['worker_cpu_ms']:.3f} ms", flush=True)
+        result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
+    poll.execute("UPDATE contest_contest SET paced_streams = true")
+    result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
 
 
 def figures(site: float, floor: float) -> dict:
