@@ -3,7 +3,6 @@
 Each service runs in one transaction and dispatches Celery work only after it commits, so a
 worker never looks for a row that is not there yet.
 """
-import functools
 import random
 import secrets
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from arena.leases import leases_alive
 from arena.draw import draw_probabilities, pair_choose
 from arena.models import Battle, BattleShare, Response, Side, Turn
 from arena.selectors import battle_get_for_owner
+from arena.sides import SideBegun, begin_sql, begun_from_row, complete_sql
 from contest.models import Contest, Entrant
 from contest.selectors import (
     category_by_slug,
@@ -195,19 +195,26 @@ def battle_unshare(*, battle_id, session_key: str) -> None:
     BattleShare.objects.filter(battle=battle).delete()
 
 
-def response_begin(*, response_id: int) -> Response | None:
-    """Mark a pending response as streaming; return None if it already finished.
+def response_begin(*, response_id: int) -> SideBegun | None:
+    """Mark a pending response as streaming and return what its stream needs; return None if it
+    already finished.
 
     A task redelivered after a worker crash finds its response 'streaming' and starts it over.
+    On PostgreSQL the UPDATE and the read of the side's turn, entrant and contest are one
+    statement, its own transaction (arena.sides): every side begins here.
     """
+    started_at = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(begin_sql(), [started_at, response_id])
+            row = cursor.fetchone()
+        return begun_from_row(row) if row is not None else None
     updated = Response.objects.filter(
         pk=response_id, status__in=Response.UNFINISHED
-    ).update(status=Response.Status.STREAMING, started_at=timezone.now(), text="")
+    ).update(status=Response.Status.STREAMING, started_at=started_at, text="")
     if not updated:
         return None
-    # A side needs its entrant (the endpoint), its contest (the system prompt) and its turn (the
-    # prompt, the battle's id), not the battle row: every join here is ORM work on the worker's loop, 40 sides a second.
-    return Response.objects.select_related("entrant__contest", "turn").get(pk=response_id)
+    return SideBegun.of(Response.objects.select_related("entrant__contest", "turn").get(pk=response_id))
 
 
 def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> bool:
@@ -222,7 +229,7 @@ def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: in
     finished_at = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_complete_sql(), [text, ttft_ms, total_ms, finished_at, response_id])
+            cursor.execute(complete_sql(), [text, ttft_ms, total_ms, finished_at, response_id])
             return cursor.fetchone()[0] > 0
     with transaction.atomic():
         updated = Response.objects.filter(pk=response_id, status=Response.Status.STREAMING).update(
@@ -235,30 +242,6 @@ def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: in
             consecutive_failures=0
         )
     return True
-
-
-@functools.cache
-def _complete_sql() -> str:
-    """response_complete's two UPDATEs as one PostgreSQL statement, returning how many sides it
-    ended (0 or 1)."""
-    q = connection.ops.quote_name
-    response, entrant = Response._meta, Entrant._meta
-
-    def column(meta, name: str) -> str:
-        return q(meta.get_field(name).column)
-
-    return (
-        f"WITH done AS (UPDATE {q(response.db_table)} SET {column(response, 'status')} = "
-        f"'{Response.Status.DONE.value}', {column(response, 'text')} = %s, "
-        f"{column(response, 'ttft_ms')} = %s, {column(response, 'total_ms')} = %s, "
-        f"{column(response, 'finished_at')} = %s WHERE {q(response.pk.column)} = %s AND "
-        f"{column(response, 'status')} = '{Response.Status.STREAMING.value}' "
-        f"RETURNING {column(response, 'entrant')}), "
-        f"healed AS (UPDATE {q(entrant.db_table)} SET {column(entrant, 'consecutive_failures')} = 0 "
-        f"WHERE {q(entrant.pk.column)} IN (SELECT {column(response, 'entrant')} FROM done) "
-        f"AND {column(entrant, 'consecutive_failures')} > 0) "
-        "SELECT count(*) FROM done"
-    )
 
 
 @transaction.atomic

@@ -24,7 +24,8 @@ from arena.leases import leases_for_loop, watched_since
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
-from arena.selectors import conversation_for
+from arena.selectors import side_conversation
+from arena.sides import SideRef
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +98,11 @@ class BattlePublisher:
 
     FINISH_RETRY_SECONDS = 10.0
 
-    def __init__(self, response: Response):
-        self.group = battle_group(response.turn.battle_id)
-        self.side = response.side
-        self.turn = response.turn.index
-        self.response_id = response.pk
+    def __init__(self, side: SideRef):
+        self.group = battle_group(side.battle_id)
+        self.side = side.side
+        self.turn = side.turn_index
+        self.response_id = side.pk
         self.seq = 0
         self.behind = False
 
@@ -143,16 +144,19 @@ class BattlePublisher:
 
 @dataclass
 class _Prepared:
-    response: Response
+    side: SideRef
     config: EndpointConfig
     messages: list[dict]
 
 
 def _prepare(response_id: int) -> _Prepared | None:
-    response = services.response_begin(response_id=response_id)
-    if response is None:
+    begun = services.response_begin(response_id=response_id)
+    if begun is None:
         return None
-    return _Prepared(response, endpoint_config(response.entrant), conversation_for(response))
+    side = begun.ref
+    messages = side_conversation(battle_id=side.battle_id, turn_index=side.turn_index, side=side.side,
+                                 prompt=begun.prompt, system_prompt=begun.system_prompt)
+    return _Prepared(side, endpoint_config(begun), messages)
 
 
 def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
@@ -175,14 +179,14 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     prepared = await runner.db(_prepare, response_id)
     if prepared is None:
         return
-    response, config, messages = prepared.response, prepared.config, prepared.messages
-    publisher = BattlePublisher(response)
+    side, config, messages = prepared.side, prepared.config, prepared.messages
+    publisher = BattlePublisher(side)
     http = client or runner.http(config.base_url)
     runner.streams += 1
     try:
         # The lease tells the reaper this side's worker lives (arena.leases).
-        async with leases_for_loop().held(response.pk):
-            await _stream(response, config, messages, publisher, http)
+        async with leases_for_loop().held(side.pk):
+            await _stream(side, config, messages, publisher, http)
     finally:
         runner.streams -= 1
 
@@ -199,8 +203,8 @@ def batch_interval(streams: int) -> float:
     return max(arena["STREAM_BATCH_SECONDS"], streams / arena["STREAM_MESSAGES_PER_SECOND"])
 
 
-async def _stream(response, config, messages, publisher, http) -> None:
-    response_id = response.pk
+async def _stream(side, config, messages, publisher, http) -> None:
+    response_id = side.pk
     batch_chars = settings.ARENA["STREAM_BATCH_CHARS"]
 
     pieces: list[str] = []
@@ -224,7 +228,7 @@ async def _stream(response, config, messages, publisher, http) -> None:
             services.response_fail, response_id=response_id, code=code, text="".join(pieces)
         ):
             await publisher.finish({"type": "error", "code": code, "message": str(error_message(code))})
-            await side_counted(response, code)
+            await side_counted(side, code)
 
     retried = False
     try:
@@ -261,7 +265,7 @@ async def _stream(response, config, messages, publisher, http) -> None:
     except EndpointError as error:
         logger.warning(
             "response %s from entrant %s failed: %s (%s)",
-            response_id, response.entrant_id, error.code, error.message,
+            response_id, side.entrant_id, error.code, error.message,
         )
         await fail(error.code)
         return
@@ -285,23 +289,23 @@ async def _stream(response, config, messages, publisher, http) -> None:
     # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
     # stay, as the websocket contract lists them.
     await publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
-    await side_counted(response, "done", ttft_ms=ttft_ms or total_ms)
+    await side_counted(side, "done", ttft_ms=ttft_ms or total_ms)
 
 
-async def side_counted(response: Response, outcome: str, *, ttft_ms: int | None = None) -> None:
+async def side_counted(side: SideRef, outcome: str, *, ttft_ms: int | None = None) -> None:
     """Count a side that ended (`outcome`: done or its error code) in the metrics, and its
     battle once both sides of the first turn ended (arena.metrics). Never fails the side."""
     if ttft_ms is not None:
-        metrics.side_done(entrant_id=response.entrant_id, ttft_ms=ttft_ms)
+        metrics.side_done(entrant_id=side.entrant_id, ttft_ms=ttft_ms)
     else:
-        metrics.side_failed(entrant_id=response.entrant_id, code=outcome)
+        metrics.side_failed(entrant_id=side.entrant_id, code=outcome)
     url = _snapshots_get()._url
-    if response.turn.index != 0 or url is None:
+    if side.turn_index != 0 or url is None:
         return
-    key = cache.make_key(f"arena:turn-ends:{response.turn_id}")
+    key = cache.make_key(f"arena:turn-ends:{side.turn_id}")
     try:
         total, _ = await outbox.outbox_for(url).send(
-            *metrics.turn_ends_commands(response.turn_id, failed=outcome != "done", key=key)
+            *metrics.turn_ends_commands(side.turn_id, failed=outcome != "done", key=key)
         )
     except REDIS_ERRORS:
         return
@@ -347,10 +351,11 @@ def _side_lost(response: Response) -> bool:
     # What the side had said is kept, as for any other failure.
     if not services.response_fail(response_id=response.pk, code="worker_lost", text=response.text):
         return False
-    runner.run(BattlePublisher(response).finish(
+    side = SideRef.of(response)
+    runner.run(BattlePublisher(side).finish(
         {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
     ))
-    runner.run(side_counted(response, "worker_lost"))
+    runner.run(side_counted(side, "worker_lost"))
     return True
 
 
