@@ -7,7 +7,6 @@ import random
 import secrets
 from collections.abc import Callable
 
-from celery import group
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -95,10 +94,15 @@ def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
 
 
 def turn_dispatch(*, response_ids: list[int]) -> None:
-    """Send one generation task per side to the workers, together."""
-    from arena.tasks import response_generate
+    """Send the sides' generation to the workers: a turn's sides in one task, as every message
+    costs the web, Redis and a worker's consumer about as much as a side's own work; a side
+    queued again alone (the reaper's retry) in a task of its own."""
+    from arena.tasks import response_generate, turn_generate
 
-    group(response_generate.si(response_id) for response_id in response_ids).apply_async()
+    if len(response_ids) == 1:
+        response_generate.delay(response_ids[0])
+    else:
+        turn_generate.delay(list(response_ids))
 
 
 @transaction.atomic

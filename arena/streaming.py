@@ -168,6 +168,24 @@ def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -
     runner.run(response_stream(response_id=response_id, client=client))
 
 
+def turn_run(*, response_ids: list[int]) -> None:
+    """Generate, stream and save the sides `response_ids` together (a turn's two sides, which
+    start in the same turn of the loop), blocking until every one has ended.
+
+    A side's fault ends that side only; an error of our own in one (response_stream raises only
+    for those) is raised once the others have ended too, so that the task ends with its sides.
+    """
+    runner.run(_sides_stream(response_ids))
+
+
+async def _sides_stream(response_ids: list[int]) -> None:
+    sides = (response_stream(response_id=response_id) for response_id in response_ids)
+    outcomes = await asyncio.gather(*sides, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 async def response_stream(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
     """Generate, stream and save one response on the stream loop. Never raises for a fault.
 
