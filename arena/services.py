@@ -201,24 +201,35 @@ def battle_unshare(*, battle_id, session_key: str) -> None:
 
 def response_begin(*, response_id: int) -> SideBegun | None:
     """Mark a pending response as streaming and return what its stream needs; return None if it
-    already finished.
+    already finished (responses_begin, for one side)."""
+    begun = responses_begin(response_ids=[response_id])
+    return begun[0] if begun else None
 
-    A task redelivered after a worker crash finds its response 'streaming' and starts it over.
-    On PostgreSQL the UPDATE and the read of the side's turn, entrant and contest are one
+
+def responses_begin(*, response_ids: list[int]) -> list[SideBegun]:
+    """Mark the pending or streaming responses among `response_ids` as streaming and return what
+    each one's stream needs, in the order of `response_ids`; a response that finished is left
+    out.
+
+    A task redelivered after a worker crash finds its responses 'streaming' and starts them over.
+    On PostgreSQL the UPDATE and the read of each side's turn, entrant and contest are one
     statement, its own transaction (arena.sides): every side begins here.
     """
     started_at = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(begin_sql(), [started_at, response_id])
-            row = cursor.fetchone()
-        return begun_from_row(row) if row is not None else None
-    updated = Response.objects.filter(
-        pk=response_id, status__in=Response.UNFINISHED
-    ).update(status=Response.Status.STREAMING, started_at=started_at, text="")
-    if not updated:
-        return None
-    return SideBegun.of(Response.objects.select_related("entrant__contest", "turn").get(pk=response_id))
+            cursor.execute(begin_sql(), [started_at, list(response_ids)])
+            begun = {side.ref.pk: side for side in map(begun_from_row, cursor.fetchall())}
+        return [begun[pk] for pk in response_ids if pk in begun]
+    sides = []
+    for response_id in response_ids:
+        updated = Response.objects.filter(
+            pk=response_id, status__in=Response.UNFINISHED
+        ).update(status=Response.Status.STREAMING, started_at=started_at, text="")
+        if updated:
+            response = Response.objects.select_related("entrant__contest", "turn").get(pk=response_id)
+            sides.append(SideBegun.of(response))
+    return sides
 
 
 def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> bool:

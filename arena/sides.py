@@ -4,7 +4,7 @@ Every side begins and ends once, so on PostgreSQL each is one statement, its own
 built from the models' `_meta` and enums (never literals): a transaction's BEGIN and COMMIT, a
 second round trip for the read, and the ORM compiling both queries were most of what a side's
 begin cost the worker and the database (docs/performance.md). The services
-(`arena.services.response_begin`, `response_complete`) run them and keep Django's ORM path for
+(`arena.services.responses_begin`, `response_complete`) run them and keep Django's ORM path for
 any other database.
 """
 from __future__ import annotations
@@ -84,8 +84,9 @@ _BEGUN = ((Response, "id"), (Response, "side"), (Response, "entrant"), (Response
 
 @functools.cache
 def begin_sql() -> str:
-    """response_begin's UPDATE and its read as one statement: the side marked streaming (if it
-    has not ended) and, joined to what it returns, its turn, entrant and contest."""
+    """responses_begin's UPDATE and its read as one statement: the sides (an array of ids)
+    marked streaming if they have not ended and, joined to what it returns, each one's turn,
+    entrant and contest."""
     response = Response._meta
     unfinished = ", ".join(f"'{status.value}'" for status in sorted(Response.UNFINISHED))
     aliases = {Response: "b", Turn: "t", Entrant: "e", Contest: "c"}
@@ -94,7 +95,7 @@ def begin_sql() -> str:
     return (
         f"WITH b AS (UPDATE {_q(response.db_table)} SET {_column(Response, 'status')} = "
         f"'{Response.Status.STREAMING.value}', {_column(Response, 'started_at')} = %s, "
-        f"{_column(Response, 'text')} = '' WHERE {_q(response.pk.column)} = %s AND "
+        f"{_column(Response, 'text')} = '' WHERE {_q(response.pk.column)} = ANY(%s) AND "
         f"{_column(Response, 'status')} IN ({unfinished}) RETURNING {returned}) "
         f"SELECT {selected} FROM b "
         f"JOIN {_q(Turn._meta.db_table)} t ON t.{_q(Turn._meta.pk.column)} = {_column(Response, 'turn', 'b')} "

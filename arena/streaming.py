@@ -149,14 +149,17 @@ class _Prepared:
     messages: list[dict]
 
 
-def _prepare(response_id: int) -> _Prepared | None:
-    begun = services.response_begin(response_id=response_id)
-    if begun is None:
-        return None
-    side = begun.ref
-    messages = side_conversation(battle_id=side.battle_id, turn_index=side.turn_index, side=side.side,
-                                 prompt=begun.prompt, system_prompt=begun.system_prompt)
-    return _Prepared(side, endpoint_config(begun), messages)
+def _prepare(response_ids: list[int]) -> list[_Prepared]:
+    """Begin the sides `response_ids` (services.responses_begin) and return what each one that
+    began streams with."""
+    prepared = []
+    for begun in services.responses_begin(response_ids=response_ids):
+        side = begun.ref
+        messages = side_conversation(battle_id=side.battle_id, turn_index=side.turn_index,
+                                     side=side.side, prompt=begun.prompt,
+                                     system_prompt=begun.system_prompt)
+        prepared.append(_Prepared(side, endpoint_config(begun), messages))
+    return prepared
 
 
 def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
@@ -168,19 +171,22 @@ def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -
     runner.run(response_stream(response_id=response_id, client=client))
 
 
-def turn_run(*, response_ids: list[int]) -> None:
+def turn_run(*, response_ids: list[int], client: httpx.AsyncClient | None = None) -> None:
     """Generate, stream and save the sides `response_ids` together (a turn's two sides, which
-    start in the same turn of the loop), blocking until every one has ended.
+    start in the same turn of the loop), blocking until every one has ended. ``client`` as for
+    response_run.
 
-    A side's fault ends that side only; an error of our own in one (response_stream raises only
+    A side's fault ends that side only; an error of our own in one (a side's stream raises only
     for those) is raised once the others have ended too, so that the task ends with its sides.
     """
-    runner.run(_sides_stream(response_ids))
+    runner.run(_sides_stream(response_ids, client))
 
 
-async def _sides_stream(response_ids: list[int]) -> None:
-    sides = (response_stream(response_id=response_id) for response_id in response_ids)
-    outcomes = await asyncio.gather(*sides, return_exceptions=True)
+async def _sides_stream(response_ids: list[int], client: httpx.AsyncClient | None) -> None:
+    # The sides begin together: one statement, one hop to the database threads.
+    begun = await runner.db(_prepare, response_ids)
+    outcomes = await asyncio.gather(*(_side_stream(prepared, client) for prepared in begun),
+                                    return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
@@ -194,9 +200,11 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     within RETRY_AFTER_MAX_SECONDS is waited out and asked once more; every other endpoint
     fault ends the side with its code.
     """
-    prepared = await runner.db(_prepare, response_id)
-    if prepared is None:
-        return
+    for prepared in await runner.db(_prepare, [response_id]):
+        await _side_stream(prepared, client)
+
+
+async def _side_stream(prepared: _Prepared, client: httpx.AsyncClient | None) -> None:
     side, config, messages = prepared.side, prepared.config, prepared.messages
     publisher = BattlePublisher(side)
     http = client or runner.http(config.base_url)
