@@ -56,20 +56,24 @@ class Snapshots:
         else:
             self._url = None
 
-    async def set(self, response_id: int, seq: int, text: str) -> None:
+    def set(self, response_id: int, seq: int, text: str) -> tuple[str, tuple] | None:
+        """Keep the side's text so far: return the Redis command that does (with its server's
+        URL) for the caller to send before the batch it goes with, or, with no Redis cache,
+        write it through the cache and return None."""
         value = {"seq": seq, "text": text}
         if self._url is None:
             cache.set(partial_key(response_id), value, PARTIAL_TTL_SECONDS)
-            return
+            return None
         key = cache.make_key(partial_key(response_id))
         value = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        await outbox.outbox_for(self._url).send(("SET", key, value, "EX", PARTIAL_TTL_SECONDS))
+        return self._url, ("SET", key, value, "EX", PARTIAL_TTL_SECONDS)
 
-    async def delete(self, response_id: int) -> None:
+    def delete(self, response_id: int) -> tuple[str, tuple] | None:
+        """Drop the side's text so far, as `set` keeps it."""
         if self._url is None:
             cache.delete(partial_key(response_id))
-            return
-        await outbox.outbox_for(self._url).send(("DEL", cache.make_key(partial_key(response_id))))
+            return None
+        return self._url, ("DEL", cache.make_key(partial_key(response_id)))
 
 
 _snapshots: dict[str, Snapshots] = {}
@@ -106,20 +110,22 @@ class BattlePublisher:
         self.seq = 0
         self.behind = False
 
-    async def send(self, event: dict) -> None:
+    async def send(self, event: dict, *, before: tuple[str, tuple] | None = None) -> None:
+        """Send `event` to the battle's group, after `before` (see outbox.group_send)."""
         event = {**event, "side": self.side, "turn": self.turn}
-        await outbox.group_send(self.group, {"type": "battle.event", "event": event})
+        await outbox.group_send(self.group, {"type": "battle.event", "event": event}, before=before)
 
     async def token(self, text: str, full_text: str) -> None:
         self.seq += 1
         try:
-            # The snapshot first: a browser that joins between the two then gets this batch
-            # from the snapshot and drops the batch itself as already seen.
-            await _snapshots_get().set(self.response_id, self.seq, full_text)
+            # The snapshot first (in the batch's pipeline): a browser that joins between the two
+            # then gets this batch from the snapshot and drops the batch itself as already seen.
+            snapshot = _snapshots_get().set(self.response_id, self.seq, full_text)
             if self.behind:
-                await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True})
+                await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True},
+                                before=snapshot)
             else:
-                await self.send({"type": "token", "seq": self.seq, "text": text})
+                await self.send({"type": "token", "seq": self.seq, "text": text}, before=snapshot)
             self.behind = False
         except REDIS_ERRORS as error:
             if not self.behind:
@@ -131,8 +137,7 @@ class BattlePublisher:
         delay = 0.25
         while True:
             try:
-                await _snapshots_get().delete(self.response_id)
-                await self.send(event)
+                await self.send(event, before=_snapshots_get().delete(self.response_id))
                 return
             except REDIS_ERRORS as error:
                 if time.monotonic() + delay > give_up_at:
