@@ -97,12 +97,15 @@ def begin_sql() -> str:
         f"'{Response.Status.STREAMING.value}', {_column(Response, 'started_at')} = %s, "
         f"{_column(Response, 'text')} = '' WHERE {_q(response.pk.column)} = ANY(%s) AND "
         f"{_column(Response, 'status')} IN ({unfinished}) RETURNING {returned}) "
-        f"SELECT {selected} FROM b "
-        f"JOIN {_q(Turn._meta.db_table)} t ON t.{_q(Turn._meta.pk.column)} = {_column(Response, 'turn', 'b')} "
-        f"JOIN {_q(Entrant._meta.db_table)} e ON e.{_q(Entrant._meta.pk.column)} = "
-        f"{_column(Response, 'entrant', 'b')} "
-        f"JOIN {_q(Contest._meta.db_table)} c ON c.{_q(Contest._meta.pk.column)} = {_column(Entrant, 'contest', 'e')}"
+        f"SELECT {selected} FROM b {_join(Turn, 't', _column(Response, 'turn', 'b'))} "
+        f"{_join(Entrant, 'e', _column(Response, 'entrant', 'b'))} "
+        f"{_join(Contest, 'c', _column(Entrant, 'contest', 'e'))}"
     )
+
+
+def _join(model: type[Model], alias: str, key: str) -> str:
+    """JOIN `model`'s table as `alias` on its primary key = `key`."""
+    return f"JOIN {_q(model._meta.db_table)} {alias} ON {alias}.{_q(model._meta.pk.column)} = {key}"
 
 
 def begun_from_row(row: tuple) -> SideBegun:
