@@ -1,6 +1,6 @@
 """The site's CPU per start, per forwarded batch and per vote, beside each one's floor, in one run.
 
-    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3]
+    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3] [--only start vote forward]
         [--burst 50] [--forward-battles 20]
 
 Starts what it needs and stops it: PostgreSQL as .ci/run finds it (started with pg_ctlcluster
@@ -50,6 +50,7 @@ PROMPT = b'{"prompt": "\\uc11c\\uc6b8 \\uc5ec\\ud589\\uc9c0\\ub97c \\ucd94\\ucc9
 CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
+PARTS = ("start", "vote", "forward")
 
 
 def postgres_ready(dsn: str) -> None:
@@ -111,17 +112,39 @@ class Meter:
         return out
 
 
-async def starts(port: int, n: int) -> list[dict]:
-    """Start `n` battles at once, each as a new visitor; return each one's id and cookies."""
+def _cookies(fields) -> dict:
+    return dict(value.split(";", 1)[0].split("=", 1) for name, value in fields if name == "set-cookie")
+
+
+async def visitors(port: int, n: int) -> list[dict]:
+    """`n` new visitors who have accepted the first-visit notice (`POST /api/notice`, as the
+    page's button does; a start from a session without it is refused): each one's cookies."""
     headers = {"Cookie": f"csrftoken={CSRF}", "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
-    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/battles", PROMPT, headers)
-                                      for _ in range(n)))
+    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/notice", b'{"accept": true}', headers)
+                                     for _ in range(n)))
     out = []
     for status, fields, body in answers:
+        if status != 200:
+            raise SystemExit(f"notice: HTTP {status}: {body[:200]!r}")
+        out.append({"csrftoken": CSRF, **_cookies(fields)})
+    return out
+
+
+async def starts(port: int, n: int, cookies: list[dict] | None = None) -> list[dict]:
+    """Start `n` battles at once, each by its own visitor (`cookies`, one a battle; none for the
+    floor); return each one's id and cookies."""
+    cookies = cookies or [{"csrftoken": CSRF}] * n
+
+    def headers(jar: dict) -> dict:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()), "X-CSRFToken": CSRF,
+                "Origin": f"http://127.0.0.1:{port}"}
+    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/battles", PROMPT, headers(jar))
+                                     for jar in cookies))
+    out = []
+    for jar, (status, fields, body) in zip(cookies, answers):
         if status != 201:
             raise SystemExit(f"start: HTTP {status}: {body[:200]!r}")
-        cookies = dict(value.split(";", 1)[0].split("=", 1) for name, value in fields if name == "set-cookie")
-        out.append({"id": json.loads(body)["id"], "cookies": {"csrftoken": CSRF, **cookies}})
+        out.append({"id": json.loads(body)["id"], "cookies": {**jar, **_cookies(fields)}})
     return out
 
 
@@ -147,9 +170,13 @@ def measured(meter: Meter, pids: dict[str, int], work, *, idle_seconds: float = 
     return sum(net.values()) / count * 1000, net, result
 
 
-def start_burst(meter, pids, port, n, poll) -> tuple[float, dict, list]:
+def start_burst(meter, pids, port, n, poll, *, site: bool = True) -> tuple[float, dict, list]:
+    """A burst of `n` starts, measured from the POSTs until both sides of each are stored; the
+    site's visitors accept the notice before the measure begins."""
+    cookies = asyncio.run(visitors(port, n)) if site else None
+
     def work():
-        battles = asyncio.run(starts(port, n))
+        battles = asyncio.run(starts(port, n, cookies))
         ids = [b["id"] for b in battles]
         deadline = time.monotonic() + 120
         while ended(poll, ids) < 2 * n:
@@ -177,7 +204,7 @@ async def follow(url: str, cookies: dict | None, counts: dict, key: str) -> None
 
 def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
     """Follow `n` new site battles on both servers; return each server's CPU per batch."""
-    battles = asyncio.run(starts(web_port, n))
+    battles = asyncio.run(starts(web_port, n, asyncio.run(visitors(web_port, n))))
     counts = {"open": 0, "site": 0, "floor": 0}
 
     async def everyone():
@@ -277,15 +304,14 @@ def floor_data(path: Path, n: int) -> str:
     rows = []
     for _ in range(n):
         (a, contest_id), (b, _) = pair_sample(entrants)
-        session = start.new_sessions()
-        session._session_key = get_random_string(32, VALID_KEY_CHARS)
-        battle = battle_new(contest_id=contest_id, category_id=None, session_key=session._session_key,
-                            entrant_a_id=a, entrant_b_id=b)
+        battle = battle_new(contest_id=contest_id, category_id=None,
+                            session_key=get_random_string(32, VALID_KEY_CHARS),
+                            entrant_a_id=a, entrant_b_id=b, pair_probability=None)
         turn, responses = turn_new(battle=battle, index=0, prompt="서울 여행지를 추천해 줘")
-        values = start.writes.params(session.create_model_instance({}), battle, turn, responses)
+        values = start.writes.params(battle, turn, responses)
         # Plain values (a choice's enum member as its string): the front imports nothing of Django.
         rows.append((str(battle.pk), [v.value if isinstance(v, enum.Enum) else v for v in values]))
-    path.write_bytes(pickle.dumps({"sql": start.writes.sql[True], "rows": rows, "message_bytes": MESSAGE_BYTES}))
+    path.write_bytes(pickle.dumps({"sql": start.writes.sql, "rows": rows, "message_bytes": MESSAGE_BYTES}))
     connection.close()
     return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}__group__"
 
@@ -299,6 +325,8 @@ def main() -> None:
     parser.add_argument("--forward-battles", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=30)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=PARTS, nargs="+", default=list(PARTS),
+                        help="measure these only (the start's bursts are run in any case)")
     args = parser.parse_args()
     dsn = args.database.replace("postgres://", "postgresql://", 1)
     postgres_ready(dsn)
@@ -345,40 +373,26 @@ def main() -> None:
 
         mock_pace(mock_url, ttft_ms=0, tokens_per_second=1000, answer="부산 해운대를 추천합니다.")
         start_burst(meter, site, web_port, 10, poll)  # warm-up: connections, code paths
-        start_burst(meter, floor, front_port, args.burst, poll)
+        start_burst(meter, floor, front_port, args.burst, poll, site=False)
         site_rows, floor_rows, battles = [], [], []
         for run in range(args.bursts):
             cpu, net, made = start_burst(meter, site, web_port, args.burst, poll)
             site_rows.append(cpu)
             battles += made
-            floor_cpu, floor_net, _ = start_burst(meter, floor, front_port, args.burst, poll)
+            floor_cpu, floor_net, _ = start_burst(meter, floor, front_port, args.burst, poll, site=False)
             floor_rows.append(floor_cpu)
             print(f"  start, burst {run + 1} of {args.burst}: site {cpu:.1f} ms a battle "
                   f"{ {k: round(v, 2) for k, v in net.items()} }; floor {floor_cpu:.1f} ms "
                   f"{ {k: round(v, 2) for k, v in floor_net.items()} }", flush=True)
         result = {"start": figures(statistics.median(site_rows), statistics.median(floor_rows))}
 
-        site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, args.in_flight)
-        floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), args.in_flight)
-        print(f"  vote, {len(battles)} votes, {args.in_flight} in flight: site "
-              f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
-              flush=True)
-        result["vote"] = figures(site_vote, floor_vote)
-
-        mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
-        result["forward"] = {}
-        for paced in (True, False):
-            poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
-            row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
-                              web_port, forward_port, args.forward_battles)
-            print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
-                  f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
-                  f"{row['worker_cpu_ms']:.3f} ms", flush=True)
-            result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
-        poll.execute("UPDATE contest_contest SET paced_streams = true")
-        result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
+        if "vote" in args.only:
+            vote_part(result, meter, dsn, web, web_port, battles, args.in_flight)
+        if "forward" in args.only:
+            forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port,
+                         args.forward_battles)
         print(f"load average {os.getloadavg()}; a 10-million-step Python loop {loop_seconds():.2f} s")
-        for what in ("start", "forward", "vote"):
+        for what in result:
             row = result[what]
             print(f"{what}: site {row['site_cpu_ms']} ms of CPU, floor {row['floor_cpu_ms']} ms, "
                   f"ratio {row['ratio']}" + (f" (paced; unpaced: site {row['unpaced']['site_cpu_ms']}, "
@@ -388,6 +402,30 @@ def main() -> None:
             print(json.dumps(result))
     finally:
         stack.stop()
+
+
+def vote_part(result, meter, dsn, web, web_port, battles, in_flight) -> None:
+    site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, in_flight)
+    floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), in_flight)
+    print(f"  vote, {len(battles)} votes, {in_flight} in flight: site "
+          f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
+          flush=True)
+    result["vote"] = figures(site_vote, floor_vote)
+
+
+def forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port, n) -> None:
+    mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
+    result["forward"] = {}
+    for paced in (True, False):
+        poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
+        row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
+                          web_port, forward_port, n)
+        print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
+              f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
+              f"{row['worker_cpu_ms']:.3f} ms", flush=True)
+        result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
+    poll.execute("UPDATE contest_contest SET paced_streams = true")
+    result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
 
 
 def figures(site: float, floor: float) -> dict:
