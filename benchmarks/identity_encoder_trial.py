@@ -58,15 +58,15 @@ class Encoder:
             self._encode = model.encode
         else:
             import wordllama
-            # The wheel keeps its tokenizer under tokenizers/, where load() does not look (it
-            # would fetch it from the model hub): point a cache directory at the wheel's files.
+            # load() looks for the tokenizer in the package's tokenizer/ but the wheel has it in
+            # tokenizers/ (it would fetch it from the model hub): a cache directory of links.
             package = Path(wordllama.__file__).parent
             cache = CACHE_DIR / "wordllama"
-            for kind, folder in (("tokenizer", "tokenizers"), ("weights", "weights")):
-                (cache / kind).mkdir(parents=True, exist_ok=True)
+            for folder in ("tokenizers", "weights"):
+                (cache / folder).mkdir(parents=True, exist_ok=True)
                 for source in (package / folder).iterdir():
-                    if not (cache / kind / source.name).exists():
-                        (cache / kind / source.name).symlink_to(source)
+                    if not (cache / folder / source.name).exists():
+                        (cache / folder / source.name).symlink_to(source)
             model = wordllama.WordLlama.load(cache_dir=cache, disable_download=True)
             self._encode = lambda texts: model.embed(texts, norm=True)
 
