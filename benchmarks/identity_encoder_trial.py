@@ -17,8 +17,8 @@ each family of identity questions is left out of training whole
 - `kiwi`: a TF-IDF of kiwipiepy's POS-tagged morphemes, content lemmas and their bigrams
   (polite and honorific endings reduced to their lemma).
 
-An embedding block alone is fitted with logistic regression, any other mix with the shipped
-linear SVM; `--weight` scales the embedding blocks. Embeddings of every sentence are cached
+An embedding block alone is fitted with logistic regression (`use-mlp`: a one-hidden-layer
+network on the USE vectors instead), any other mix with the shipped linear SVM; `--weight` scales the embedding blocks. Embeddings of every sentence are cached
 under /tmp between runs. Figures and the decision in docs/performance.md ("Sentence encoder and
 morphemes, tried").
 """
@@ -36,6 +36,7 @@ import numpy as np  # noqa: E402
 from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
@@ -132,9 +133,23 @@ def ngrams() -> TfidfVectorizer:
                            sublinear_tf=t.SUBLINEAR_TF, dtype=np.float64)
 
 
+class Perceptron(MLPClassifier):
+    """A one-hidden-layer network whose decision value is the log-odds of its probability."""
+
+    def decision_function(self, features):
+        probability = np.clip(self.predict_proba(features)[:, 1], 1e-12, 1 - 1e-12)
+        return np.log(probability / (1 - probability))
+
+
 def pipeline_with(blocks: list[str], encoders: dict[str, Encoder], weight: float,
                   C: float = identity_training.C):
     def pipeline(seed: int = identity_training.SEED) -> Pipeline:
+        if blocks == ["use-mlp"]:
+            return Pipeline([
+                ("embedding", Embedding(encoders["use"])),
+                ("clf", Perceptron(hidden_layer_sizes=(256,), alpha=1e-3, early_stopping=True,
+                                   random_state=seed, max_iter=200)),
+            ])
         if len(blocks) == 1 and blocks[0] in ENCODERS:
             return Pipeline([
                 ("embedding", Embedding(encoders[blocks[0]])),
@@ -200,7 +215,8 @@ def cost(name: str, prompts: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--features", default="ngrams,use",
-                        help="Comma-separated blocks: ngrams, use, wordllama, kiwi.")
+                        help="Comma-separated blocks: ngrams, use, wordllama, kiwi; or use-mlp "
+                             "alone (a one-hidden-layer network on the encoder's vectors).")
     parser.add_argument("--weight", type=float, default=1.0,
                         help="Weight of an embedding block beside the others.")
     parser.add_argument("--C", type=float, default=identity_training.C,
@@ -221,7 +237,7 @@ def main() -> None:
     heldout = identity_corpus.corpus_read("heldout")
     encoders = {}
     for name in ENCODERS:
-        if name in blocks:
+        if name in blocks or f"{name}-mlp" in blocks:
             encoders[name] = Encoder(name)
             encoders[name].warm(pieces_of(train + heldout))
     if args.choose_c:
