@@ -1,7 +1,7 @@
 """The site's CPU per start, per forwarded batch and per vote, beside each one's floor, in one run.
 
     .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3]
-        [--burst 50] [--forward-battles 20]
+        [--burst 50] [--forward-battles 20] [--only start|forward|vote ...] [--vote-rounds 1]
 
 Starts what it needs and stops it: PostgreSQL as .ci/run finds it (started with pg_ctlcluster
 if it is not answering; the database is created if missing), a Redis of its own on a free port
@@ -22,10 +22,15 @@ before is taken off, pro rata.
   relaying the same batches from the same Redis channel; the web process's CPU and the floor's
   over the streaming, each per batch the worker published. Paced streams on (the default) and off.
 - vote: the battles of the start bursts voted on the site, as many votes on vote_floor.py's
-  "2 statements" server (one process); CPU of the server, PostgreSQL and Redis per vote.
+  "2 statements" server (one process); CPU of the server, PostgreSQL and Redis per vote. With
+  --vote-rounds N, in N rounds alternated (site, then floor), the round of the median ratio.
+
+`--only` measures one of the three (repeatable; the battles voted on are started all the same).
+Each visitor accepts the first-visit notice before its start, out of the timing (docs/api.md).
 """
 import argparse
 import asyncio
+import contextlib
 import enum
 import json
 import os
@@ -50,6 +55,7 @@ PROMPT = b'{"prompt": "\\uc11c\\uc6b8 \\uc5ec\\ud589\\uc9c0\\ub97c \\ucd94\\ucc9
 CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
+WHAT = ("start", "forward", "vote")
 
 
 def postgres_ready(dsn: str) -> None:
@@ -111,17 +117,35 @@ class Meter:
         return out
 
 
-async def starts(port: int, n: int) -> list[dict]:
-    """Start `n` battles at once, each as a new visitor; return each one's id and cookies."""
+def _cookies(fields) -> dict:
+    return dict(value.split(";", 1)[0].split("=", 1) for name, value in fields if name == "set-cookie")
+
+
+async def visitors(port: int, n: int) -> list[dict]:
+    """Return the cookies of `n` new visitors, each of whom has accepted the first-visit notice
+    (docs/api.md), as a citizen does before a first battle."""
     headers = {"Cookie": f"csrftoken={CSRF}", "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
-    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/battles", PROMPT, headers)
-                                      for _ in range(n)))
+
+    async def one() -> dict:
+        status, fields, body = await raw_request("127.0.0.1", port, "/api/notice", b'{"accept": true}', headers)
+        if status != 200:
+            raise SystemExit(f"notice: HTTP {status}: {body[:200]!r}")
+        return {"csrftoken": CSRF, **_cookies(fields)}
+    return await asyncio.gather(*(one() for _ in range(n)))
+
+
+async def starts(port: int, cookies: list[dict]) -> list[dict]:
+    """Start a battle for each visitor at once; return each one's id and cookies."""
+    def headers(jar: dict) -> dict:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()), "X-CSRFToken": CSRF,
+                "Origin": f"http://127.0.0.1:{port}"}
+    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/battles", PROMPT, headers(jar))
+                                      for jar in cookies))
     out = []
-    for status, fields, body in answers:
+    for jar, (status, fields, body) in zip(cookies, answers):
         if status != 201:
             raise SystemExit(f"start: HTTP {status}: {body[:200]!r}")
-        cookies = dict(value.split(";", 1)[0].split("=", 1) for name, value in fields if name == "set-cookie")
-        out.append({"id": json.loads(body)["id"], "cookies": {"csrftoken": CSRF, **cookies}})
+        out.append({"id": json.loads(body)["id"], "cookies": {**jar, **_cookies(fields)}})
     return out
 
 
@@ -147,9 +171,12 @@ def measured(meter: Meter, pids: dict[str, int], work, *, idle_seconds: float = 
     return sum(net.values()) / count * 1000, net, result
 
 
-def start_burst(meter, pids, port, n, poll) -> tuple[float, dict, list]:
+def start_burst(meter, pids, port, n, poll, *, site: bool = True) -> tuple[float, dict, list]:
+    # The visitors accept the notice before the burst (the floor's front takes any cookie).
+    cookies = asyncio.run(visitors(port, n)) if site else [{"csrftoken": CSRF}] * n
+
     def work():
-        battles = asyncio.run(starts(port, n))
+        battles = asyncio.run(starts(port, cookies))
         ids = [b["id"] for b in battles]
         deadline = time.monotonic() + 120
         while ended(poll, ids) < 2 * n:
@@ -177,7 +204,7 @@ async def follow(url: str, cookies: dict | None, counts: dict, key: str) -> None
 
 def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
     """Follow `n` new site battles on both servers; return each server's CPU per batch."""
-    battles = asyncio.run(starts(web_port, n))
+    battles = asyncio.run(starts(web_port, asyncio.run(visitors(web_port, n))))
     counts = {"open": 0, "site": 0, "floor": 0}
 
     async def everyone():
@@ -218,8 +245,10 @@ def vote_site(meter, pids, port, battles, in_flight) -> tuple[float, dict, None]
     return measured(meter, pids, lambda: asyncio.run(votes()))
 
 
-def vote_floor_run(meter, dsn: str, n: int, in_flight: int) -> tuple[float, dict, None]:
-    """vote_floor.py's "2 statements" server, one process as the site's web is, `n` votes."""
+@contextlib.contextmanager
+def vote_floor_server(dsn: str, n: int):
+    """vote_floor.py's "2 statements" server, one process as the site's web is, with `n` battles
+    to vote on; yields (port, the battles' ids), warmed (the pool open, code loaded)."""
     import vote_floor
 
     port = free_port()
@@ -234,14 +263,39 @@ def vote_floor_run(meter, dsn: str, n: int, in_flight: int) -> tuple[float, dict
                                "--no-access-log", "--log-level", "warning"], cwd=ROOT / "benchmarks", env=env)
     try:
         port_open(port, server)
-        asyncio.run(vote_floor.load(port, ids[:20], 10))  # warm: the pool open, code loaded
-        return measured(meter, {"server": server.pid},
-                        lambda: (n, asyncio.run(vote_floor.load(port, ids[20:], in_flight))))
+        asyncio.run(vote_floor.load(port, ids[:20], 10))
+        yield server, port, ids[20:]
     finally:
         server.terminate()
         server.wait(timeout=10)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS vote_floor_vote, vote_floor_head, vote_floor_battle")
+
+
+def vote_floor_run(meter, server, port: int, ids: list[str], in_flight: int) -> tuple[float, dict, None]:
+    """Vote on `ids` on the floor's server (vote_floor_server)."""
+    import vote_floor
+
+    return measured(meter, {"server": server.pid},
+                    lambda: (len(ids), asyncio.run(vote_floor.load(port, ids, in_flight))))
+
+
+def votes_measured(meter, web_pid: int, web_port: int, dsn: str, battles: list, in_flight: int,
+                   rounds: int) -> dict:
+    """Vote on `battles` on the site and as many times on the floor, in `rounds` alternated
+    rounds (site, then floor); return the figures of the median round's ratio."""
+    rows = []
+    with vote_floor_server(dsn, len(battles)) as (server, port, ids):
+        for run in range(rounds):
+            chunk = slice(run * len(battles) // rounds, (run + 1) * len(battles) // rounds)
+            site_vote, net, _ = vote_site(meter, {"web": web_pid}, web_port, battles[chunk], in_flight)
+            floor_vote, floor_net, _ = vote_floor_run(meter, server, port, ids[chunk], in_flight)
+            rows.append(figures(site_vote, floor_vote))
+            print(f"  vote, round {run + 1} of {rounds}, {len(battles[chunk])} votes, {in_flight} in flight: "
+                  f"site {site_vote:.2f} ms { {k: round(v, 2) for k, v in net.items()} }; "
+                  f"floor {floor_vote:.2f} ms { {k: round(v, 2) for k, v in floor_net.items()} }; "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    return sorted(rows, key=lambda row: row["ratio"])[len(rows) // 2]
 
 
 def port_open(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -277,15 +331,14 @@ def floor_data(path: Path, n: int) -> str:
     rows = []
     for _ in range(n):
         (a, contest_id), (b, _) = pair_sample(entrants)
-        session = start.new_sessions()
-        session._session_key = get_random_string(32, VALID_KEY_CHARS)
-        battle = battle_new(contest_id=contest_id, category_id=None, session_key=session._session_key,
-                            entrant_a_id=a, entrant_b_id=b)
+        battle = battle_new(contest_id=contest_id, category_id=None,
+                            session_key=get_random_string(32, VALID_KEY_CHARS), entrant_a_id=a, entrant_b_id=b,
+                            pair_probability=None)
         turn, responses = turn_new(battle=battle, index=0, prompt="서울 여행지를 추천해 줘")
-        values = start.writes.params(session.create_model_instance({}), battle, turn, responses)
+        values = start.writes.params(battle, turn, responses)
         # Plain values (a choice's enum member as its string): the front imports nothing of Django.
         rows.append((str(battle.pk), [v.value if isinstance(v, enum.Enum) else v for v in values]))
-    path.write_bytes(pickle.dumps({"sql": start.writes.sql[True], "rows": rows, "message_bytes": MESSAGE_BYTES}))
+    path.write_bytes(pickle.dumps({"sql": start.writes.sql, "rows": rows, "message_bytes": MESSAGE_BYTES}))
     connection.close()
     return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}__group__"
 
@@ -298,8 +351,13 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--forward-battles", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=30)
+    parser.add_argument("--vote-rounds", type=int, default=1,
+                        help="vote on the site and on the floor in this many alternated rounds (the median's ratio)")
+    parser.add_argument("--only", choices=WHAT, action="append",
+                        help="measure only this (repeatable); the battles voted on are started all the same")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    only = args.only or WHAT
     dsn = args.database.replace("postgres://", "postgresql://", 1)
     postgres_ready(dsn)
     logs = ROOT / "var" / "floors"
@@ -345,41 +403,44 @@ def main() -> None:
 
         mock_pace(mock_url, ttft_ms=0, tokens_per_second=1000, answer="부산 해운대를 추천합니다.")
         start_burst(meter, site, web_port, 10, poll)  # warm-up: connections, code paths
-        start_burst(meter, floor, front_port, args.burst, poll)
+        measure_starts = "start" in only
+        if measure_starts:
+            start_burst(meter, floor, front_port, args.burst, poll, site=False)
         site_rows, floor_rows, battles = [], [], []
-        for run in range(args.bursts):
+        for run in range(args.bursts):  # the starts make the battles that are voted on
             cpu, net, made = start_burst(meter, site, web_port, args.burst, poll)
             site_rows.append(cpu)
             battles += made
-            floor_cpu, floor_net, _ = start_burst(meter, floor, front_port, args.burst, poll)
+            if not measure_starts:
+                continue
+            floor_cpu, floor_net, _ = start_burst(meter, floor, front_port, args.burst, poll, site=False)
             floor_rows.append(floor_cpu)
             print(f"  start, burst {run + 1} of {args.burst}: site {cpu:.1f} ms a battle "
                   f"{ {k: round(v, 2) for k, v in net.items()} }; floor {floor_cpu:.1f} ms "
                   f"{ {k: round(v, 2) for k, v in floor_net.items()} }", flush=True)
-        result = {"start": figures(statistics.median(site_rows), statistics.median(floor_rows))}
+        result = {}
+        if measure_starts:
+            result["start"] = figures(statistics.median(site_rows), statistics.median(floor_rows))
 
-        site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, args.in_flight)
-        floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), args.in_flight)
-        print(f"  vote, {len(battles)} votes, {args.in_flight} in flight: site "
-              f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
-              flush=True)
-        result["vote"] = figures(site_vote, floor_vote)
+        if "vote" in only:
+            result["vote"] = votes_measured(meter, web.pid, web_port, dsn, battles, args.in_flight,
+                                            args.vote_rounds)
 
-        mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
-        result["forward"] = {}
-        for paced in (True, False):
-            poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
-            row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
-                              web_port, forward_port, args.forward_battles)
-            print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
-                  f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
-                  f"{row['worker_cpu_ms']:.3f} ms", flush=True)
-            result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
-        poll.execute("UPDATE contest_contest SET paced_streams = true")
-        result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
+        if "forward" in only:
+            mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
+            result["forward"] = {}
+            for paced in (True, False):
+                poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
+                row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
+                                  web_port, forward_port, args.forward_battles)
+                print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
+                      f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
+                      f"{row['worker_cpu_ms']:.3f} ms", flush=True)
+                result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
+            poll.execute("UPDATE contest_contest SET paced_streams = true")
+            result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
         print(f"load average {os.getloadavg()}; a 10-million-step Python loop {loop_seconds():.2f} s")
-        for what in ("start", "forward", "vote"):
-            row = result[what]
+        for what, row in result.items():
             print(f"{what}: site {row['site_cpu_ms']} ms of CPU, floor {row['floor_cpu_ms']} ms, "
                   f"ratio {row['ratio']}" + (f" (paced; unpaced: site {row['unpaced']['site_cpu_ms']}, "
                                               f"floor {row['unpaced']['floor_cpu_ms']}, ratio "
