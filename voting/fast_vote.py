@@ -28,8 +28,8 @@ What a vote must pass here, each as Django would judge it:
 - the rate limits (config.limits.alimits_check: django-ratelimit's counters, all counted in one
   Redis round trip on the loop), only once the vote has passed everything else, so that no
   refused vote is counted twice;
-- one round trip that writes (a pipeline): three statements in one transaction. It locks the
-  battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
+- one round trip that writes (a pipeline): two statements in one transaction. The first locks
+  the battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
   Then one statement appends the vote to the chain and inserts it. Its conditions check the
   policy's facts again under those locks (rechecks, one per fact), on a fresh snapshot (READ
   COMMITTED), so a turn added, a contest closed or a vote cast in between stops it. The chain head's lock is held by the
@@ -133,11 +133,13 @@ def params_recheck() -> dict:
             "refused_statuses": sorted(status.value for status in Response.UNFINISHED | Response.FAILED)}
 
 
-def lock_sql() -> tuple[str, str]:
-    """Lock the battle row, then share the contest row's lock, as vote_cast does."""
+def lock_sql() -> str:
+    """Lock the battle row, then share the contest row's lock, as vote_cast does, in one
+    statement: the uncorrelated EXISTS is an InitPlan that PostgreSQL runs (locking the battle)
+    before the contest row is read and locked, so the order of the two locks is vote_cast's."""
     B, C = _names(Battle), _names(Contest)
-    return (f"SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s FOR UPDATE",
-            f"SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s FOR SHARE")
+    return (f"SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s"
+            f" AND EXISTS (SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s FOR UPDATE) FOR SHARE")
 
 
 def insert_sql() -> str:
@@ -161,7 +163,7 @@ class FastVote:
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
         self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
         if self.enabled:
-            self.read, self.insert, self.locks = read_sql(), insert_sql(), lock_sql()
+            self.read, self.insert, self.lock = read_sql(), insert_sql(), lock_sql()
             # The identity-question classifier is read from its file here, not on the event
             # loop during a process's first vote.
             identity_classifier.shipped()
@@ -186,11 +188,22 @@ class FastVote:
             raise Refused()
         try:
             pool = await self.pool()
-            async with pool.connection() as conn, conn.cursor(row_factory=namedtuple_row) as cursor:
-                read = await (await cursor.execute(self.read, {"battle": battle_id})).fetchone()
+            # One connection from the read to the write (held over the limits' round trip):
+            # a checkout of the pool costs more than that wait.
+            async with pool.connection() as conn:
+                shown = await self.checked_and_stored(request, conn, battle_id, session_key, choice)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
-        vote, reveal = self.vote_make(read, battle_id, session_key, choice)
+        VOTES_ACCEPTED.labels("fast").inc()
+        answer = json.dumps({"reveal": shown})
+        return self.django.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+
+    async def checked_and_stored(self, request, conn, battle_id: UUID, session_key: str, choice: str) -> dict:
+        """Read the battle on `conn`, ask the policy, count the limits and store the vote; return
+        the reveal. Raise Refused (or psycopg's error of the read) when Django must answer."""
+        async with conn.cursor(row_factory=namedtuple_row) as cursor:
+            read = await (await cursor.execute(self.read, {"battle": battle_id})).fetchone()
+        vote, shown = self.vote_make(read, battle_id, session_key, choice)
         setattr(request, VOTER_VOUCHED, True)  # the key owns the battle: it is a stored session's
         request.session.accessed = True  # as Django's path, which loads it to count the voter
         try:
@@ -198,18 +211,16 @@ class FastVote:
         except Exception as error:  # rate-limited, or Redis failed: Django says which
             raise Refused() from error
         try:
-            async with pool.connection() as conn:
-                if not await self.store(conn, vote, read):
-                    raise Refused()
+            stored = await self.store(conn, vote, read)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             # A second vote won the race (the unique constraint), or the connection failed, in
             # which case nothing was stored unless the commit itself was cut off. Either way
             # Django tries: it stores the vote once, says already_voted, or answers 503.
             logger.info("POST %s: the vote goes to Django: %r", request.path, error)
             raise Refused() from error
-        VOTES_ACCEPTED.labels("fast").inc()
-        answer = json.dumps({"reveal": reveal})
-        return self.django.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+        if not stored:
+            raise Refused()
+        return shown
 
     def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
         """Return the vote (unsaved) and the reveal, or raise Refused when voting.policy refuses
@@ -245,10 +256,10 @@ class FastVote:
     async def store(self, conn, vote: Vote, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored.
 
-        A pipeline on a connection in autocommit mode: the three statements and one Sync go
+        A pipeline on a connection in autocommit mode: the two statements and one Sync go
         out together, and PostgreSQL runs the statements before a Sync as one implicit
         transaction, committed at the Sync or, when one fails, rolled back (its protocol's
-        "Pipelining"). So the locks of the first two are held by the third, and nothing is
+        "Pipelining"). So the locks of the first are held by the second, and nothing is
         half-written. Each statement takes its own snapshot (READ COMMITTED), so the insert's
         checks see what the locks let in. Each is a prepared statement of the connection once
         it has been used a few times (psycopg's prepare_threshold): none is planned per vote.
@@ -269,8 +280,7 @@ class FastVote:
             )),
         }
         async with conn.pipeline():
-            for lock in self.locks:
-                await conn.execute(lock, params)
+            await conn.execute(self.lock, params)
             inserted = await conn.execute(self.insert, params)
         return await inserted.fetchone() is not None
 
