@@ -132,8 +132,9 @@ class LoopPools:
     """One pool of PostgreSQL connections (autocommit) per event loop: a uvicorn process has one
     loop; tests have several."""
 
-    def __init__(self, *, name: str, size: int):
-        self.name, self.size = name, size
+    def __init__(self, *, name: str, size: int, configure=None):
+        # `configure(conn)`, awaited on each new connection (psycopg_pool's own hook).
+        self.name, self.size, self.configure = name, size, configure
         self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
 
     async def get(self) -> psycopg_pool.AsyncConnectionPool:
@@ -151,6 +152,7 @@ class LoopPools:
                 # All opened at once: a connection opened while requests wait costs them a
                 # backend's start (docs/performance.md).
                 min_size=self.size, max_size=self.size, timeout=settings.DB_POOL_TIMEOUT,
+                configure=self.configure,
             )
             self._pools[loop] = pool
             await pool.open(wait=True)  # every connection ready before the first request

@@ -28,9 +28,10 @@ What a vote must pass here, each as Django would judge it:
 - the rate limits (config.limits.alimits_check: django-ratelimit's counters, all counted in one
   Redis round trip on the loop), only once the vote has passed everything else, so that no
   refused vote is counted twice;
-- one round trip that writes (a pipeline): two statements in one transaction. The first locks
-  the battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
-  Then one statement appends the vote to the chain and inserts it. Its conditions check the
+- one round trip that writes: one call of a function that each connection defines in its own
+  session, whose two statements run in one transaction. The first locks the battle row (FOR
+  UPDATE) and then the contest row (FOR SHARE), as vote_cast does. Then one statement appends
+  the vote to the chain and inserts it. Its conditions check the
   policy's facts again under those locks (rechecks, one per fact), on a fresh snapshot (READ
   COMMITTED), so a turn added, a contest closed or a vote cast in between stops it. The chain head's lock is held by the
   server alone, from that statement to its commit, never across a round trip to Python.
@@ -64,7 +65,7 @@ from config.limits import VOTER_VOUCHED, alimits_check
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
 from voting.metrics import VOTES_ACCEPTED
-from voting.models import Vote
+from voting.models import ChainHead, Vote
 from voting.pseudonyms import voter_hash
 from voting.services import chain_head_advance_sql, choice_valid, side_facts
 
@@ -154,6 +155,56 @@ FROM link RETURNING {V.chain_seq}
 """
 
 
+STORE_FUNCTION = "pg_temp.vote_store"
+
+
+def _placeholders(sql: str) -> list[str]:
+    return list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+
+
+def store_function_sql(lock: str, insert: str) -> tuple[str, str]:
+    """Return the write as a function of the connection's own session (pg_temp), and its call.
+
+    The function runs `lock` and then `insert` (the chain's append and the vote's row, which
+    returns the vote's chain position, or NULL when its conditions stored nothing): one statement
+    from the client, so one message to build, send and read back. Each statement of a PL/pgSQL
+    function declared VOLATILE (the default) takes its own snapshot under READ COMMITTED, as each
+    statement of a pipeline does, so the insert's rechecks see what the locks let in; the call is
+    one implicit transaction (autocommit), which holds the locks until its commit. The parameters'
+    types are their columns' (the models' `_meta`).
+    """
+    V, B, C, R, H = Vote._meta, Battle._meta, Contest._meta, Response._meta, ChainHead._meta
+
+    def of(meta, field: str) -> str:
+        return meta.get_field(field).db_type(connection)
+
+    types = {
+        "battle": of(B, "id"), "session": of(B, "session_key"), "contest": of(C, "id"),
+        "turns": "integer", "chain": of(H, "name"), "choice": of(V, "choice"),
+        "accepting": of(C, "phase") + "[]", "refused_statuses": of(R, "status") + "[]",
+        "voter": of(V, "voter"), "excluded": of(V, "excluded"), "created_at": of(V, "created_at"),
+        "content": "bytea",
+    }
+    names = _placeholders(lock + insert)
+
+    def body(sql: str) -> str:
+        return re.sub(r"%\((\w+)\)s", r"p_\1", sql).strip()
+
+    perform = body(lock)
+    assert perform.startswith("SELECT ")
+    definition = f"""
+CREATE OR REPLACE FUNCTION {STORE_FUNCTION}({", ".join(f"p_{name} {types[name]}" for name in names)})
+RETURNS bigint LANGUAGE plpgsql AS $vote_store$
+DECLARE stored bigint;
+BEGIN
+    PERFORM {perform[len("SELECT "):]};
+    {body(insert)} INTO stored;
+    RETURN stored;
+END $vote_store$"""
+    call = f"SELECT {STORE_FUNCTION}({', '.join(f'%({name})s::{types[name]}' for name in names)})"
+    return definition, call
+
+
 class FastVote:
     def __init__(self, app):
         self.app = app
@@ -161,9 +212,11 @@ class FastVote:
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
         self.django = DjangoChecks(sessions=True)
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
-        self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
+        self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
+                                configure=self.connection_ready)
         if self.enabled:
             self.read, self.insert, self.lock = read_sql(), insert_sql(), lock_sql()
+            self.store_function, self.store_call = store_function_sql(self.lock, self.insert)
             # The identity-question classifier is read from its file here, not on the event
             # loop during a process's first vote.
             identity_classifier.shipped()
@@ -256,13 +309,13 @@ class FastVote:
     async def store(self, conn, vote: Vote, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored.
 
-        A pipeline on a connection in autocommit mode: the two statements and one Sync go
-        out together, and PostgreSQL runs the statements before a Sync as one implicit
-        transaction, committed at the Sync or, when one fails, rolled back (its protocol's
-        "Pipelining"). So the locks of the first are held by the second, and nothing is
+        One call of the connection's write function (store_function_sql) in autocommit mode:
+        one implicit transaction, committed when the call ends or, when a statement fails,
+        rolled back, so the locks of the first statement are held by the second and nothing is
         half-written. Each statement takes its own snapshot (READ COMMITTED), so the insert's
-        checks see what the locks let in. Each is a prepared statement of the connection once
-        it has been used a few times (psycopg's prepare_threshold): none is planned per vote.
+        checks see what the locks let in. The call is a prepared statement of the connection once
+        it has been used a few times (psycopg's prepare_threshold), and PL/pgSQL keeps its
+        statements' plans for the session: none is planned per vote.
         """
         params = {
             "battle": vote.battle_id, "session": read.session_key, "contest": read.contest_id,
@@ -279,10 +332,12 @@ class FastVote:
                 b=audit.side_reveal(entrant=read.entrant_b_id, team=read.team_b, model=read.model_b),
             )),
         }
-        async with conn.pipeline():
-            await conn.execute(self.lock, params)
-            inserted = await conn.execute(self.insert, params)
-        return await inserted.fetchone() is not None
+        (seq,) = await (await conn.execute(self.store_call, params)).fetchone()
+        return seq is not None
+
+    async def connection_ready(self, conn) -> None:
+        """Define the write's function (store_function_sql) in a new connection's session."""
+        await conn.execute(self.store_function)
 
     async def pool(self) -> psycopg_pool.AsyncConnectionPool:
         """This event loop's connections (a uvicorn process has one loop; tests have several)."""
