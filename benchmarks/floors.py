@@ -21,8 +21,9 @@ before is taken off, pro rata.
   the site (/ws/battles/<id>/) and one on the floor's websocket server (floor_servers forward),
   relaying the same batches from the same Redis channel; the web process's CPU and the floor's
   over the streaming, each per batch the worker published. Paced streams on (the default) and off.
-- vote: the battles of the start bursts voted on the site, as many votes on vote_floor.py's
-  "2 statements" server (one process); CPU of the server, PostgreSQL and Redis per vote. With
+- vote: the battles of the start bursts voted on the site (the first 20 to warm it, as the floor
+  is warmed), as many votes on vote_floor.py's "2 statements" server (one process); CPU of the
+  server, PostgreSQL and Redis per vote. With
   --vote-rounds N, in N rounds alternated (site, then floor), the round of the median ratio.
 
 `--only` measures one of the three (repeatable; the battles voted on are started all the same).
@@ -56,6 +57,8 @@ CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
 WHAT = ("start", "forward", "vote")
+# Votes on the site before the measured ones, as the floor's server gets (vote_floor_server).
+WARM_VOTES = 20
 
 
 def postgres_ready(dsn: str) -> None:
@@ -228,21 +231,24 @@ def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
             "site_cpu_ms": web / batches * 1000, "floor_cpu_ms": floor / batches * 1000}
 
 
-def vote_site(meter, pids, port, battles, in_flight) -> tuple[float, dict, None]:
-    async def votes():
-        gate = asyncio.Semaphore(in_flight)
+async def vote_many(port: int, battles: list, in_flight: int) -> tuple[int, None]:
+    """Vote on each battle as its owner, `in_flight` at a time."""
+    gate = asyncio.Semaphore(in_flight)
 
-        async def one(b):
-            async with gate:
-                headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in b["cookies"].items()),
-                           "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
-                status, _, body = await raw_request("127.0.0.1", port, f"/api/battles/{b['id']}/vote",
-                                                    b'{"choice": "a"}', headers)
-                if status != 200:
-                    raise SystemExit(f"vote: HTTP {status}: {body[:200]!r}")
-        await asyncio.gather(*(one(b) for b in battles))
-        return len(battles), None
-    return measured(meter, pids, lambda: asyncio.run(votes()))
+    async def one(b):
+        async with gate:
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in b["cookies"].items()),
+                       "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
+            status, _, body = await raw_request("127.0.0.1", port, f"/api/battles/{b['id']}/vote",
+                                                b'{"choice": "a"}', headers)
+            if status != 200:
+                raise SystemExit(f"vote: HTTP {status}: {body[:200]!r}")
+    await asyncio.gather(*(one(b) for b in battles))
+    return len(battles), None
+
+
+def vote_site(meter, pids, port, battles, in_flight) -> tuple[float, dict, None]:
+    return measured(meter, pids, lambda: asyncio.run(vote_many(port, battles, in_flight)))
 
 
 @contextlib.contextmanager
@@ -285,6 +291,9 @@ def votes_measured(meter, web_pid: int, web_port: int, dsn: str, battles: list, 
     """Vote on `battles` on the site and as many times on the floor, in `rounds` alternated
     rounds (site, then floor); return the figures of the median round's ratio."""
     rows = []
+    # Warm, as the floor's server is (vote_floor_server): connections open, statements prepared.
+    asyncio.run(vote_many(web_port, battles[:WARM_VOTES], in_flight))
+    battles = battles[WARM_VOTES:]
     with vote_floor_server(dsn, len(battles)) as (server, port, ids):
         for run in range(rounds):
             chunk = slice(run * len(battles) // rounds, (run + 1) * len(battles) // rounds)
