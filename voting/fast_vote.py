@@ -43,6 +43,8 @@ API's 503; it counts the limits once more, which only such a rare case costs.
 import json
 import logging
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 from io import BytesIO
 from types import SimpleNamespace
@@ -156,6 +158,16 @@ FROM link RETURNING {V.chain_seq}
 
 
 STORE_FUNCTION = "pg_temp.vote_store"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """The values the write stores for a vote (a model instance costs more to make, unused)."""
+    battle_id: UUID
+    choice: str
+    voter: str
+    excluded: str
+    created_at: datetime
 
 
 def _placeholders(sql: str) -> list[str]:
@@ -275,7 +287,7 @@ class FastVote:
             raise Refused()
         return shown
 
-    def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
+    def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[VoteRow, dict]:
         """Return the vote (unsaved) and the reveal, or raise Refused when voting.policy refuses
         it on the read's facts (or the battle has no answer yet: Django's to judge)."""
         if read is None:
@@ -300,13 +312,13 @@ class FastVote:
             prompts=[turn["prompt"] for turn in read.turns],
             answers=by_side,
         )
-        vote = Vote(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
+        vote = VoteRow(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
                     excluded=excluded or "", created_at=timezone.now())
         shown = reveal(team_a=read.team_a, model_a=read.model_a, team_b=read.team_b,
                        model_b=read.model_b)
         return vote, shown
 
-    async def store(self, conn, vote: Vote, read) -> bool:
+    async def store(self, conn, vote: VoteRow, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored.
 
         One call of the connection's write function (store_function_sql) in autocommit mode:
