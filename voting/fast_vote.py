@@ -3,7 +3,7 @@ Django's request cycle (an ASGI middleware in front of Django, as config/read_ca
 
 Why: through Django (voting.api.battle_vote, voting.services.vote_cast) the request cycle and
 ten ORM queries cost a vote many times what its two statements do, far from the rate the
-contest asks for; so a vote here costs one read and one pipelined write of prepared statements
+contest asks for; so a vote here costs one read and one write, each one prepared statement
 (the figures and their history: docs/performance.md).
 
 One definition of every answer but success: this path answers only a vote that it has stored.
