@@ -58,8 +58,8 @@ class SettledCsp(CSPMiddleware):
         if not fresh:
             return super().process_response(request, response)
         key = (response.status_code, settings.DEBUG, *(
-            (id(policy), request.path_info.startswith(tuple(policy.get("EXCLUDE_URL_PREFIXES") or ())))
-            for policy in (getattr(settings, name, None) or {} for name in CSP_SETTINGS)))
+            (id(policy), request.path_info.startswith(tuple((policy or {}).get("EXCLUDE_URL_PREFIXES") or ())))
+            for policy in (getattr(settings, name, None) for name in CSP_SETTINGS)))
         if key not in self._built:
             sample = super().process_response(request, HttpResponse(status=response.status_code))
             self._built[key] = {name: sample[name] for name in (HEADER, HEADER_REPORT_ONLY) if name in sample}
