@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 if TYPE_CHECKING:
+    from arena.sides import SideBegun
     from contest.models import Entrant
 
 EndpointErrorCode = Literal[
@@ -74,8 +75,9 @@ class EndpointConfig:
         )
 
 
-def endpoint_config(entrant: Entrant) -> EndpointConfig:
-    """Build the endpoint call for an entrant, reading its key from the environment.
+def endpoint_config(entrant: Entrant | SideBegun) -> EndpointConfig:
+    """Build the endpoint call for an entrant (or a side that has begun: its entrant's fields),
+    reading its key from the environment.
 
     The arena's bounds apply to every team alike: the first piece of answer within
     FIRST_TOKEN_TIMEOUT_SECONDS (or the entrant's whole timeout, if shorter), at most

@@ -6,7 +6,7 @@ process tens of milliseconds of CPU (the request cycle, fourteen ORM queries in 
 transactions, the session saved twice) for writes that cost PostgreSQL a few, so a burst of
 citizens queued behind each other's starts (docs/performance.md). Here a start is two reads
 (its session, the entrants) and one write, all prepared statements on one connection, and its
-two tasks are sent from a thread.
+turn's one task (both sides) is sent from a thread.
 
 One definition of every answer but success: this path answers only a start that it has stored.
 Every other request, and every start that a check would refuse, goes to Django unchanged
@@ -31,7 +31,7 @@ are Django's, in Django's order, each from its one home:
   (config.limits.COUNTED), so that it is answered from that count, not counted twice;
 - the pair (arena.draw.pair_choose, with the contest's setting) and the rows
   (arena.services.battle_new and turn_new, which battle_start saves too), written in one
-  statement: one transaction. Then the solution is spent and both sides' tasks sent
+  statement: one transaction. Then the solution is spent and the turn's task (both sides) sent
   (arena.services.turn_dispatch) before the answer.
 
 A check that fails after something was written cannot happen: the write is last but for the
@@ -246,7 +246,7 @@ class FastStart:
         return self._read
 
     async def dispatch(self, response_ids: list[int]) -> None:
-        """Send both sides' tasks (Celery's client is synchronous: from a thread)."""
+        """Send the turn's task for both sides (Celery's client is synchronous: from a thread)."""
         if self._dispatch is None:
             self._dispatch = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="arena-dispatch")
         # In this request's context: the request id rides into the tasks (config.logs).

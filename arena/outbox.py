@@ -89,12 +89,25 @@ def outbox_for(url: str) -> Outbox:
     return _outboxes[key]
 
 
-async def group_send(group: str, message: dict) -> None:
-    """Send `message` to a Channels group, as `channel_layer.group_send` would."""
+async def group_send(group: str, message: dict, *, before: tuple[str, tuple] | None = None) -> None:
+    """Send `message` to a Channels group, as `channel_layer.group_send` would.
+
+    `before`, a Redis command and its server's URL, is sent first: in the same pipeline when the
+    group's messages go to that server (one round trip, not two), else on its own before.
+    """
     layer = get_channel_layer()
     hosts = getattr(layer, "_kwargs", {}).get("hosts") or []
     if not isinstance(layer, RedisPubSubChannelLayer) or len(hosts) != 1 or not isinstance(hosts[0], str):
+        if before is not None:
+            await outbox_for(before[0]).send(before[1])
         await layer.group_send(group, message)
         return
     channel = layer._get_layer()._get_group_channel_name(group)
-    await outbox_for(hosts[0]).send(("PUBLISH", channel, layer.serialize(message)))
+    publish = ("PUBLISH", channel, layer.serialize(message))
+    if before is None:
+        await outbox_for(hosts[0]).send(publish)
+    elif before[0] == hosts[0]:
+        await outbox_for(hosts[0]).send(before[1], publish)
+    else:
+        await outbox_for(before[0]).send(before[1])
+        await outbox_for(hosts[0]).send(publish)

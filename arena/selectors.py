@@ -7,7 +7,7 @@ from django.db import connection
 from arena import identity
 from arena.exceptions import BattleNotFound, NotBattleOwner
 from arena.models import Battle, BattleShare, Response, Side, Turn
-from contest.models import Team
+from contest.models import Team, system_prompt_first
 
 
 def battle_get(*, battle_id, lock: bool = False) -> Battle | None:
@@ -221,22 +221,29 @@ def conversation_for(response: Response) -> list[dict]:
     """Return the chat messages one side is sent: the contest's system prompt (if it has one),
     every prompt and that side's own answers."""
     turn = response.turn
-    contest = response.entrant.contest
+    return side_conversation(battle_id=turn.battle_id, turn_index=turn.index, side=response.side,
+                             prompt=turn.prompt, system_prompt=response.entrant.contest.system_prompt)
+
+
+def side_conversation(*, battle_id, turn_index: int, side: str, prompt: str,
+                      system_prompt: str) -> list[dict]:
+    """Return the chat messages the side `side` of a battle's turn `turn_index` is sent
+    (conversation_for, from what a side's begin read: arena.sides.SideBegun)."""
     messages = []
-    if turn.index == 0:  # a battle's first turn, most sides: no query
-        messages.append({"role": "user", "content": turn.prompt})
-        return contest.chat_messages(messages)
+    if turn_index == 0:  # a battle's first turn, most sides: no query
+        messages.append({"role": "user", "content": prompt})
+        return system_prompt_first(system_prompt, messages)
     earlier = (
-        Turn.objects.filter(battle_id=turn.battle_id, index__lt=turn.index)
+        Turn.objects.filter(battle_id=battle_id, index__lt=turn_index)
         .order_by("index")
         .prefetch_related("responses")
     )
     for previous in earlier:
-        own = next(r for r in previous.responses.all() if r.side == response.side)
+        own = next(r for r in previous.responses.all() if r.side == side)
         messages.append({"role": "user", "content": previous.prompt})
         messages.append({"role": "assistant", "content": own.text})
-    messages.append({"role": "user", "content": turn.prompt})
-    return contest.chat_messages(messages)
+    messages.append({"role": "user", "content": prompt})
+    return system_prompt_first(system_prompt, messages)
 
 
 def battle_shared(*, token: str) -> dict:

@@ -3,12 +3,10 @@
 Each service runs in one transaction and dispatches Celery work only after it commits, so a
 worker never looks for a row that is not there yet.
 """
-import functools
 import random
 import secrets
 from collections.abc import Callable
 
-from celery import group
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -27,6 +25,7 @@ from arena.leases import leases_alive
 from arena.draw import draw_probabilities, pair_choose
 from arena.models import Battle, BattleShare, Response, Side, Turn
 from arena.selectors import battle_get_for_owner
+from arena.sides import SideBegun, begin_sql, begun_from_row, complete_sql
 from contest.models import Contest, Entrant
 from contest.selectors import (
     category_by_slug,
@@ -95,10 +94,15 @@ def _turn_create(*, battle: Battle, index: int, prompt: str) -> Turn:
 
 
 def turn_dispatch(*, response_ids: list[int]) -> None:
-    """Send one generation task per side to the workers, together."""
-    from arena.tasks import response_generate
+    """Send the sides' generation to the workers: a turn's sides in one task, as every message
+    costs the web, Redis and a worker's consumer about as much as a side's own work; a side
+    queued again alone (the reaper's retry) in a task of its own."""
+    from arena.tasks import response_generate, turn_generate
 
-    group(response_generate.si(response_id) for response_id in response_ids).apply_async()
+    if len(response_ids) == 1:
+        response_generate.delay(response_ids[0])
+    else:
+        turn_generate.delay(list(response_ids))
 
 
 @transaction.atomic
@@ -195,19 +199,37 @@ def battle_unshare(*, battle_id, session_key: str) -> None:
     BattleShare.objects.filter(battle=battle).delete()
 
 
-def response_begin(*, response_id: int) -> Response | None:
-    """Mark a pending response as streaming; return None if it already finished.
+def response_begin(*, response_id: int) -> SideBegun | None:
+    """Mark a pending response as streaming and return what its stream needs; return None if it
+    already finished (responses_begin, for one side)."""
+    begun = responses_begin(response_ids=[response_id])
+    return begun[0] if begun else None
 
-    A task redelivered after a worker crash finds its response 'streaming' and starts it over.
+
+def responses_begin(*, response_ids: list[int]) -> list[SideBegun]:
+    """Mark the pending or streaming responses among `response_ids` as streaming and return what
+    each one's stream needs, in the order of `response_ids`; a response that finished is left
+    out.
+
+    A task redelivered after a worker crash finds its responses 'streaming' and starts them over.
+    On PostgreSQL the UPDATE and the read of each side's turn, entrant and contest are one
+    statement, its own transaction (arena.sides): every side begins here.
     """
-    updated = Response.objects.filter(
-        pk=response_id, status__in=Response.UNFINISHED
-    ).update(status=Response.Status.STREAMING, started_at=timezone.now(), text="")
-    if not updated:
-        return None
-    # A side needs its entrant (the endpoint), its contest (the system prompt) and its turn (the
-    # prompt, the battle's id), not the battle row: every join here is ORM work on the worker's loop, 40 sides a second.
-    return Response.objects.select_related("entrant__contest", "turn").get(pk=response_id)
+    started_at = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(begin_sql(), [started_at, list(response_ids)])
+            begun = {side.ref.pk: side for side in map(begun_from_row, cursor.fetchall())}
+        return [begun[pk] for pk in response_ids if pk in begun]
+    sides = []
+    for response_id in response_ids:
+        updated = Response.objects.filter(
+            pk=response_id, status__in=Response.UNFINISHED
+        ).update(status=Response.Status.STREAMING, started_at=started_at, text="")
+        if updated:
+            response = Response.objects.select_related("entrant__contest", "turn").get(pk=response_id)
+            sides.append(SideBegun.of(response))
+    return sides
 
 
 def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: int) -> bool:
@@ -222,7 +244,7 @@ def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: in
     finished_at = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_complete_sql(), [text, ttft_ms, total_ms, finished_at, response_id])
+            cursor.execute(complete_sql(), [text, ttft_ms, total_ms, finished_at, response_id])
             return cursor.fetchone()[0] > 0
     with transaction.atomic():
         updated = Response.objects.filter(pk=response_id, status=Response.Status.STREAMING).update(
@@ -235,30 +257,6 @@ def response_complete(*, response_id: int, text: str, ttft_ms: int, total_ms: in
             consecutive_failures=0
         )
     return True
-
-
-@functools.cache
-def _complete_sql() -> str:
-    """response_complete's two UPDATEs as one PostgreSQL statement, returning how many sides it
-    ended (0 or 1)."""
-    q = connection.ops.quote_name
-    response, entrant = Response._meta, Entrant._meta
-
-    def column(meta, name: str) -> str:
-        return q(meta.get_field(name).column)
-
-    return (
-        f"WITH done AS (UPDATE {q(response.db_table)} SET {column(response, 'status')} = "
-        f"'{Response.Status.DONE.value}', {column(response, 'text')} = %s, "
-        f"{column(response, 'ttft_ms')} = %s, {column(response, 'total_ms')} = %s, "
-        f"{column(response, 'finished_at')} = %s WHERE {q(response.pk.column)} = %s AND "
-        f"{column(response, 'status')} = '{Response.Status.STREAMING.value}' "
-        f"RETURNING {column(response, 'entrant')}), "
-        f"healed AS (UPDATE {q(entrant.db_table)} SET {column(entrant, 'consecutive_failures')} = 0 "
-        f"WHERE {q(entrant.pk.column)} IN (SELECT {column(response, 'entrant')} FROM done) "
-        f"AND {column(entrant, 'consecutive_failures')} > 0) "
-        "SELECT count(*) FROM done"
-    )
 
 
 @transaction.atomic

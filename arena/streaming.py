@@ -24,7 +24,8 @@ from arena.leases import leases_for_loop, watched_since
 from arena.endpoints import EndpointConfig, EndpointError, achat_stream, endpoint_config
 from arena.models import Response
 from arena.runner import runner
-from arena.selectors import conversation_for
+from arena.selectors import side_conversation
+from arena.sides import SideRef
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +56,24 @@ class Snapshots:
         else:
             self._url = None
 
-    async def set(self, response_id: int, seq: int, text: str) -> None:
+    def set(self, response_id: int, seq: int, text: str) -> tuple[str, tuple] | None:
+        """Keep the side's text so far: return the Redis command that does (with its server's
+        URL) for the caller to send before the batch it goes with, or, with no Redis cache,
+        write it through the cache and return None."""
         value = {"seq": seq, "text": text}
         if self._url is None:
             cache.set(partial_key(response_id), value, PARTIAL_TTL_SECONDS)
-            return
+            return None
         key = cache.make_key(partial_key(response_id))
         value = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        await outbox.outbox_for(self._url).send(("SET", key, value, "EX", PARTIAL_TTL_SECONDS))
+        return self._url, ("SET", key, value, "EX", PARTIAL_TTL_SECONDS)
 
-    async def delete(self, response_id: int) -> None:
+    def delete(self, response_id: int) -> tuple[str, tuple] | None:
+        """Drop the side's text so far, as `set` keeps it."""
         if self._url is None:
             cache.delete(partial_key(response_id))
-            return
-        await outbox.outbox_for(self._url).send(("DEL", cache.make_key(partial_key(response_id))))
+            return None
+        return self._url, ("DEL", cache.make_key(partial_key(response_id)))
 
 
 _snapshots: dict[str, Snapshots] = {}
@@ -97,28 +102,30 @@ class BattlePublisher:
 
     FINISH_RETRY_SECONDS = 10.0
 
-    def __init__(self, response: Response):
-        self.group = battle_group(response.turn.battle_id)
-        self.side = response.side
-        self.turn = response.turn.index
-        self.response_id = response.pk
+    def __init__(self, side: SideRef):
+        self.group = battle_group(side.battle_id)
+        self.side = side.side
+        self.turn = side.turn_index
+        self.response_id = side.pk
         self.seq = 0
         self.behind = False
 
-    async def send(self, event: dict) -> None:
+    async def send(self, event: dict, *, before: tuple[str, tuple] | None = None) -> None:
+        """Send `event` to the battle's group, after `before` (see outbox.group_send)."""
         event = {**event, "side": self.side, "turn": self.turn}
-        await outbox.group_send(self.group, {"type": "battle.event", "event": event})
+        await outbox.group_send(self.group, {"type": "battle.event", "event": event}, before=before)
 
     async def token(self, text: str, full_text: str) -> None:
         self.seq += 1
         try:
-            # The snapshot first: a browser that joins between the two then gets this batch
-            # from the snapshot and drops the batch itself as already seen.
-            await _snapshots_get().set(self.response_id, self.seq, full_text)
+            # The snapshot first (in the batch's pipeline): a browser that joins between the two
+            # then gets this batch from the snapshot and drops the batch itself as already seen.
+            snapshot = _snapshots_get().set(self.response_id, self.seq, full_text)
             if self.behind:
-                await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True})
+                await self.send({"type": "token", "seq": self.seq, "text": full_text, "snapshot": True},
+                                before=snapshot)
             else:
-                await self.send({"type": "token", "seq": self.seq, "text": text})
+                await self.send({"type": "token", "seq": self.seq, "text": text}, before=snapshot)
             self.behind = False
         except REDIS_ERRORS as error:
             if not self.behind:
@@ -130,8 +137,7 @@ class BattlePublisher:
         delay = 0.25
         while True:
             try:
-                await _snapshots_get().delete(self.response_id)
-                await self.send(event)
+                await self.send(event, before=_snapshots_get().delete(self.response_id))
                 return
             except REDIS_ERRORS as error:
                 if time.monotonic() + delay > give_up_at:
@@ -143,16 +149,22 @@ class BattlePublisher:
 
 @dataclass
 class _Prepared:
-    response: Response
+    side: SideRef
     config: EndpointConfig
     messages: list[dict]
 
 
-def _prepare(response_id: int) -> _Prepared | None:
-    response = services.response_begin(response_id=response_id)
-    if response is None:
-        return None
-    return _Prepared(response, endpoint_config(response.entrant), conversation_for(response))
+def _prepare(response_ids: list[int]) -> list[_Prepared]:
+    """Begin the sides `response_ids` (services.responses_begin) and return what each one that
+    began streams with."""
+    prepared = []
+    for begun in services.responses_begin(response_ids=response_ids):
+        side = begun.ref
+        messages = side_conversation(battle_id=side.battle_id, turn_index=side.turn_index,
+                                     side=side.side, prompt=begun.prompt,
+                                     system_prompt=begun.system_prompt)
+        prepared.append(_Prepared(side, endpoint_config(begun), messages))
+    return prepared
 
 
 def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
@@ -164,6 +176,27 @@ def response_run(*, response_id: int, client: httpx.AsyncClient | None = None) -
     runner.run(response_stream(response_id=response_id, client=client))
 
 
+def turn_run(*, response_ids: list[int], client: httpx.AsyncClient | None = None) -> None:
+    """Generate, stream and save the sides `response_ids` together (a turn's two sides, which
+    start in the same turn of the loop), blocking until every one has ended. ``client`` as for
+    response_run.
+
+    A side's fault ends that side only; an error of our own in one (a side's stream raises only
+    for those) is raised once the others have ended too, so that the task ends with its sides.
+    """
+    runner.run(_sides_stream(response_ids, client))
+
+
+async def _sides_stream(response_ids: list[int], client: httpx.AsyncClient | None) -> None:
+    # The sides begin together: one statement, one hop to the database threads.
+    begun = await runner.db(_prepare, response_ids)
+    outcomes = await asyncio.gather(*(_side_stream(prepared, client) for prepared in begun),
+                                    return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 async def response_stream(*, response_id: int, client: httpx.AsyncClient | None = None) -> None:
     """Generate, stream and save one response on the stream loop. Never raises for a fault.
 
@@ -172,17 +205,19 @@ async def response_stream(*, response_id: int, client: httpx.AsyncClient | None 
     within RETRY_AFTER_MAX_SECONDS is waited out and asked once more; every other endpoint
     fault ends the side with its code.
     """
-    prepared = await runner.db(_prepare, response_id)
-    if prepared is None:
-        return
-    response, config, messages = prepared.response, prepared.config, prepared.messages
-    publisher = BattlePublisher(response)
+    for prepared in await runner.db(_prepare, [response_id]):
+        await _side_stream(prepared, client)
+
+
+async def _side_stream(prepared: _Prepared, client: httpx.AsyncClient | None) -> None:
+    side, config, messages = prepared.side, prepared.config, prepared.messages
+    publisher = BattlePublisher(side)
     http = client or runner.http(config.base_url)
     runner.streams += 1
     try:
         # The lease tells the reaper this side's worker lives (arena.leases).
-        async with leases_for_loop().held(response.pk):
-            await _stream(response, config, messages, publisher, http)
+        async with leases_for_loop().held(side.pk):
+            await _stream(side, config, messages, publisher, http)
     finally:
         runner.streams -= 1
 
@@ -199,8 +234,8 @@ def batch_interval(streams: int) -> float:
     return max(arena["STREAM_BATCH_SECONDS"], streams / arena["STREAM_MESSAGES_PER_SECOND"])
 
 
-async def _stream(response, config, messages, publisher, http) -> None:
-    response_id = response.pk
+async def _stream(side, config, messages, publisher, http) -> None:
+    response_id = side.pk
     batch_chars = settings.ARENA["STREAM_BATCH_CHARS"]
 
     pieces: list[str] = []
@@ -224,7 +259,7 @@ async def _stream(response, config, messages, publisher, http) -> None:
             services.response_fail, response_id=response_id, code=code, text="".join(pieces)
         ):
             await publisher.finish({"type": "error", "code": code, "message": str(error_message(code))})
-            await side_counted(response, code)
+            await side_counted(side, code)
 
     retried = False
     try:
@@ -261,7 +296,7 @@ async def _stream(response, config, messages, publisher, http) -> None:
     except EndpointError as error:
         logger.warning(
             "response %s from entrant %s failed: %s (%s)",
-            response_id, response.entrant_id, error.code, error.message,
+            response_id, side.entrant_id, error.code, error.message,
         )
         await fail(error.code)
         return
@@ -285,23 +320,23 @@ async def _stream(response, config, messages, publisher, http) -> None:
     # Timings are saved but never sent before the vote: they can fingerprint a team. The keys
     # stay, as the websocket contract lists them.
     await publisher.finish({"type": "done", "text": text, "ttft_ms": None, "total_ms": None})
-    await side_counted(response, "done", ttft_ms=ttft_ms or total_ms)
+    await side_counted(side, "done", ttft_ms=ttft_ms or total_ms)
 
 
-async def side_counted(response: Response, outcome: str, *, ttft_ms: int | None = None) -> None:
+async def side_counted(side: SideRef, outcome: str, *, ttft_ms: int | None = None) -> None:
     """Count a side that ended (`outcome`: done or its error code) in the metrics, and its
     battle once both sides of the first turn ended (arena.metrics). Never fails the side."""
     if ttft_ms is not None:
-        metrics.side_done(entrant_id=response.entrant_id, ttft_ms=ttft_ms)
+        metrics.side_done(entrant_id=side.entrant_id, ttft_ms=ttft_ms)
     else:
-        metrics.side_failed(entrant_id=response.entrant_id, code=outcome)
+        metrics.side_failed(entrant_id=side.entrant_id, code=outcome)
     url = _snapshots_get()._url
-    if response.turn.index != 0 or url is None:
+    if side.turn_index != 0 or url is None:
         return
-    key = cache.make_key(f"arena:turn-ends:{response.turn_id}")
+    key = cache.make_key(f"arena:turn-ends:{side.turn_id}")
     try:
         total, _ = await outbox.outbox_for(url).send(
-            *metrics.turn_ends_commands(response.turn_id, failed=outcome != "done", key=key)
+            *metrics.turn_ends_commands(side.turn_id, failed=outcome != "done", key=key)
         )
     except REDIS_ERRORS:
         return
@@ -347,10 +382,11 @@ def _side_lost(response: Response) -> bool:
     # What the side had said is kept, as for any other failure.
     if not services.response_fail(response_id=response.pk, code="worker_lost", text=response.text):
         return False
-    runner.run(BattlePublisher(response).finish(
+    side = SideRef.of(response)
+    runner.run(BattlePublisher(side).finish(
         {"type": "error", "code": "worker_lost", "message": str(error_message("worker_lost"))}
     ))
-    runner.run(side_counted(response, "worker_lost"))
+    runner.run(side_counted(side, "worker_lost"))
     return True
 
 

@@ -62,11 +62,35 @@ class TeamTransport(AiohttpTransport):
 KEEPALIVE_SECONDS = 4.0
 
 
+class _NoCookies(httpx.Cookies):
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+
+class _TeamClient(httpx.AsyncClient):
+    """httpx's client keeping no cookie: the endpoint contract is a key in a header, a cookie a
+    team sets would ride along with every other side's request to it, and reading each answer's
+    headers into a cookie jar was a visible share of a side's start."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _NoCookies()  # what the `cookies` property returns and answers fill
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies) -> None:
+        self._cookies = _NoCookies(cookies)
+
+
 def team_client() -> httpx.AsyncClient:
     """A new HTTP client for one team endpoint: no bound on its connections (every stream may
-    hold one; idle ones are kept KEEPALIVE_SECONDS for the next answer)."""
+    hold one; idle ones are kept KEEPALIVE_SECONDS for the next answer), no cookies."""
 
     def session() -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_SECONDS))
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_SECONDS)
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
-    return httpx.AsyncClient(transport=TeamTransport(client=session))
+    return _TeamClient(transport=TeamTransport(client=session))

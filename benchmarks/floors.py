@@ -1,7 +1,7 @@
 """The site's CPU per start, per forwarded batch and per vote, beside each one's floor, in one run.
 
-    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3]
-        [--burst 50] [--forward-battles 20] [--only start|forward|vote ...] [--vote-rounds 1]
+    .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3] [--only start vote forward]
+        [--burst 50] [--forward-battles 20] [--vote-rounds 1]
 
 Starts what it needs and stops it: PostgreSQL as .ci/run finds it (started with pg_ctlcluster
 if it is not answering; the database is created if missing), a Redis of its own on a free port
@@ -23,11 +23,8 @@ before is taken off, pro rata.
   over the streaming, each per batch the worker published. Paced streams on (the default) and off.
 - vote: the battles of the start bursts voted on the site (the first 20 to warm it, as the floor
   is warmed), as many votes on vote_floor.py's "2 statements" server (one process); CPU of the
-  server, PostgreSQL and Redis per vote. With
-  --vote-rounds N, in N rounds alternated (site, then floor), the round of the median ratio.
-
-`--only` measures one of the three (repeatable; the battles voted on are started all the same).
-Each visitor accepts the first-visit notice before its start, out of the timing (docs/api.md).
+  server, PostgreSQL and Redis per vote. With --vote-rounds N, in N rounds alternated (site,
+  then floor), the round of the median ratio.
 """
 import argparse
 import asyncio
@@ -56,7 +53,7 @@ PROMPT = b'{"prompt": "\\uc11c\\uc6b8 \\uc5ec\\ud589\\uc9c0\\ub97c \\ucd94\\ucc9
 CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
-WHAT = ("start", "forward", "vote")
+PARTS = ("start", "vote", "forward")
 # Votes on the site before the measured ones, as the floor's server gets (vote_floor_server).
 WARM_VOTES = 20
 
@@ -125,25 +122,29 @@ def _cookies(fields) -> dict:
 
 
 async def visitors(port: int, n: int) -> list[dict]:
-    """Return the cookies of `n` new visitors, each of whom has accepted the first-visit notice
-    (docs/api.md), as a citizen does before a first battle."""
+    """`n` new visitors who have accepted the first-visit notice (`POST /api/notice`, as the
+    page's button does; a start from a session without it is refused): each one's cookies."""
     headers = {"Cookie": f"csrftoken={CSRF}", "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
-
-    async def one() -> dict:
-        status, fields, body = await raw_request("127.0.0.1", port, "/api/notice", b'{"accept": true}', headers)
+    answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/notice", b'{"accept": true}', headers)
+                                     for _ in range(n)))
+    out = []
+    for status, fields, body in answers:
         if status != 200:
             raise SystemExit(f"notice: HTTP {status}: {body[:200]!r}")
-        return {"csrftoken": CSRF, **_cookies(fields)}
-    return await asyncio.gather(*(one() for _ in range(n)))
+        out.append({"csrftoken": CSRF, **_cookies(fields)})
+    return out
 
 
-async def starts(port: int, cookies: list[dict]) -> list[dict]:
-    """Start a battle for each visitor at once; return each one's id and cookies."""
+async def starts(port: int, n: int, cookies: list[dict] | None = None) -> list[dict]:
+    """Start `n` battles at once, each by its own visitor (`cookies`, one a battle; none for the
+    floor); return each one's id and cookies."""
+    cookies = cookies or [{"csrftoken": CSRF}] * n
+
     def headers(jar: dict) -> dict:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()), "X-CSRFToken": CSRF,
                 "Origin": f"http://127.0.0.1:{port}"}
     answers = await asyncio.gather(*(raw_request("127.0.0.1", port, "/api/battles", PROMPT, headers(jar))
-                                      for jar in cookies))
+                                     for jar in cookies))
     out = []
     for jar, (status, fields, body) in zip(cookies, answers):
         if status != 201:
@@ -175,11 +176,12 @@ def measured(meter: Meter, pids: dict[str, int], work, *, idle_seconds: float = 
 
 
 def start_burst(meter, pids, port, n, poll, *, site: bool = True) -> tuple[float, dict, list]:
-    # The visitors accept the notice before the burst (the floor's front takes any cookie).
-    cookies = asyncio.run(visitors(port, n)) if site else [{"csrftoken": CSRF}] * n
+    """A burst of `n` starts, measured from the POSTs until both sides of each are stored; the
+    site's visitors accept the notice before the measure begins."""
+    cookies = asyncio.run(visitors(port, n)) if site else None
 
     def work():
-        battles = asyncio.run(starts(port, cookies))
+        battles = asyncio.run(starts(port, n, cookies))
         ids = [b["id"] for b in battles]
         deadline = time.monotonic() + 120
         while ended(poll, ids) < 2 * n:
@@ -207,7 +209,7 @@ async def follow(url: str, cookies: dict | None, counts: dict, key: str) -> None
 
 def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
     """Follow `n` new site battles on both servers; return each server's CPU per batch."""
-    battles = asyncio.run(starts(web_port, asyncio.run(visitors(web_port, n))))
+    battles = asyncio.run(starts(web_port, n, asyncio.run(visitors(web_port, n))))
     counts = {"open": 0, "site": 0, "floor": 0}
 
     async def everyone():
@@ -341,8 +343,8 @@ def floor_data(path: Path, n: int) -> str:
     for _ in range(n):
         (a, contest_id), (b, _) = pair_sample(entrants)
         battle = battle_new(contest_id=contest_id, category_id=None,
-                            session_key=get_random_string(32, VALID_KEY_CHARS), entrant_a_id=a, entrant_b_id=b,
-                            pair_probability=None)
+                            session_key=get_random_string(32, VALID_KEY_CHARS),
+                            entrant_a_id=a, entrant_b_id=b, pair_probability=None)
         turn, responses = turn_new(battle=battle, index=0, prompt="서울 여행지를 추천해 줘")
         values = start.writes.params(battle, turn, responses)
         # Plain values (a choice's enum member as its string): the front imports nothing of Django.
@@ -362,11 +364,10 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=30)
     parser.add_argument("--vote-rounds", type=int, default=1,
                         help="vote on the site and on the floor in this many alternated rounds (the median's ratio)")
-    parser.add_argument("--only", choices=WHAT, action="append",
-                        help="measure only this (repeatable); the battles voted on are started all the same")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=PARTS, nargs="+", default=list(PARTS),
+                        help="measure these only (the start's bursts are run in any case)")
     args = parser.parse_args()
-    only = args.only or WHAT
     dsn = args.database.replace("postgres://", "postgresql://", 1)
     postgres_ready(dsn)
     logs = ROOT / "var" / "floors"
@@ -412,44 +413,27 @@ def main() -> None:
 
         mock_pace(mock_url, ttft_ms=0, tokens_per_second=1000, answer="부산 해운대를 추천합니다.")
         start_burst(meter, site, web_port, 10, poll)  # warm-up: connections, code paths
-        measure_starts = "start" in only
-        if measure_starts:
-            start_burst(meter, floor, front_port, args.burst, poll, site=False)
+        start_burst(meter, floor, front_port, args.burst, poll, site=False)
         site_rows, floor_rows, battles = [], [], []
-        for run in range(args.bursts):  # the starts make the battles that are voted on
+        for run in range(args.bursts):
             cpu, net, made = start_burst(meter, site, web_port, args.burst, poll)
             site_rows.append(cpu)
             battles += made
-            if not measure_starts:
-                continue
             floor_cpu, floor_net, _ = start_burst(meter, floor, front_port, args.burst, poll, site=False)
             floor_rows.append(floor_cpu)
             print(f"  start, burst {run + 1} of {args.burst}: site {cpu:.1f} ms a battle "
                   f"{ {k: round(v, 2) for k, v in net.items()} }; floor {floor_cpu:.1f} ms "
                   f"{ {k: round(v, 2) for k, v in floor_net.items()} }", flush=True)
-        result = {}
-        if measure_starts:
-            result["start"] = figures(statistics.median(site_rows), statistics.median(floor_rows))
+        result = {"start": figures(statistics.median(site_rows), statistics.median(floor_rows))}
 
-        if "vote" in only:
-            result["vote"] = votes_measured(meter, web.pid, web_port, dsn, battles, args.in_flight,
-                                            args.vote_rounds)
-
-        if "forward" in only:
-            mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
-            result["forward"] = {}
-            for paced in (True, False):
-                poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
-                row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
-                                  web_port, forward_port, args.forward_battles)
-                print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
-                      f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
-                      f"{row['worker_cpu_ms']:.3f} ms", flush=True)
-                result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
-            poll.execute("UPDATE contest_contest SET paced_streams = true")
-            result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
+        if "vote" in args.only:
+            vote_part(result, meter, dsn, web, web_port, battles, args.in_flight, args.vote_rounds)
+        if "forward" in args.only:
+            forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port,
+                         args.forward_battles)
         print(f"load average {os.getloadavg()}; a 10-million-step Python loop {loop_seconds():.2f} s")
-        for what, row in result.items():
+        for what in result:
+            row = result[what]
             print(f"{what}: site {row['site_cpu_ms']} ms of CPU, floor {row['floor_cpu_ms']} ms, "
                   f"ratio {row['ratio']}" + (f" (paced; unpaced: site {row['unpaced']['site_cpu_ms']}, "
                                               f"floor {row['unpaced']['floor_cpu_ms']}, ratio "
@@ -458,6 +442,25 @@ def main() -> None:
             print(json.dumps(result))
     finally:
         stack.stop()
+
+
+def vote_part(result, meter, dsn, web, web_port, battles, in_flight, rounds) -> None:
+    result["vote"] = votes_measured(meter, web.pid, web_port, dsn, battles, in_flight, rounds)
+
+
+def forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port, n) -> None:
+    mock_pace(mock_url, ttft_ms=1500, tokens_per_second=20, answer=None)
+    result["forward"] = {}
+    for paced in (True, False):
+        poll.execute("UPDATE contest_contest SET paced_streams = %s", [paced])
+        row = forward_run(meter, {"web": web.pid, "worker": worker.pid}, {"forward": floors["forward"].pid},
+                          web_port, forward_port, n)
+        print(f"  forward, paced {'on' if paced else 'off'}: {row['batches']} batches published, "
+              f"{row['site_forwarded']} token messages sent by the site; the worker's CPU per batch "
+              f"{row['worker_cpu_ms']:.3f} ms", flush=True)
+        result["forward"]["paced" if paced else "unpaced"] = figures(row["site_cpu_ms"], row["floor_cpu_ms"])
+    poll.execute("UPDATE contest_contest SET paced_streams = true")
+    result["forward"] = {**result["forward"]["paced"], "unpaced": result["forward"]["unpaced"]}
 
 
 def figures(site: float, floor: float) -> dict:

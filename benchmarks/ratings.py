@@ -114,7 +114,7 @@ def dataset_files_write(folder: Path, votes: int, models: int = 10) -> dict[str,
 
 def run_file(path: str, rounds: int, repeats: int) -> dict:
     """Time what `manage.py ratings --input` does: columnar read, aggregate, fit, bootstrap."""
-    from voting import dataset
+    from voting import dataset_read
     from stats.counts import aggregate_encoded
 
     timings: dict[str, list[float]] = {"read": [], "aggregate": [], "fit": [], "bootstrap": [],
@@ -123,7 +123,7 @@ def run_file(path: str, rounds: int, repeats: int) -> dict:
     for _ in range(repeats):
         start_rss = reset_peak_memory()
         t0 = time.perf_counter()
-        columns = dataset.votes_read(path)
+        columns = dataset_read.votes_read(path)
         t1 = time.perf_counter()
         counts = aggregate_encoded(columns.models, columns.code_a, columns.code_b, columns.outcome)
         t2 = time.perf_counter()
@@ -133,7 +133,7 @@ def run_file(path: str, rounds: int, repeats: int) -> dict:
         np.percentile(samples, [2.5, 97.5], axis=0)
         t4 = time.perf_counter()
         peak_rise = max(peak_rise, memory_kib("VmHWM:") - start_rss)
-        dataset.votes_sha256(path)
+        dataset_read.votes_sha256(path)
         t5 = time.perf_counter()
         del columns
         for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, t5 - t4)):

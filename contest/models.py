@@ -19,6 +19,14 @@ env_var_name = RegexValidator(
 )
 
 
+def system_prompt_first(system_prompt: str, messages: list[dict]) -> list[dict]:
+    """Return `messages` after `system_prompt`, if there is one (Contest.chat_messages, and a
+    side's stream, which reads the prompt with its begin: arena.sides)."""
+    if not system_prompt:
+        return messages
+    return [{"role": "system", "content": system_prompt}, *messages]
+
+
 class Contest(models.Model):
     class Phase(models.TextChoices):
         DRAFT = "draft", _("준비 중")
@@ -132,9 +140,7 @@ class Contest(models.Model):
         The one place both the arena's sides and the expert track's answers get it, so every
         entrant sees the same text.
         """
-        if not self.system_prompt:
-            return messages
-        return [{"role": "system", "content": self.system_prompt}, *messages]
+        return system_prompt_first(self.system_prompt, messages)
 
     @classmethod
     def accepts_judgments_in(cls, phase: str) -> bool:

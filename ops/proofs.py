@@ -196,9 +196,17 @@ def sides_held(layout: ScaleOut) -> dict[int, set[int]]:
 
     control = Celery(broker=layout.redis_url).control
     active = control.inspect(destination=worker_names(layout), timeout=3).active() or {}
-    return {number: {task["args"][0] for task in active.get(name, [])
-                     if task["name"] == "arena.tasks.response_generate"}
+    return {number: {response_id for task in active.get(name, []) for response_id in _sides_of(task)}
             for number, name in enumerate(worker_names(layout), 1)}
+
+
+def _sides_of(task: dict) -> list[int]:
+    """The response ids an active task generates: a turn's sides, or one side queued alone."""
+    if task["name"] == "arena.tasks.turn_generate":
+        return list(task["args"][0])
+    if task["name"] == "arena.tasks.response_generate":
+        return [task["args"][0]]
+    return []
 
 
 def texts_shown(layout: ScaleOut, response_ids: set[int]) -> set[int]:

@@ -102,7 +102,7 @@ def aggregate(model_a, model_b, winner, *, models: Sequence[str] | None = None,
 def aggregate_encoded(names: Sequence[str], code_a, code_b, outcome, *,
                       weights: Sequence[float] | None = None) -> PairCounts:
     """Count votes already encoded as integer arrays: ``names[code]`` is a model, ``outcome``
-    indexes ``WINNER_LABELS``. A columnar reader (see voting/dataset.py) dictionary-encodes the
+    indexes ``WINNER_LABELS``. A columnar reader (see voting/dataset_read.py) dictionary-encodes the
     columns itself, so no per-row Python work is left. ``names`` must be sorted and unique;
     raise ValueError for a model battling itself or an outcome out of range.
     """

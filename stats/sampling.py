@@ -29,7 +29,7 @@ import random
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from stats.counts import PairCounts
 from stats.decision import POINTS_PER_LOGIT, Rule, boundary, information
@@ -107,7 +107,7 @@ def _pair_scores(counts: PairCounts, rule: Rule, pairs: list[tuple[int, int]]) -
     alpha = (1 - rule.confidence) / (rule.k * (m - rule.k))
     # Near 1 while a comparison is far from its boundary, a half on it, towards 0 once past it.
     bound = boundary(1 / variance, alpha)
-    undecided = norm.cdf(bound - z)
+    undecided = ndtr(bound - z)  # the standard normal CDF (scipy.stats.norm.cdf is this)
     # A comparison needs its information to grow by about (bound / z)^2 before it is decided:
     # the hardest one decides when the set is, so it weighs most.
     need = (bound / np.maximum(np.abs(z), NEED_Z_FLOOR)) ** 2

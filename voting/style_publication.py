@@ -8,25 +8,21 @@ its own with DESIGN.md's keys (voting/companions.py).
 
     python manage.py ratings --input votes.jsonl --style-features style-features.jsonl
 
-prints the citizen board's style-controlled column beside the plain one.
+prints the citizen board's style-controlled column beside the plain one; the command reads the
+file with voting/style_features.py.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from contest.models import Contest
-from voting import dataset, selectors
+from voting import selectors
 from voting.companions import companion_write
 from voting.models import Track
 from stats.style import STYLE_FEATURES, style_features
 
 STYLE_FILE = "style-features.jsonl"
 STYLE_MANIFEST_FILE = "style-features-manifest.json"
-COLUMNS = ("battle_id", *(f"{name}_{side}" for side in ("a", "b") for name in STYLE_FEATURES))
-
-
-class StyleFeaturesInvalid(ValueError):
-    """A style-features file that cannot be read or does not cover the votes."""
 
 
 def style_rows(rows: list[dict], texts: dict[tuple[str, str], str]) -> list[dict]:
@@ -51,29 +47,3 @@ def style_features_publish(*, contest: Contest, folder: Path) -> dict:
     lines = style_rows(rows, selectors.answer_texts([row["battle_id"] for row in rows]))
     return companion_write(contest=contest, folder=folder, name=STYLE_FILE,
                            manifest_name=STYLE_MANIFEST_FILE, lines=lines)
-
-
-def style_features_read(path: str | Path, battle_ids: tuple[str, ...]
-                        ) -> tuple[list[list[float]], list[list[float]]]:
-    """Return each side's features (STYLE_FEATURES order) for `battle_ids`, in their order.
-
-    Raise StyleFeaturesInvalid naming the line of a malformed row, or the first battle the file
-    does not cover.
-    """
-    found: dict[str, tuple[list[float], list[float]]] = {}
-    try:
-        for number, row in dataset.jsonl_rows(path):
-            try:
-                sides = tuple([float(row[f"{name}_{side}"]) for name in STYLE_FEATURES]
-                              for side in ("a", "b"))
-                found[str(row["battle_id"])] = sides
-            except (KeyError, TypeError, ValueError) as error:
-                raise StyleFeaturesInvalid(
-                    f"{path}, line {number}: expected {', '.join(COLUMNS)} ({error})") from error
-    except dataset.DatasetError as error:
-        raise StyleFeaturesInvalid(f"{path}: {error}") from error
-    missing = [battle for battle in battle_ids if battle not in found]
-    if missing:
-        raise StyleFeaturesInvalid(
-            f"{path} has no style features for battle {missing[0]} ({len(missing)} missing)")
-    return [found[b][0] for b in battle_ids], [found[b][1] for b in battle_ids]

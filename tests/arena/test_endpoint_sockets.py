@@ -96,3 +96,32 @@ async def test_a_refused_connection_is_a_connection_failure():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert await outcome(port) == "connection"
+
+
+async def test_a_cookie_a_team_sets_rides_on_no_later_request():
+    # Given a team that sets a cookie with its answer, and the one client every side to it shares
+    heads = []
+
+    async def handle(reader, writer):
+        try:
+            heads.append(await reader.readuntil(b"\r\n\r\n"))
+            cookie = b"\r\nset-cookie: seen=side-a; Path=/\r\nconnection: close\r\n\r\n"
+            writer.write(HEAD.replace(b"\r\n\r\n", cookie, 1)
+                         + piece("답") + chunked(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+            await writer.drain()
+        finally:
+            writer.close()
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = EndpointConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", api_key=None, params={},
+                            timeout_seconds=5.0)
+    client = team_client()
+    # When two sides ask it in turn
+    async with server:
+        try:
+            for _ in range(2):
+                assert [part async for part in achat_stream(config, MESSAGES, client=client)] == ["답"]
+        finally:
+            await client.aclose()
+    # Then the second request carries nothing of the first answer
+    assert len(heads) == 2 and b"cookie" not in heads[1].lower()

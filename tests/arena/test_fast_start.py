@@ -51,7 +51,11 @@ def queued():
     def ids():
         new = broker.llen(queue) - before  # pushed at the head of the list
         messages = broker.lrange(queue, 0, new - 1) if new else []
-        return sorted(json.loads(base64.b64decode(json.loads(m)["body"]))[0][0] for m in messages)
+        ids = []
+        for message in messages:  # a turn's task names its sides, a side's task the one
+            sides = json.loads(base64.b64decode(json.loads(message)["body"]))[0][0]
+            ids += sides if isinstance(sides, list) else [sides]
+        return sorted(ids)
 
     return ids
 

@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from arena import services
 from arena.models import Response
 from arena.runner import runner
-from arena.streaming import battle_group, response_run
+from arena.streaming import battle_group, response_run, turn_run
 from contest.models import Entrant
 
 # The side's database work runs on the stream runner's own threads, so it must see committed rows.
@@ -87,6 +87,28 @@ def test_answer_streams_in_numbered_batches_then_done_matches_database(entrants,
     response.refresh_from_db()
     assert (response.status, response.text) == ("done", expected)
     assert response.ttft_ms is not None and response.total_ms >= response.ttft_ms
+
+
+def test_a_turns_one_task_streams_both_sides_each_to_its_own_pane(entrants, listener):
+    # Given a new battle, both of its sides pending, and a page watching it
+    join, drain = listener
+    battle = services.battle_start(session_key="s", prompt="질문")
+    join(battle)
+    sides = Response.objects.filter(turn__battle=battle).order_by("side")
+    client = sse({"content": "부산을 "}, {"content": "추천합니다."})
+
+    # When the turn's task runs (one Celery message for both sides)
+    turn_run(response_ids=[side.pk for side in sides], client=client)
+
+    # Then each side was asked once, and each pane got its own batches and end, as stored
+    assert len(client.requests_seen) == 2
+    events = drain()
+    for side in sides:
+        side.refresh_from_db()
+        assert (side.status, side.text) == ("done", "부산을 추천합니다.")
+        own = [e for e in events if e["side"] == side.side]
+        assert "".join(e["text"] for e in own if e["type"] == "token") == side.text
+        assert own[-1]["type"] == "done" and own[-1]["text"] == side.text
 
 
 def test_endpoint_failure_saves_error_and_sends_error_event(entrants, listener):

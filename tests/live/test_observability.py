@@ -58,6 +58,7 @@ def test_a_battle_shows_in_the_metrics_and_its_request_id_in_the_workers_log(liv
             + value(metrics, "kai_votes_accepted_total", path="django")) >= 1
     assert value(metrics, "kai_http_requests_total", route="api/battles", method="POST", status=201) >= 1
     assert "kai_celery_queue_depth{" in metrics
-    # and the worker's log lines about the battle's sides carry the POST's request id
+    # and the worker's log line about the battle's task (both sides, one task) carries the POST's
+    # request id
     worker_log = (live_stack.logs / "worker.log").read_text(errors="replace")
-    assert len(re.findall(rf"\[{request_id}\].*response_generate", worker_log)) == 2
+    assert len(re.findall(rf"\[{request_id}\].*turn_generate", worker_log)) == 1

@@ -9,7 +9,7 @@ Prints the same JSON as /api/leaderboard's "models", "method" and "votes", plus 
 (the hash of the dataset's rows as canonical JSONL: compare it with the snapshot's and with the
 manifest's `files["votes.jsonl"]`). Rows with `excluded` set are skipped; unknown fields are
 ignored; a malformed line is an error that names its line number. Both formats are read with
-pyarrow (columnar), see voting/dataset.py.
+pyarrow (columnar), see voting/dataset_read.py.
 
 With --style-features (the file published beside the vote dataset, voting/style_publication.py)
 the output also has "style_control": the leaderboard's style-controlled board, computed by the
@@ -33,8 +33,8 @@ from django.core.management.base import BaseCommand, CommandError
 import numpy as np
 
 from stats import counts, decision, evidence, ratings, style
-from voting import dataset
-from voting.style_publication import StyleFeaturesInvalid, style_features_read
+from voting import dataset, dataset_read
+from voting.style_features import StyleFeaturesInvalid, style_features_read
 
 REQUIRED = ("model_a", "model_b", "winner")
 WINNERS = set(counts.WINNER_LABELS)
@@ -157,13 +157,13 @@ class Command(BaseCommand):
             "models": board["models"],
             "method": board["method"],
             "votes": board["votes"],
-            "votes_sha256": dataset.votes_sha256(inputs[0]),
+            "votes_sha256": dataset_read.votes_sha256(inputs[0]),
             "ratings_shown": withheld is None,
             "ratings_withheld": withheld,
         }
         if len(inputs) > 1:
             output["inputs"] = [
-                {"input": path, "sha256": dataset.votes_sha256(path),
+                {"input": path, "sha256": dataset_read.votes_sha256(path),
                  "weight": weights[i] if weights else 1.0}
                 for i, path in enumerate(inputs)
             ]
@@ -192,7 +192,7 @@ class Command(BaseCommand):
     @staticmethod
     def columns_read(path: str, *, with_ids: bool):
         try:
-            return dataset.votes_read(path, with_ids=with_ids)
+            return dataset_read.votes_read(path, with_ids=with_ids)
         except dataset.DatasetError as error:
             if path.lower().endswith(".jsonl"):
                 rows_read(path)  # names the malformed line, when there is one
