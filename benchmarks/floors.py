@@ -1,7 +1,7 @@
 """The site's CPU per start, per forwarded batch and per vote, beside each one's floor, in one run.
 
     .venv/bin/python benchmarks/floors.py [--json] [--database postgres://...] [--bursts 3] [--only start vote forward]
-        [--burst 50] [--forward-battles 20]
+        [--burst 50] [--forward-battles 20] [--vote-rounds 1]
 
 Starts what it needs and stops it: PostgreSQL as .ci/run finds it (started with pg_ctlcluster
 if it is not answering; the database is created if missing), a Redis of its own on a free port
@@ -21,11 +21,14 @@ before is taken off, pro rata.
   the site (/ws/battles/<id>/) and one on the floor's websocket server (floor_servers forward),
   relaying the same batches from the same Redis channel; the web process's CPU and the floor's
   over the streaming, each per batch the worker published. Paced streams on (the default) and off.
-- vote: the battles of the start bursts voted on the site, as many votes on vote_floor.py's
-  "2 statements" server (one process); CPU of the server, PostgreSQL and Redis per vote.
+- vote: the battles of the start bursts voted on the site (the first 20 to warm it, as the floor
+  is warmed), as many votes on vote_floor.py's "2 statements" server (one process); CPU of the
+  server, PostgreSQL and Redis per vote. With --vote-rounds N, in N rounds alternated (site,
+  then floor), the round of the median ratio.
 """
 import argparse
 import asyncio
+import contextlib
 import enum
 import json
 import os
@@ -51,6 +54,8 @@ CSRF = "c" * 32  # any well-formed token: the cookie and the header agree
 # About the size of one of Celery's messages for a side (headers, body, properties).
 MESSAGE_BYTES = 1500
 PARTS = ("start", "vote", "forward")
+# Votes on the site before the measured ones, as the floor's server gets (vote_floor_server).
+WARM_VOTES = 20
 
 
 def postgres_ready(dsn: str) -> None:
@@ -228,25 +233,30 @@ def forward_run(meter, site_pids, floor_pids, web_port, floor_port, n) -> dict:
             "site_cpu_ms": web / batches * 1000, "floor_cpu_ms": floor / batches * 1000}
 
 
+async def vote_many(port: int, battles: list, in_flight: int) -> tuple[int, None]:
+    """Vote on each battle as its owner, `in_flight` at a time."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one(b):
+        async with gate:
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in b["cookies"].items()),
+                       "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
+            status, _, body = await raw_request("127.0.0.1", port, f"/api/battles/{b['id']}/vote",
+                                                b'{"choice": "a"}', headers)
+            if status != 200:
+                raise SystemExit(f"vote: HTTP {status}: {body[:200]!r}")
+    await asyncio.gather(*(one(b) for b in battles))
+    return len(battles), None
+
+
 def vote_site(meter, pids, port, battles, in_flight) -> tuple[float, dict, None]:
-    async def votes():
-        gate = asyncio.Semaphore(in_flight)
-
-        async def one(b):
-            async with gate:
-                headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in b["cookies"].items()),
-                           "X-CSRFToken": CSRF, "Origin": f"http://127.0.0.1:{port}"}
-                status, _, body = await raw_request("127.0.0.1", port, f"/api/battles/{b['id']}/vote",
-                                                    b'{"choice": "a"}', headers)
-                if status != 200:
-                    raise SystemExit(f"vote: HTTP {status}: {body[:200]!r}")
-        await asyncio.gather(*(one(b) for b in battles))
-        return len(battles), None
-    return measured(meter, pids, lambda: asyncio.run(votes()))
+    return measured(meter, pids, lambda: asyncio.run(vote_many(port, battles, in_flight)))
 
 
-def vote_floor_run(meter, dsn: str, n: int, in_flight: int) -> tuple[float, dict, None]:
-    """vote_floor.py's "2 statements" server, one process as the site's web is, `n` votes."""
+@contextlib.contextmanager
+def vote_floor_server(dsn: str, n: int):
+    """vote_floor.py's "2 statements" server, one process as the site's web is, with `n` battles
+    to vote on; yields (port, the battles' ids), warmed (the pool open, code loaded)."""
     import vote_floor
 
     port = free_port()
@@ -261,14 +271,42 @@ def vote_floor_run(meter, dsn: str, n: int, in_flight: int) -> tuple[float, dict
                                "--no-access-log", "--log-level", "warning"], cwd=ROOT / "benchmarks", env=env)
     try:
         port_open(port, server)
-        asyncio.run(vote_floor.load(port, ids[:20], 10))  # warm: the pool open, code loaded
-        return measured(meter, {"server": server.pid},
-                        lambda: (n, asyncio.run(vote_floor.load(port, ids[20:], in_flight))))
+        asyncio.run(vote_floor.load(port, ids[:20], 10))
+        yield server, port, ids[20:]
     finally:
         server.terminate()
         server.wait(timeout=10)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS vote_floor_vote, vote_floor_head, vote_floor_battle")
+
+
+def vote_floor_run(meter, server, port: int, ids: list[str], in_flight: int) -> tuple[float, dict, None]:
+    """Vote on `ids` on the floor's server (vote_floor_server)."""
+    import vote_floor
+
+    return measured(meter, {"server": server.pid},
+                    lambda: (len(ids), asyncio.run(vote_floor.load(port, ids, in_flight))))
+
+
+def votes_measured(meter, web_pid: int, web_port: int, dsn: str, battles: list, in_flight: int,
+                   rounds: int) -> dict:
+    """Vote on `battles` on the site and as many times on the floor, in `rounds` alternated
+    rounds (site, then floor); return the figures of the median round's ratio."""
+    rows = []
+    # Warm, as the floor's server is (vote_floor_server): connections open, statements prepared.
+    asyncio.run(vote_many(web_port, battles[:WARM_VOTES], in_flight))
+    battles = battles[WARM_VOTES:]
+    with vote_floor_server(dsn, len(battles)) as (server, port, ids):
+        for run in range(rounds):
+            chunk = slice(run * len(battles) // rounds, (run + 1) * len(battles) // rounds)
+            site_vote, net, _ = vote_site(meter, {"web": web_pid}, web_port, battles[chunk], in_flight)
+            floor_vote, floor_net, _ = vote_floor_run(meter, server, port, ids[chunk], in_flight)
+            rows.append(figures(site_vote, floor_vote))
+            print(f"  vote, round {run + 1} of {rounds}, {len(battles[chunk])} votes, {in_flight} in flight: "
+                  f"site {site_vote:.2f} ms { {k: round(v, 2) for k, v in net.items()} }; "
+                  f"floor {floor_vote:.2f} ms { {k: round(v, 2) for k, v in floor_net.items()} }; "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    return sorted(rows, key=lambda row: row["ratio"])[len(rows) // 2]
 
 
 def port_open(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -324,6 +362,8 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--forward-battles", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=30)
+    parser.add_argument("--vote-rounds", type=int, default=1,
+                        help="vote on the site and on the floor in this many alternated rounds (the median's ratio)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only", choices=PARTS, nargs="+", default=list(PARTS),
                         help="measure these only (the start's bursts are run in any case)")
@@ -387,7 +427,7 @@ def main() -> None:
         result = {"start": figures(statistics.median(site_rows), statistics.median(floor_rows))}
 
         if "vote" in args.only:
-            vote_part(result, meter, dsn, web, web_port, battles, args.in_flight)
+            vote_part(result, meter, dsn, web, web_port, battles, args.in_flight, args.vote_rounds)
         if "forward" in args.only:
             forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port,
                          args.forward_battles)
@@ -404,13 +444,8 @@ def main() -> None:
         stack.stop()
 
 
-def vote_part(result, meter, dsn, web, web_port, battles, in_flight) -> None:
-    site_vote, net, _ = vote_site(meter, {"web": web.pid}, web_port, battles, in_flight)
-    floor_vote, floor_net, _ = vote_floor_run(meter, dsn, len(battles), in_flight)
-    print(f"  vote, {len(battles)} votes, {in_flight} in flight: site "
-          f"{ {k: round(v, 2) for k, v in net.items()} }; floor { {k: round(v, 2) for k, v in floor_net.items()} }",
-          flush=True)
-    result["vote"] = figures(site_vote, floor_vote)
+def vote_part(result, meter, dsn, web, web_port, battles, in_flight, rounds) -> None:
+    result["vote"] = votes_measured(meter, web.pid, web_port, dsn, battles, in_flight, rounds)
 
 
 def forward_part(result, meter, poll, mock_url, web, worker, floors, web_port, forward_port, n) -> None:

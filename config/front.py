@@ -11,7 +11,8 @@ import logging
 
 import psycopg
 import psycopg_pool
-from csp.middleware import CSPMiddleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse, HttpResponseForbidden
@@ -38,6 +39,45 @@ class SilentCsrf(CsrfViewMiddleware):
         return HttpResponseForbidden()
 
 
+class SettledCsp(CSPMiddleware):
+    """django-csp's response phase for an answer made in front of Django, its headers built once.
+
+    Such an answer carries no nonce (its request never reads one) and no view's change of the
+    policy, so django-csp's headers for it depend on the settings, the status and whether the path
+    is excluded, nothing else: they are built by django-csp itself, on a blank answer, once for
+    each of those, and then copied (building the policy was the largest part of the response phase).
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._built: dict[tuple, dict[str, str]] = {}
+
+    def process_response(self, request, response):
+        fresh = (getattr(request, "_csp_nonce", None) is None
+                 and not any(hasattr(response, name) for name in CSP_RESPONSE_ATTRIBUTES))
+        if not fresh:
+            return super().process_response(request, response)
+        key = (response.status_code, settings.DEBUG, *(
+            (id(policy), request.path_info.startswith(tuple((policy or {}).get("EXCLUDE_URL_PREFIXES") or ())))
+            for policy in (getattr(settings, name, None) for name in CSP_SETTINGS)))
+        if key not in self._built:
+            sample = super().process_response(request, HttpResponse(status=response.status_code))
+            self._built[key] = {name: sample[name] for name in (HEADER, HEADER_REPORT_ONLY) if name in sample}
+        for name, value in self._built[key].items():
+            if name not in response:
+                response[name] = value
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+# What django-csp reads from settings, and the attributes by which a view changes a response's
+# policy (csp.decorators), which an answer made here never has.
+CSP_SETTINGS = ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+CSP_RESPONSE_ATTRIBUTES = ("_csp_exempt", "_csp_exempt_ro", "_csp_config", "_csp_update", "_csp_replace",
+                           "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+
+
 def _unused_view(request):  # what CsrfViewMiddleware.process_view is asked about
     raise AssertionError("never called")
 
@@ -56,7 +96,7 @@ class DjangoChecks:
         # the same headers as Django's own answer. With `sessions`, the session's cookie too.
         self.responders = [XFrameOptionsMiddleware(_nothing), self.common, self.locale,
                            *([SessionMiddleware(_nothing)] if sessions else []),
-                           CSPMiddleware(_nothing), self.security]
+                           SettledCsp(_nothing), self.security]
 
     def request_check(self, request) -> None:
         """Raise Refused unless the host, the origin and the CSRF token pass as in Django; then
@@ -132,8 +172,9 @@ class LoopPools:
     """One pool of PostgreSQL connections (autocommit) per event loop: a uvicorn process has one
     loop; tests have several."""
 
-    def __init__(self, *, name: str, size: int):
-        self.name, self.size = name, size
+    def __init__(self, *, name: str, size: int, configure=None):
+        # `configure(conn)`, awaited on each new connection (psycopg_pool's own hook).
+        self.name, self.size, self.configure = name, size, configure
         self._pools: dict[asyncio.AbstractEventLoop, psycopg_pool.AsyncConnectionPool] = {}
 
     async def get(self) -> psycopg_pool.AsyncConnectionPool:
@@ -151,6 +192,7 @@ class LoopPools:
                 # All opened at once: a connection opened while requests wait costs them a
                 # backend's start (docs/performance.md).
                 min_size=self.size, max_size=self.size, timeout=settings.DB_POOL_TIMEOUT,
+                configure=self.configure,
             )
             self._pools[loop] = pool
             await pool.open(wait=True)  # every connection ready before the first request

@@ -3,7 +3,7 @@ Django's request cycle (an ASGI middleware in front of Django, as config/read_ca
 
 Why: through Django (voting.api.battle_vote, voting.services.vote_cast) the request cycle and
 ten ORM queries cost a vote many times what its two statements do, far from the rate the
-contest asks for; so a vote here costs one read and one pipelined write of prepared statements
+contest asks for; so a vote here costs one read and one write, each one prepared statement
 (the figures and their history: docs/performance.md).
 
 One definition of every answer but success: this path answers only a vote that it has stored.
@@ -28,9 +28,10 @@ What a vote must pass here, each as Django would judge it:
 - the rate limits (config.limits.alimits_check: django-ratelimit's counters, all counted in one
   Redis round trip on the loop), only once the vote has passed everything else, so that no
   refused vote is counted twice;
-- one round trip that writes (a pipeline): three statements in one transaction. It locks the
-  battle row (FOR UPDATE) and then the contest row (FOR SHARE), as vote_cast does.
-  Then one statement appends the vote to the chain and inserts it. Its conditions check the
+- one round trip that writes: one call of a function that each connection defines in its own
+  session, whose two statements run in one transaction. The first locks the battle row (FOR
+  UPDATE) and then the contest row (FOR SHARE), as vote_cast does. Then one statement appends
+  the vote to the chain and inserts it. Its conditions check the
   policy's facts again under those locks (rechecks, one per fact), on a fresh snapshot (READ
   COMMITTED), so a turn added, a contest closed or a vote cast in between stops it. The chain head's lock is held by the
   server alone, from that statement to its commit, never across a round trip to Python.
@@ -42,6 +43,8 @@ API's 503; it counts the limits once more, which only such a rare case costs.
 import json
 import logging
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 from io import BytesIO
 from types import SimpleNamespace
@@ -64,7 +67,7 @@ from config.limits import VOTER_VOUCHED, alimits_check
 from contest.models import Contest, Entrant, Team
 from voting import audit, chain, policy, selectors
 from voting.metrics import VOTES_ACCEPTED
-from voting.models import Vote
+from voting.models import ChainHead, Vote
 from voting.pseudonyms import voter_hash
 from voting.services import chain_head_advance_sql, choice_valid, side_facts
 
@@ -133,11 +136,13 @@ def params_recheck() -> dict:
             "refused_statuses": sorted(status.value for status in Response.UNFINISHED | Response.FAILED)}
 
 
-def lock_sql() -> tuple[str, str]:
-    """Lock the battle row, then share the contest row's lock, as vote_cast does."""
+def lock_sql() -> str:
+    """Lock the battle row, then share the contest row's lock, as vote_cast does, in one
+    statement: the uncorrelated EXISTS is an InitPlan that PostgreSQL runs (locking the battle)
+    before the contest row is read and locked, so the order of the two locks is vote_cast's."""
     B, C = _names(Battle), _names(Contest)
-    return (f"SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s FOR UPDATE",
-            f"SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s FOR SHARE")
+    return (f"SELECT 1 FROM {C.table} WHERE {C.pk} = %(contest)s"
+            f" AND EXISTS (SELECT 1 FROM {B.table} WHERE {B.pk} = %(battle)s FOR UPDATE) FOR SHARE")
 
 
 def insert_sql() -> str:
@@ -152,6 +157,66 @@ FROM link RETURNING {V.chain_seq}
 """
 
 
+STORE_FUNCTION = "pg_temp.vote_store"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """The values the write stores for a vote (a model instance costs more to make, unused)."""
+    battle_id: UUID
+    choice: str
+    voter: str
+    excluded: str
+    created_at: datetime
+
+
+def _placeholders(sql: str) -> list[str]:
+    return list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+
+
+def store_function_sql(lock: str, insert: str) -> tuple[str, str]:
+    """Return the write as a function of the connection's own session (pg_temp), and its call.
+
+    The function runs `lock` and then `insert` (the chain's append and the vote's row, which
+    returns the vote's chain position, or NULL when its conditions stored nothing): one statement
+    from the client, so one message to build, send and read back. Each statement of a PL/pgSQL
+    function declared VOLATILE (the default) takes its own snapshot under READ COMMITTED, as each
+    statement of a pipeline does, so the insert's rechecks see what the locks let in; the call is
+    one implicit transaction (autocommit), which holds the locks until its commit. The parameters'
+    types are their columns' (the models' `_meta`).
+    """
+    V, B, C, R, H = Vote._meta, Battle._meta, Contest._meta, Response._meta, ChainHead._meta
+
+    def of(meta, field: str) -> str:
+        return meta.get_field(field).db_type(connection)
+
+    types = {
+        "battle": of(B, "id"), "session": of(B, "session_key"), "contest": of(C, "id"),
+        "turns": "integer", "chain": of(H, "name"), "choice": of(V, "choice"),
+        "accepting": of(C, "phase") + "[]", "refused_statuses": of(R, "status") + "[]",
+        "voter": of(V, "voter"), "excluded": of(V, "excluded"), "created_at": of(V, "created_at"),
+        "content": "bytea",
+    }
+    names = _placeholders(lock + insert)
+
+    def body(sql: str) -> str:
+        return re.sub(r"%\((\w+)\)s", r"p_\1", sql).strip()
+
+    perform = body(lock)
+    assert perform.startswith("SELECT ")
+    definition = f"""
+CREATE OR REPLACE FUNCTION {STORE_FUNCTION}({", ".join(f"p_{name} {types[name]}" for name in names)})
+RETURNS bigint LANGUAGE plpgsql AS $vote_store$
+DECLARE stored bigint;
+BEGIN
+    PERFORM {perform[len("SELECT "):]};
+    {body(insert)} INTO stored;
+    RETURN stored;
+END $vote_store$"""
+    call = f"SELECT {STORE_FUNCTION}({', '.join(f'%({name})s::{types[name]}' for name in names)})"
+    return definition, call
+
+
 class FastVote:
     def __init__(self, app):
         self.app = app
@@ -159,9 +224,11 @@ class FastVote:
                         and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
         self.django = DjangoChecks(sessions=True)
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
-        self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"])
+        self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
+                                configure=self.connection_ready)
         if self.enabled:
-            self.read, self.insert, self.locks = read_sql(), insert_sql(), lock_sql()
+            self.read, self.insert, self.lock = read_sql(), insert_sql(), lock_sql()
+            self.store_function, self.store_call = store_function_sql(self.lock, self.insert)
             # The identity-question classifier is read from its file here, not on the event
             # loop during a process's first vote.
             identity_classifier.shipped()
@@ -186,11 +253,22 @@ class FastVote:
             raise Refused()
         try:
             pool = await self.pool()
-            async with pool.connection() as conn, conn.cursor(row_factory=namedtuple_row) as cursor:
-                read = await (await cursor.execute(self.read, {"battle": battle_id})).fetchone()
+            # One connection from the read to the write (held over the limits' round trip):
+            # a checkout of the pool costs more than that wait.
+            async with pool.connection() as conn:
+                shown = await self.checked_and_stored(request, conn, battle_id, session_key, choice)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             raise Refused() from error  # Django meets the same fault and says so
-        vote, reveal = self.vote_make(read, battle_id, session_key, choice)
+        VOTES_ACCEPTED.labels("fast").inc()
+        answer = json.dumps({"reveal": shown})
+        return self.django.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+
+    async def checked_and_stored(self, request, conn, battle_id: UUID, session_key: str, choice: str) -> dict:
+        """Read the battle on `conn`, ask the policy, count the limits and store the vote; return
+        the reveal. Raise Refused (or psycopg's error of the read) when Django must answer."""
+        async with conn.cursor(row_factory=namedtuple_row) as cursor:
+            read = await (await cursor.execute(self.read, {"battle": battle_id})).fetchone()
+        vote, shown = self.vote_make(read, battle_id, session_key, choice)
         setattr(request, VOTER_VOUCHED, True)  # the key owns the battle: it is a stored session's
         request.session.accessed = True  # as Django's path, which loads it to count the voter
         try:
@@ -198,20 +276,18 @@ class FastVote:
         except Exception as error:  # rate-limited, or Redis failed: Django says which
             raise Refused() from error
         try:
-            async with pool.connection() as conn:
-                if not await self.store(conn, vote, read):
-                    raise Refused()
+            stored = await self.store(conn, vote, read)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
             # A second vote won the race (the unique constraint), or the connection failed, in
             # which case nothing was stored unless the commit itself was cut off. Either way
             # Django tries: it stores the vote once, says already_voted, or answers 503.
             logger.info("POST %s: the vote goes to Django: %r", request.path, error)
             raise Refused() from error
-        VOTES_ACCEPTED.labels("fast").inc()
-        answer = json.dumps({"reveal": reveal})
-        return self.django.respond(request, HttpResponse(answer, content_type="application/json; charset=utf-8"))
+        if not stored:
+            raise Refused()
+        return shown
 
-    def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[Vote, dict]:
+    def vote_make(self, read, battle_id: UUID, session_key: str, choice: str) -> tuple[VoteRow, dict]:
         """Return the vote (unsaved) and the reveal, or raise Refused when voting.policy refuses
         it on the read's facts (or the battle has no answer yet: Django's to judge)."""
         if read is None:
@@ -236,22 +312,22 @@ class FastVote:
             prompts=[turn["prompt"] for turn in read.turns],
             answers=by_side,
         )
-        vote = Vote(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
+        vote = VoteRow(battle_id=battle_id, choice=choice, voter=voter_hash(session_key),
                     excluded=excluded or "", created_at=timezone.now())
         shown = reveal(team_a=read.team_a, model_a=read.model_a, team_b=read.team_b,
                        model_b=read.model_b)
         return vote, shown
 
-    async def store(self, conn, vote: Vote, read) -> bool:
+    async def store(self, conn, vote: VoteRow, read) -> bool:
         """Lock, check again, chain and insert, in one round trip; return whether it stored.
 
-        A pipeline on a connection in autocommit mode: the three statements and one Sync go
-        out together, and PostgreSQL runs the statements before a Sync as one implicit
-        transaction, committed at the Sync or, when one fails, rolled back (its protocol's
-        "Pipelining"). So the locks of the first two are held by the third, and nothing is
+        One call of the connection's write function (store_function_sql) in autocommit mode:
+        one implicit transaction, committed when the call ends or, when a statement fails,
+        rolled back, so the locks of the first statement are held by the second and nothing is
         half-written. Each statement takes its own snapshot (READ COMMITTED), so the insert's
-        checks see what the locks let in. Each is a prepared statement of the connection once
-        it has been used a few times (psycopg's prepare_threshold): none is planned per vote.
+        checks see what the locks let in. The call is a prepared statement of the connection once
+        it has been used a few times (psycopg's prepare_threshold), and PL/pgSQL keeps its
+        statements' plans for the session: none is planned per vote.
         """
         params = {
             "battle": vote.battle_id, "session": read.session_key, "contest": read.contest_id,
@@ -268,11 +344,12 @@ class FastVote:
                 b=audit.side_reveal(entrant=read.entrant_b_id, team=read.team_b, model=read.model_b),
             )),
         }
-        async with conn.pipeline():
-            for lock in self.locks:
-                await conn.execute(lock, params)
-            inserted = await conn.execute(self.insert, params)
-        return await inserted.fetchone() is not None
+        (seq,) = await (await conn.execute(self.store_call, params)).fetchone()
+        return seq is not None
+
+    async def connection_ready(self, conn) -> None:
+        """Define the write's function (store_function_sql) in a new connection's session."""
+        await conn.execute(self.store_function)
 
     async def pool(self) -> psycopg_pool.AsyncConnectionPool:
         """This event loop's connections (a uvicorn process has one loop; tests have several)."""

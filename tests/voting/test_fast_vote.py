@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from arena.models import Battle, Response
+from arena.services import turn_new
 from contest.models import Contest, Entrant, Team
 from tests.asgi import client_for, django_behind, in_front
 from tests.factories import CategoryFactory
@@ -284,6 +285,34 @@ async def test_a_contest_closed_between_read_and_write_stores_nothing(
     response = await citizen.vote(front)
 
     assert response.status_code == 409 and response.json()["error"]["code"] == "contest_closed"
+    assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()
+    assert await sync_to_async(chain_problems)() == []
+
+
+async def test_a_turn_added_between_read_and_write_stores_nothing(entrants, front, django_app, monkeypatch):
+    await chain_started()
+    (citizen,) = await sync_to_async(citizens)()
+    await sync_to_async(citizen.finish)()
+    store = FastVote.store
+
+    @sync_to_async
+    def next_turn():
+        battle = Battle.objects.get(pk=citizen.battle)
+        turn, responses = turn_new(battle=battle, index=1, prompt="부산은 어때?")
+        turn.save()
+        for response in responses:
+            response.turn = turn
+            response.save()
+
+    async def turned_meanwhile(self, conn, vote, read):
+        await next_turn()  # the citizen's next turn, both sides still pending
+        return await store(self, conn, vote, read)
+
+    monkeypatch.setattr(FastVote, "store", turned_meanwhile)
+
+    response = await citizen.vote(front)
+
+    assert response.status_code == 409 and response.json()["error"]["code"] == "not_votable"
     assert not await sync_to_async(Vote.objects.filter(battle_id=citizen.battle).exists)()
     assert await sync_to_async(chain_problems)() == []
 
