@@ -14,6 +14,7 @@ every line to the same ``_Reader``, which holds all the rules.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import os
 import time
@@ -294,7 +295,7 @@ async def achat_stream(
     reader = _Reader(config, messages)
     try:
         async with client.stream(
-            "POST", reader.url, json=reader.body, headers=reader.headers, timeout=reader.timeout
+            "POST", _url(reader.url), json=reader.body, headers=reader.headers, timeout=reader.timeout
         ) as response:
             if response.status_code != 200:
                 raise reader.status(response, await _aexcerpt(response.aiter_bytes()))
@@ -310,6 +311,13 @@ async def achat_stream(
             reader.end()
     except _HTTPX_ERRORS as exc:
         raise reader.transport_error(exc) from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _url(url: str) -> httpx.URL:
+    # Parsed once per endpoint, not for every side: httpx parses a string URL on each request.
+    # Called inside the request's `try`, so that a malformed one fails the side as before.
+    return httpx.URL(url)
 
 
 def _chunk_parse(

@@ -52,7 +52,7 @@ import psycopg_pool
 from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, Subquery
 from django.http import HttpResponse
 from django.utils import timezone
@@ -88,10 +88,10 @@ def _insertable(model) -> list:
             if not (field.primary_key and getattr(field, "db_returning", False))]
 
 
-def _values(instance: Model, fields: list) -> list:
+def _values(instance: Model, fields: list, database) -> list:
     """The values Django would insert for `instance`: each field's pre_save, prepared for the
-    database (a new row: auto_now_add times are set here, as in Model.save)."""
-    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    `database` connection (a new row: auto_now_add times are set here, as in Model.save)."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields]
 
 
 def _insert(model, fields: list, rows: int = 1, *, expressions: dict | None = None) -> str:
@@ -119,13 +119,16 @@ class Writes:
             + f" RETURNING {_quote(Response._meta.pk.column)}, {_quote(Response._meta.get_field('side').column)}"
         )
         self.sql = f"WITH {body}"
-        self.turn_field = Response._meta.get_field("turn")
+        turn_field = Response._meta.get_field("turn")
+        self.response_values = [field for field in self.response_fields if field is not turn_field]
 
     def params(self, battle: Battle, turn: Turn, responses: list[Response]) -> list:
-        values = _values(battle, self.battle_fields) + _values(turn, self.turn_fields)
+        # The connection itself, not django.db.connection: each of the proxy's lookups reads
+        # a context-local, and every field's preparation asks it several times.
+        database = connections[DEFAULT_DB_ALIAS]
+        values = _values(battle, self.battle_fields, database) + _values(turn, self.turn_fields, database)
         for response in responses:  # the turn's id is the statement's own (see __init__)
-            values += _values(response, [field for field in self.response_fields
-                                         if field is not self.turn_field])
+            values += _values(response, self.response_values, database)
         return values
 
 

@@ -214,6 +214,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# kombu's Redis transport, reusing one client for its publishes and acks (config/broker.py).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_RESULT_BACKEND = None
 # One result backend object per process, not per thread. Making one scans every installed
 # package's entry points (importlib.metadata reads their files), and under ASGI each request
