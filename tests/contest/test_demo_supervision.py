@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from kombu.transport import redis as kombu_redis
 
 from config.celery import app as celery_app
 from contest.management.commands.demo import broker_use, demo_queue, processes_supervise
@@ -56,7 +57,10 @@ def test_the_demo_queues_its_own_tasks_on_the_redis_it_started():
     try:
         broker_use("redis://127.0.0.1:6389/0", "demo-test")
         with celery_app.connection_for_write() as connection:
-            assert connection.as_uri() == "redis://127.0.0.1:6389/0"
+            # The address, not the URI's scheme: the settings name the site's own Redis
+            # transport (config/broker.py), whose name as_uri() writes in the scheme's place.
+            assert (connection.hostname, connection.port, connection.virtual_host) == ("127.0.0.1", 6389, "0")
+            assert isinstance(connection.transport, kombu_redis.Transport)
     finally:
         broker_use(before_url, before_queue)
 
