@@ -12,9 +12,13 @@ not sent again, and a batch past a missing one is replaced by the side's snapsho
 text so far), so that what a pane shows is always a prefix of the side's answer.
 """
 import asyncio
+import contextlib
+import functools
 import json
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.layers import get_channel_layer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -63,6 +67,49 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
             WEBSOCKETS.labels(self.page).dec()
             self.counted = False
         await super().websocket_disconnect(message)
+
+    async def __call__(self, scope, receive, send):
+        """Channels' AsyncConsumer.__call__ with one long-lived reader per source.
+
+        Channels' await_many_dispatch waits on both sources afresh for every message (an
+        asyncio.wait and a new task each); here each source's reader loops. Handlers still run
+        one at a time, each source's messages in order, and none after the consumer stops.
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        turn = asyncio.Lock()
+        stopped = False
+
+        async def read(source) -> None:
+            nonlocal stopped
+            while True:
+                message = await source()
+                async with turn:
+                    if stopped:
+                        return
+                    try:
+                        await self.dispatch(message)
+                    except StopConsumer:
+                        stopped = True
+                        return
+
+        readers = [asyncio.create_task(read(source)) for source in sources]
+        try:
+            done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
+            for reader in done:
+                reader.result()  # a handler's error goes up, as from Channels' own loop
+        finally:
+            for reader in readers:
+                reader.cancel()
+            for reader in readers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
 
     async def dispatch(self, message):
         """Channels' dispatch without its database hop before every message.
