@@ -12,7 +12,6 @@ not sent again, and a batch past a missing one is replaced by the side's snapsho
 text so far), so that what a pane shows is always a prefix of the side's answer.
 """
 import asyncio
-import contextlib
 import functools
 import json
 
@@ -107,9 +106,7 @@ class ListeningConsumer(AsyncJsonWebsocketConsumer):
         finally:
             for reader in readers:
                 reader.cancel()
-            for reader in readers:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+            await asyncio.gather(*readers, return_exceptions=True)
 
     async def dispatch(self, message):
         """Channels' dispatch without its database hop before every message.
