@@ -124,8 +124,12 @@ class TurnPacer:
 
     @property
     def waiting_on_clock(self) -> bool:
-        """Whether text is held that the clock alone (no new event) will release."""
-        return not self.finished and self.tail_from is not None
+        """Whether text is held that the clock alone (no new event) will release.
+
+        Not in a tail that follows its side's arrivals, nor once a side failed: there the
+        cursor moves only with new events, so a tick would release nothing.
+        """
+        return not self.finished and self.tail_from is not None and not self.follow and not self.unpaced
 
     def release(self, now: float) -> list[dict]:
         """Return the messages to send now: token batches, then final messages."""

@@ -226,3 +226,40 @@ def test_events_of_no_side_or_unknown_type_change_nothing():
     paced.feed({"type": "ping", "side": "a"}, 0.0)
     paced.feed({"type": "token", "side": "a", "seq": "1", "text": "?"}, 0.0)
     assert paced.release(1.0) == [] and not paced.finished
+
+
+
+def run_on_demand(events: list[tuple[float, dict]], waits, *, until: float = 120.0):
+    """As `run`, but tick only while `waits(pacer)` (as the consumer does with waiting_on_clock)."""
+    paced = pacer()
+    events = sorted(events, key=lambda pair: pair[0])
+    sent, now, i = [], 0.0, 0
+    while now <= until and not paced.finished:
+        while i < len(events) and events[i][0] <= now:
+            paced.feed(events[i][1], now)
+            sent += [(now, m) for m in paced.release(now)]
+            i += 1
+        if waits(paced):
+            sent += [(now, m) for m in paced.release(now)]
+        now = round(now + TICK, 6)
+    return sent
+
+
+def test_no_tick_is_needed_where_the_clock_releases_nothing():
+    failing = side_stream("b", "B" * 40, first_at=0.3, chars_per_second=200)[:-1] + [
+        (0.6, {"type": "error", "side": "b", "turn": 0, "code": "timeout", "message": "..."})]
+    for events in (
+        # The slow side is the longer: the tail follows its arrivals
+        side_stream("a", "f" * 50, first_at=0.05, chars_per_second=3000)
+        + side_stream("b", "S" * 400, first_at=1.0, chars_per_second=100),
+        # The fast side is the longer: its held text goes out on the clock
+        side_stream("a", "s" * 100, first_at=0.5, chars_per_second=100)
+        + side_stream("b", "L" * 600, first_at=0.1, chars_per_second=2000),
+        # A side fails: the other is no longer held
+        side_stream("a", "A" * 300, first_at=0.05, chars_per_second=150) + failing,
+    ):
+        # Given a tick whenever a tail has begun, and given ticks only while the pacer says so
+        every_tick = run_on_demand(events, lambda p: not p.finished and p.tail_from is not None)
+        on_demand = run_on_demand(events, lambda p: p.waiting_on_clock)
+        # Then the same frames go out at the same times
+        assert on_demand == every_tick
