@@ -24,8 +24,9 @@ def side_stream(side: str, text: str, *, first_at: float, chars_per_second: floa
     return events
 
 
-def run(events: list[tuple[float, dict]], *, until: float = 120.0, **overrides):
-    """Feed `events` at their times and tick the clock; return [(time, message)] sent."""
+def run(events: list[tuple[float, dict]], *, until: float = 120.0, waits=None, **overrides):
+    """Feed `events` at their times and tick the clock (only while `waits(pacer)`, if given, as
+    the consumer does with waiting_on_clock); return the pacer and [(time, message)] sent."""
     paced = pacer(**overrides)
     events = sorted(events, key=lambda pair: pair[0])
     sent, now, i = [], 0.0, 0
@@ -34,7 +35,8 @@ def run(events: list[tuple[float, dict]], *, until: float = 120.0, **overrides):
             paced.feed(events[i][1], now)
             sent += [(now, m) for m in paced.release(now)]
             i += 1
-        sent += [(now, m) for m in paced.release(now)]
+        if waits is None or waits(paced):
+            sent += [(now, m) for m in paced.release(now)]
         now = round(now + TICK, 6)
     return paced, sent
 
@@ -229,22 +231,6 @@ def test_events_of_no_side_or_unknown_type_change_nothing():
 
 
 
-def run_on_demand(events: list[tuple[float, dict]], waits, *, until: float = 120.0):
-    """As `run`, but tick only while `waits(pacer)` (as the consumer does with waiting_on_clock)."""
-    paced = pacer()
-    events = sorted(events, key=lambda pair: pair[0])
-    sent, now, i = [], 0.0, 0
-    while now <= until and not paced.finished:
-        while i < len(events) and events[i][0] <= now:
-            paced.feed(events[i][1], now)
-            sent += [(now, m) for m in paced.release(now)]
-            i += 1
-        if waits(paced):
-            sent += [(now, m) for m in paced.release(now)]
-        now = round(now + TICK, 6)
-    return sent
-
-
 def test_no_tick_is_needed_where_the_clock_releases_nothing():
     failing = side_stream("b", "B" * 40, first_at=0.3, chars_per_second=200)[:-1] + [
         (0.6, {"type": "error", "side": "b", "turn": 0, "code": "timeout", "message": "..."})]
@@ -259,7 +245,7 @@ def test_no_tick_is_needed_where_the_clock_releases_nothing():
         side_stream("a", "A" * 300, first_at=0.05, chars_per_second=150) + failing,
     ):
         # Given a tick whenever a tail has begun, and given ticks only while the pacer says so
-        every_tick = run_on_demand(events, lambda p: not p.finished and p.tail_from is not None)
-        on_demand = run_on_demand(events, lambda p: p.waiting_on_clock)
+        _, every_tick = run(events, waits=lambda p: not p.finished and p.tail_from is not None)
+        _, on_demand = run(events, waits=lambda p: p.waiting_on_clock)
         # Then the same frames go out at the same times
         assert on_demand == every_tick
