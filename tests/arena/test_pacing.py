@@ -230,7 +230,6 @@ def test_events_of_no_side_or_unknown_type_change_nothing():
     assert paced.release(1.0) == [] and not paced.finished
 
 
-
 def test_no_tick_is_needed_where_the_clock_releases_nothing():
     failing = side_stream("b", "B" * 40, first_at=0.3, chars_per_second=200)[:-1] + [
         (0.6, {"type": "error", "side": "b", "turn": 0, "code": "timeout", "message": "..."})]
