@@ -174,8 +174,7 @@ def _counters(request, counters) -> list[_Counter]:
     made, make_key = [], cache.make_key  # the cache's proxy resolved once
     for group, key, rate in counters:
         limit, period = _split_rate(rate)
-        value = (key(group, request) if callable(key) else _network_key(client_ip(request)) if key == "ip"
-                 else _SIMPLE_KEYS[key](request))
+        value = key(group, request) if callable(key) else _KEYS[key](request)
         if value is None:
             continue
         window = _get_window(value, period)
@@ -205,6 +204,10 @@ def _network_key(address: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _network_of(address: str, ipv4_mask: int, ipv6_mask: int) -> str:
     return _SIMPLE_KEYS["ip"](_Peer(address))
+
+
+# django-ratelimit's named keys, its "ip" through the remembered network key above.
+_KEYS = {**_SIMPLE_KEYS, "ip": lambda request: _network_key(client_ip(request))}
 
 
 def _script_arguments(counters: list[_Counter]) -> list:
