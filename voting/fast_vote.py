@@ -227,8 +227,8 @@ class FastVote:
         self._pools = LoopPools(name="fast-vote", size=settings.ARENA["VOTE_FAST_PATH_CONNECTIONS"],
                                 configure=self.connection_ready)
         if self.enabled:
-            self.read, self.insert, self.lock = read_sql(), insert_sql(), lock_sql()
-            self.store_function, self.store_call = store_function_sql(self.lock, self.insert)
+            self.read = read_sql()
+            self.store_function, self.store_call = store_function_sql(lock_sql(), insert_sql())
             # The identity-question classifier is read from its file here, not on the event
             # loop during a process's first vote.
             identity_classifier.shipped()
